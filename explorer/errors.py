@@ -1,0 +1,25 @@
+"""The one user-facing error type: bad input, reported on one line."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input (a data file, a chip name, a date, a target), worth exit code 2.
+
+    Carries where the problem is and what was expected, so the CLI can print
+    one line instead of a traceback.
+    """
+
+    def __init__(self, where: str, field: str, value: object, expected: str) -> None:
+        self.where = where
+        self.field = field
+        self.value = value
+        self.expected = expected
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        shown = repr(self.value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        field = f": {self.field}" if self.field else ""
+        return f"{self.where}{field}: got {shown}, expected {self.expected}"

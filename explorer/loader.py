@@ -1,0 +1,397 @@
+"""The one module that reads data files: TOML in, validated frozen values out.
+
+Every problem becomes an InputError naming the file, the field, the value and
+what was expected. Parsing is driven by the dataclasses' type hints, so a new
+field is validated as soon as it is declared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+
+from explorer import chips as c
+from explorer import metrics as m
+from explorer.catalog import Catalog
+from explorer.destinations import Country, CountryGroup, DestinationData
+from explorer.errors import InputError
+from explorer.quantity import Quantity, Source
+from explorer.rules import Clause, RuleSet
+from explorer.units import UNITS, accepted, to_canonical
+
+DATA_ENV = "CHIP_EXPLORER_DATA"
+
+# canonical unit of each Quantity field, by (dataclass, field name)
+FIELD_UNITS: dict[tuple[type, str], str] = {
+    (c.MemoryTechnology, "interface_bits"): "count",
+    (c.MemoryTechnology, "pin_rate_gbps_max"): "Gbps",
+    (c.MemoryTechnology, "package_area_mm2"): "mm2",
+    (c.PcieGeneration, "gbps_per_lane_per_direction"): "GB/s",
+    (c.LogicDie, "area_mm2"): "mm2",
+    (c.Throughput, "ops_per_clk_per_unit"): "ops/clk",
+    (c.HbmInterface, "sites"): "count",
+    (c.GddrInterface, "bus_width_bits_max"): "count",
+    (c.LinkInterface, "count_max"): "count",
+    (c.LinkInterface, "gbps_per_link"): "GB/s",
+    (c.PowerRange, "limit_w_min"): "W",
+    (c.PowerRange, "limit_w_max"): "W",
+    (c.Die, "units_full"): "count",
+    (c.Die, "units_max_enabled"): "count",
+    (c.Die, "clock_mhz_min"): "MHz",
+    (c.Die, "clock_mhz_max"): "MHz",
+    (c.MemoryConfig, "pin_rate_gbps"): "Gbps",
+    (c.MemoryConfig, "device_capacity_gb"): "GB",
+    (c.MemoryConfig, "stacks"): "count",
+    (c.MemoryConfig, "bus_width_bits"): "count",
+    (c.MemoryConfig, "reserved_gb"): "GB",
+    (c.LinkConfig, "count"): "count",
+    (c.LinkConfig, "gbps_per_link"): "GB/s",
+    (c.Sku, "units_enabled"): "count",
+    (c.Sku, "clock_mhz"): "MHz",
+    (c.Sku, "power_limit_w"): "W",
+    (c.Sku, "rate_limits"): "ratio",
+}
+# dict-of-Quantity fields whose unit depends on the key
+KEYED_UNITS: dict[tuple[type, str], dict[str, str]] = {(c.Sku, "published"): m.PUBLISHED_UNITS}
+
+
+@dataclass
+class _Ctx:
+    file: str
+    sources: dict[str, Source]
+
+
+def default_data_dir() -> Path:
+    """The repository's own data, unless CHIP_EXPLORER_DATA points elsewhere."""
+    env = os.environ.get(DATA_ENV)
+    return Path(env) if env else Path(__file__).resolve().parent.parent
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(str(path), "", "(unparseable)", f"valid TOML ({e})") from None
+    except OSError as e:
+        raise InputError(str(path), "", "(unreadable)", f"a readable file ({e.strerror})") from None
+
+
+def parse(cls: type, raw: object, file: str, path: str = "") -> object:
+    """Build a dataclass from TOML data, validating types, keys, units and source keys."""
+    sources: dict[str, Source] = {}
+    if isinstance(raw, dict) and "sources" in raw:
+        sources = _build(dict[str, Source], raw["sources"], _Ctx(file, {}), "sources", None, None)
+    return _build(cls, raw, _Ctx(file, sources), path, None, None)
+
+
+def _fail(ctx: _Ctx, path: str, value: object, expected: str) -> typing.NoReturn:
+    raise InputError(ctx.file, path or "(top level)", value, expected)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):  # noqa: C901
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        if raw is None and len(options) < len(typing.get_args(tp)):
+            return None
+        if set(options) == {Fraction, bool}:
+            return raw if isinstance(raw, bool) else _build(Fraction, raw, ctx, path, unit, keyed)
+        return _build(options[0], raw, ctx, path, unit, keyed)
+    if origin is list:
+        if not isinstance(raw, list):
+            _fail(ctx, path, raw, "a list")
+        (item,) = typing.get_args(tp)
+        return [_build(item, v, ctx, f"{path}[{i}]", unit, keyed) for i, v in enumerate(raw)]
+    if origin is dict:
+        if not isinstance(raw, dict):
+            _fail(ctx, path, raw, "a table")
+        _, item = typing.get_args(tp)
+        out = {}
+        for k, v in raw.items():
+            item_unit = unit
+            if keyed is not None:
+                if k not in keyed:
+                    _fail(ctx, _join(path, k), k, f"one of: {', '.join(sorted(keyed))}")
+                item_unit = keyed[k]
+            out[k] = _build(item, v, ctx, _join(path, k), item_unit, None)
+        return out
+    if tp is Quantity:
+        return _quantity(raw, ctx, path, unit)
+    if dataclasses.is_dataclass(tp):
+        return _dataclass(tp, raw, ctx, path)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(raw)
+        except ValueError:
+            _fail(ctx, path, raw, "one of: " + ", ".join(str(e.value) for e in tp))
+    if tp is bool:
+        if not isinstance(raw, bool):
+            _fail(ctx, path, raw, "true or false")
+        return raw
+    if tp is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            _fail(ctx, path, raw, "an integer")
+        return raw
+    if tp is Fraction:
+        if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
+            _fail(ctx, path, raw, "a number")
+        return Fraction(raw)
+    if tp is str:
+        if not isinstance(raw, str):
+            _fail(ctx, path, raw, "a string")
+        return raw
+    if tp is dt.date:
+        if isinstance(raw, dt.datetime) or not isinstance(raw, dt.date):
+            _fail(ctx, path, raw, "a TOML date such as 2023-11-17")
+        return raw
+    raise TypeError(f"no parser for {tp!r}")  # a programming error, not bad input
+
+
+def _dataclass(cls: type, raw: object, ctx: _Ctx, path: str):
+    if not isinstance(raw, dict):
+        _fail(ctx, path, raw, f"a table ({cls.__name__})")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields:
+            _fail(ctx, _join(path, key), key, f"a known key: {', '.join(fields)}")
+    values = {}
+    for name, f in fields.items():
+        if name not in raw:
+            no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            if no_default:
+                _fail(ctx, _join(path, name), None, "this key to be present")
+            continue
+        unit = FIELD_UNITS.get((cls, name))
+        keyed = KEYED_UNITS.get((cls, name))
+        values[name] = _build(hints[name], raw[name], ctx, _join(path, name), unit, keyed)
+    return cls(**values)
+
+
+def _quantity(raw: object, ctx: _Ctx, path: str, canonical: str | None) -> Quantity:
+    if canonical is None:
+        raise TypeError(f"no unit declared for {path}")
+    if not isinstance(raw, dict):
+        _fail(ctx, path, raw, "a table {value, unit, source}")
+    q = _dataclass(Quantity, raw, ctx, path)
+    if q.unit not in UNITS[canonical]:
+        _fail(ctx, _join(path, "unit"), q.unit, f"a unit in {accepted(canonical)}")
+    if q.source not in ctx.sources:
+        _fail(ctx, _join(path, "source"), q.source, f"a key of [sources]: {', '.join(ctx.sources)}")
+    value = to_canonical(q.value, q.unit, canonical)
+    return dataclasses.replace(q, value=value, unit=canonical)
+
+
+# ---- whole data set ------------------------------------------------------------
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(str(folder), "", "(missing)", "a folder of .toml data files")
+    return sorted(folder.glob("*.toml"))
+
+
+def load_catalog(root: Path | None = None) -> Catalog:
+    """Read specs/: memory and PCIe tables, dies, SKUs; then check cross-references."""
+    root = root or default_data_dir()
+    specs = root / "specs"
+    table_file = specs / "interfaces.toml"
+    raw = read_toml(table_file)
+    memory_raw, pcie_raw = raw.get("memory"), raw.get("pcie")
+    extra = set(raw) - {"sources", "memory", "pcie"}
+    if extra:
+        raise InputError(str(table_file), sorted(extra)[0], sorted(extra)[0], "sources, memory or pcie")
+    memory = {}
+    for key, item in (memory_raw or {}).items():
+        memory[key] = parse(c.MemoryTechnology, {**item, "sources": raw.get("sources", {})},
+                            str(table_file), f"memory.{key}")
+    pcie = {}
+    for key, item in (pcie_raw or {}).items():
+        gen = parse(c.PcieGeneration, {**item, "sources": raw.get("sources", {})},
+                    str(table_file), f"pcie.{key}")
+        pcie[gen.generation] = gen
+    dies = _load_many(c.Die, specs / "dies")
+    skus = _load_many(c.Sku, specs / "skus")
+    catalog = Catalog(dies=dies, skus=skus, memory=memory, pcie=pcie)
+    _check_catalog(catalog, specs)
+    return catalog
+
+
+def _load_many(cls: type, folder: Path) -> dict:
+    out: dict = {}
+    for file in _files(folder):
+        item = parse(cls, read_toml(file), str(file))
+        if item.id in out:
+            raise InputError(str(file), "id", item.id, "an id no other file uses")
+        out[item.id] = item
+    return out
+
+
+def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
+    """Cross-file checks: each SKU is a legal configuration of its die."""
+    from explorer.catalog import name_key
+
+    seen: dict[str, str] = {}
+    for kind, items in (("dies", cat.dies), ("skus", cat.skus)):
+        for item in items.values():
+            file = str(specs / kind / f"{item.id}.toml")
+            for n in {item.id, item.name, *item.aliases}:
+                k = name_key(n)
+                if k in seen and seen[k] != item.id:
+                    raise InputError(file, "aliases", n, f"a name not already used by {seen[k]}")
+                seen[k] = item.id
+    for die in cat.dies.values():
+        file = str(specs / "dies" / f"{die.id}.toml")
+        for i, t in enumerate(die.throughput):
+            if t.sparsity != "dense":
+                raise InputError(file, f"throughput[{i}].sparsity", t.sparsity,
+                                 "'dense' (TPP is defined on dense throughput; halve sparse figures)")
+        if die.pcie_generation not in cat.pcie:
+            raise InputError(file, "pcie_generation", die.pcie_generation,
+                             f"one of {sorted(cat.pcie)}")
+        for iface in (die.hbm, die.gddr):
+            for tech in iface.technologies if iface else []:
+                if tech not in cat.memory:
+                    raise InputError(file, "technologies", tech, f"one of {', '.join(cat.memory)}")
+        if die.units_max_enabled.value > die.units_full.value:
+            raise InputError(file, "units_max_enabled", die.units_max_enabled.value,
+                             f"at most units_full ({die.units_full.value})")
+    for sku in cat.skus.values():
+        _check_sku(cat, sku, str(specs / "skus" / f"{sku.id}.toml"))
+
+
+def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
+    die = cat.dies.get(sku.die)
+    if die is None:
+        raise InputError(file, "die", sku.die, f"a die id: {', '.join(cat.dies)}")
+
+    def within(field: str, value: Fraction, low: Fraction, high: Fraction) -> None:
+        if not low <= value <= high:
+            raise InputError(file, field, float(value), f"between {float(low):g} and {float(high):g}")
+
+    within("units_enabled", sku.units_enabled.value, Fraction(1), die.units_full.value)
+    within("clock_mhz", sku.clock_mhz.value, die.clock_mhz_min.value, die.clock_mhz_max.value)
+    within("power_limit_w", sku.power_limit_w.value, die.power.limit_w_min.value,
+           die.power.limit_w_max.value)
+    supported = {t.precision.value for t in die.throughput}
+    for key, q in sku.rate_limits.items():
+        if key not in supported:
+            raise InputError(file, f"rate_limits.{key}", key, f"a precision {die.id} runs: {sorted(supported)}")
+        within(f"rate_limits.{key}", q.value, Fraction(1, 10**6), Fraction(1))
+    mem = sku.memory
+    tech = cat.memory.get(mem.technology)
+    iface = die.hbm if tech and tech.kind is c.MemoryKind.HBM else die.gddr
+    if tech is None or iface is None or mem.technology not in iface.technologies:
+        allowed = [*(die.hbm.technologies if die.hbm else []), *(die.gddr.technologies if die.gddr else [])]
+        raise InputError(file, "memory.technology", mem.technology, f"one {die.id} drives: {allowed}")
+    within("memory.pin_rate_gbps", mem.pin_rate_gbps.value, Fraction(1, 10), tech.pin_rate_gbps_max.value)
+    if tech.kind is c.MemoryKind.HBM:
+        if mem.stacks is None or mem.bus_width_bits is not None:
+            raise InputError(file, "memory.stacks", None, "stacks (and no bus_width_bits) for HBM")
+        within("memory.stacks", mem.stacks.value, Fraction(1), die.hbm.sites.value)
+    else:
+        if mem.bus_width_bits is None or mem.stacks is not None:
+            raise InputError(file, "memory.bus_width_bits", None, "bus_width_bits (and no stacks) for GDDR")
+        within("memory.bus_width_bits", mem.bus_width_bits.value, Fraction(32), die.gddr.bus_width_bits_max.value)
+        if mem.bus_width_bits.value % 32:
+            raise InputError(file, "memory.bus_width_bits", mem.bus_width_bits.value, "a multiple of 32")
+    if sku.links is not None:
+        if die.links is None:
+            raise InputError(file, "links", "links", f"no links: {die.id} has no chip-to-chip links")
+        within("links.count", sku.links.count.value, Fraction(0), die.links.count_max.value)
+        within("links.gbps_per_link", sku.links.gbps_per_link.value, Fraction(0), die.links.gbps_per_link.value)
+
+
+def load_destinations(root: Path | None = None) -> DestinationData:
+    file = (root or default_data_dir()) / "constraints" / "destinations.toml"
+    data = parse(DestinationData, read_toml(file), str(file))
+    known = set(data.countries)
+    for name, group in data.groups.items():
+        for code in group.members:
+            if code not in known:
+                raise InputError(str(file), f"groups.{name}.members", code, "a code listed in [countries]")
+        if group.source not in data.sources:
+            raise InputError(str(file), f"groups.{name}.source", group.source, "a key of [sources]")
+    for code, country in data.countries.items():
+        if country.treated_as and country.treated_as not in known:
+            raise InputError(str(file), f"countries.{code}.treated_as", country.treated_as, "a country code")
+    return data
+
+
+def load_rules(root: Path | None = None, destinations: DestinationData | None = None) -> list[RuleSet]:
+    """Read every rule set in constraints/ (but destinations.toml) and validate it."""
+    root = root or default_data_dir()
+    destinations = destinations or load_destinations(root)
+    scopes = destinations.scopes()
+    rules: dict[str, RuleSet] = {}
+    files: dict[str, str] = {}
+    for file in _files(root / "constraints"):
+        if file.name == "destinations.toml":
+            continue
+        rule = parse(RuleSet, read_toml(file), str(file))
+        if rule.id in rules:
+            raise InputError(str(file), "id", rule.id, "an id no other rule set uses")
+        _check_rule(rule, str(file), scopes)
+        rules[rule.id] = rule
+        files[rule.id] = str(file)
+    for rule in rules.values():
+        for i, relief in enumerate(rule.reliefs):
+            for target in relief.relieves:
+                if target not in rules:
+                    raise InputError(files[rule.id], f"reliefs[{i}].relieves", target,
+                                     f"a rule set id: {', '.join(rules)}")
+    return sorted(rules.values(), key=lambda r: (r.effective_from, r.id))
+
+
+def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
+    if rule.effective_until is not None and rule.effective_until <= rule.effective_from:
+        raise InputError(file, "effective_until", rule.effective_until.isoformat(),
+                         f"a date after effective_from ({rule.effective_from})")
+    dest = rule.destinations
+    for i, scope in enumerate([*dest.include, *dest.exclude, *(a.scope for a in dest.added)]):
+        if scope not in scopes:
+            raise InputError(file, "destinations", scope, "a country code, a country group or '*'")
+    parts = [("controls", rule.controls), ("reliefs", rule.reliefs), ("charges", rule.charges)]
+    for part, items in parts:
+        for i, item in enumerate(items):
+            for j, clause in enumerate(item.clauses):
+                _check_clause(clause, file, f"{part}[{i}].clauses[{j}]")
+            for scope in getattr(item, "outcome", {}):
+                if scope not in scopes:
+                    raise InputError(file, f"{part}[{i}].outcome", scope,
+                                     "a country code, a country group or '*'")
+            if part == "controls":
+                needed = {*dest.include, *(a.scope for a in dest.added)}
+                if "*" not in item.outcome and not needed <= set(item.outcome):
+                    missing = sorted(needed - set(item.outcome))
+                    raise InputError(file, f"{part}[{i}].outcome", missing[0],
+                                     "an outcome for every included destination (or '*')")
+            fee = getattr(item, "fee", None)
+            if fee is not None and not 0 < fee.percent <= 100:
+                raise InputError(file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100")
+
+
+def _check_clause(clause: Clause, file: str, path: str) -> None:
+    unit = m.METRIC_UNITS.get(clause.metric)
+    if unit is None:
+        raise InputError(file, f"{path}.metric", clause.metric, f"one of: {', '.join(m.METRIC_UNITS)}")
+    if clause.unit != unit:
+        raise InputError(file, f"{path}.unit", clause.unit, f"{unit!r} (the unit of {clause.metric})")
+    if (unit == "bool") != isinstance(clause.value, bool):
+        raise InputError(file, f"{path}.value", clause.value, "true/false" if unit == "bool" else "a number")
+    if unit == "bool" and clause.op != "==":
+        raise InputError(file, f"{path}.op", clause.op.value, "'==' for a true/false metric")
