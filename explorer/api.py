@@ -65,8 +65,9 @@ class Classification:
     rules: list[RuleSet]
 
 
-def classify(chip: str, target: str = "china", as_of: str | dt.date | None = None,
-             data: Data | None = None) -> Classification:
+def classify(
+    chip: str, target: str = "china", as_of: str | dt.date | None = None, data: Data | None = None
+) -> Classification:
     """Judge a catalog chip (matched by id, name or alias) for a target on a date."""
     data = data or load()
     on = parse_date(as_of)
@@ -78,15 +79,17 @@ def classify(chip: str, target: str = "china", as_of: str | dt.date | None = Non
     return Classification(sku, where, on, metrics, verdict, active)
 
 
-def classify_catalog(target: str = "china", as_of: str | dt.date | None = None,
-                     data: Data | None = None) -> list[Classification]:
+def classify_catalog(
+    target: str = "china", as_of: str | dt.date | None = None, data: Data | None = None
+) -> list[Classification]:
     """Every SKU in the catalog, judged for one target and date."""
     data = data or load()
     return [classify(sku.id, target, as_of, data) for sku in data.catalog.skus.values()]
 
 
-def rules_for(target: str = "china", as_of: str | dt.date | None = None,
-              data: Data | None = None) -> tuple[Target, dt.date, list[RuleSet]]:
+def rules_for(
+    target: str = "china", as_of: str | dt.date | None = None, data: Data | None = None
+) -> tuple[Target, dt.date, list[RuleSet]]:
     """The rule sets in force for a target on a date, HBM-only rules included."""
     data = data or load()
     on = parse_date(as_of)

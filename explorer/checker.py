@@ -13,8 +13,8 @@ from fractions import Fraction
 from explorer.destinations import Target
 from explorer.metrics import Metrics
 from explorer.outcomes import LICENSED, Outcome
-from explorer.rules import Clause, Combine, Fee, Item, RuleSet
 from explorer.quantity import Status
+from explorer.rules import Clause, Combine, Fee, Item, RuleSet
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,9 @@ def applies(rule: RuleSet, target: Target, on: dt.date) -> bool:
     return not set(dest.exclude) & target.scopes
 
 
-def rules_in_force(rules: list[RuleSet], target: Target, on: dt.date, item: Item = Item.IC) -> list[RuleSet]:
+def rules_in_force(
+    rules: list[RuleSet], target: Target, on: dt.date, item: Item = Item.IC
+) -> list[RuleSet]:
     return [r for r in rules if r.applies_to is item and applies(r, target, on)]
 
 
@@ -122,8 +124,9 @@ def classify(metrics: Metrics, target: Target, on: dt.date, rules: list[RuleSet]
             # (and its fee, or lack of one, replaces the older relief's)
             for i, f in enumerate(fired):
                 if f.rule in relief.relieves and lowered <= f.outcome:
-                    fired[i] = Fired(f.rule, f.paragraph, f.status, lowered,
-                                     f"{rule.id} {relief.paragraph}")
+                    fired[i] = Fired(
+                        f.rule, f.paragraph, f.status, lowered, f"{rule.id} {relief.paragraph}"
+                    )
                     fees.pop(i, None)
                     if relief.fee is not None:
                         fees[i] = relief.fee
@@ -145,7 +148,9 @@ def _charges(active, fired, fees, outcome, metrics) -> list[Charge]:
         for rule in active:
             for ch in rule.charges:
                 if condition_holds(ch.combine, ch.clauses, metrics):
-                    out.append(Charge(rule.id, ch.paragraph, ch.fee.kind, ch.fee.percent, ch.fee.status))
+                    out.append(
+                        Charge(rule.id, ch.paragraph, ch.fee.kind, ch.fee.percent, ch.fee.status)
+                    )
     unique = {(c.rule, c.paragraph): c for c in out}
     return list(unique.values())
 
@@ -165,6 +170,19 @@ def margins(active: list[RuleSet], metrics: Metrics) -> list[Margin]:
                     gap = abs(value - clause.value)
                     margin = -gap if holds else gap
                     pct = margin / clause.value * 100 if clause.value else None
-                    out.append(Margin(rule.id, item.paragraph, role, clause.metric, clause.op.value,
-                                      clause.value, value, holds, margin, pct))
-    return out
+                    out.append(
+                        Margin(
+                            rule.id,
+                            item.paragraph,
+                            role,
+                            clause.metric,
+                            clause.op.value,
+                            clause.value,
+                            value,
+                            holds,
+                            margin,
+                            pct,
+                        )
+                    )
+    # a paragraph split by market (3A090.a.1 with and without datacenter) repeats its lines
+    return list(dict.fromkeys(out))

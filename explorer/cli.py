@@ -42,20 +42,37 @@ def _print_json(obj: object) -> None:
     click.echo(json.dumps(obj, indent=2))
 
 
-TARGET = click.option("--target", "-t", default="china", show_default=True,
-                      help="Destination: country name or ISO code (china, cn, macau, hk, ...).")
-AS_OF = click.option("--as-of", default=None, help="Judge under the rules in force on this date "
-                     "(YYYY-MM-DD; default: today).")
+TARGET = click.option(
+    "--target",
+    "-t",
+    default="china",
+    show_default=True,
+    help="Destination: country name or ISO code (china, cn, macau, hk, ...).",
+)
+AS_OF = click.option(
+    "--as-of",
+    default=None,
+    help="Judge under the rules in force on this date (YYYY-MM-DD; default: today).",
+)
 
 
 @click.group(cls=_Group, invoke_without_command=True)
 @click.option("--target", "-t", default=None, help="Destination for the main job (e.g. china).")
 @click.option("--as-of", default=None, help="Date for the main job (YYYY-MM-DD; default: today).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--data", type=click.Path(file_okay=False), envvar="CHIP_EXPLORER_DATA", default=None,
-              help="Folder holding constraints/ and specs/ (default: the built-in data).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False),
+    envvar="CHIP_EXPLORER_DATA",
+    default=None,
+    help="Folder holding constraints/ and specs/ (default: the built-in data).",
+)
 @click.pass_context
-def main(ctx: click.Context, target: str | None, as_of: str | None, fmt: str, data: str | None) -> None:
+def main(
+    ctx: click.Context, target: str | None, as_of: str | None, fmt: str, data: str | None
+) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` shows the rules in force for China today and
@@ -78,10 +95,15 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
     where, on, rules = api.rules_for(target, as_of, data)
     results = api.classify_catalog(target, on, data)
     if fmt == "json":
-        _print_json({"target": where.code, "as_of": on.isoformat(),
-                     "rules": [render.rule_dict(r) for r in rules],
-                     "results": [render.classification_dict(c) for c in results],
-                     "note": api.SCREEN_NOTE})
+        _print_json(
+            {
+                "target": where.code,
+                "as_of": on.isoformat(),
+                "rules": [render.rule_dict(r) for r in rules],
+                "results": [render.classification_dict(c) for c in results],
+                "note": api.SCREEN_NOTE,
+            }
+        )
         return
     click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
     click.echo(render.rules_text(rules))
@@ -96,7 +118,9 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
 @click.argument("chip")
 @TARGET
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def classify(ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str) -> None:
     """Classify one CHIP (e.g. h20, "RTX 4090D") for a destination and date."""
@@ -110,7 +134,13 @@ def classify(ctx: click.Context, chip: str, target: str, as_of: str | None, fmt:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 @click.pass_context
 def catalog(ctx: click.Context, fmt: str) -> None:
     """Every SKU in the catalog with the metrics the rules use."""
@@ -123,8 +153,18 @@ def catalog(ctx: click.Context, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(render.csv_text(rows), nl=False)
     else:
-        cols = ["id", "die", "tpp", "performance_density", "memory_bandwidth_gbps", "memory_gb",
-                "memory_type", "io_bidirectional_gbps", "datacenter", "power_w"]
+        cols = [
+            "id",
+            "die",
+            "tpp",
+            "performance_density",
+            "memory_bandwidth_gbps",
+            "memory_gb",
+            "memory_type",
+            "io_bidirectional_gbps",
+            "datacenter",
+            "power_w",
+        ]
         heads = ["chip", "die", "TPP", "PD", "DRAM GB/s", "GB", "memory", "I/O GB/s", "DC", "W"]
         click.echo(render.table([[r[c] for c in cols] for r in rows], heads))
 
@@ -132,7 +172,9 @@ def catalog(ctx: click.Context, fmt: str) -> None:
 @main.command()
 @TARGET
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rule sets in force for a destination on a date, with citations and status."""
@@ -140,8 +182,13 @@ def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
 
     where, on, active = api.rules_for(target, as_of, _data(ctx))
     if fmt == "json":
-        _print_json({"target": where.code, "as_of": on.isoformat(),
-                     "rules": [render.rule_dict(r) for r in active]})
+        _print_json(
+            {
+                "target": where.code,
+                "as_of": on.isoformat(),
+                "rules": [render.rule_dict(r) for r in active],
+            }
+        )
         return
     click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
     click.echo(render.rules_text(active))

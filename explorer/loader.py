@@ -22,7 +22,7 @@ from pathlib import Path
 from explorer import chips as c
 from explorer import metrics as m
 from explorer.catalog import Catalog
-from explorer.destinations import Country, CountryGroup, DestinationData
+from explorer.destinations import DestinationData
 from explorer.errors import InputError
 from explorer.quantity import Quantity, Source
 from explorer.rules import Clause, RuleSet
@@ -172,7 +172,9 @@ def _dataclass(cls: type, raw: object, ctx: _Ctx, path: str):
     values = {}
     for name, f in fields.items():
         if name not in raw:
-            no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            no_default = (
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            )
             if no_default:
                 _fail(ctx, _join(path, name), None, "this key to be present")
             continue
@@ -214,15 +216,25 @@ def load_catalog(root: Path | None = None) -> Catalog:
     memory_raw, pcie_raw = raw.get("memory"), raw.get("pcie")
     extra = set(raw) - {"sources", "memory", "pcie"}
     if extra:
-        raise InputError(str(table_file), sorted(extra)[0], sorted(extra)[0], "sources, memory or pcie")
+        raise InputError(
+            str(table_file), sorted(extra)[0], sorted(extra)[0], "sources, memory or pcie"
+        )
     memory = {}
     for key, item in (memory_raw or {}).items():
-        memory[key] = parse(c.MemoryTechnology, {**item, "sources": raw.get("sources", {})},
-                            str(table_file), f"memory.{key}")
+        memory[key] = parse(
+            c.MemoryTechnology,
+            {**item, "sources": raw.get("sources", {})},
+            str(table_file),
+            f"memory.{key}",
+        )
     pcie = {}
     for key, item in (pcie_raw or {}).items():
-        gen = parse(c.PcieGeneration, {**item, "sources": raw.get("sources", {})},
-                    str(table_file), f"pcie.{key}")
+        gen = parse(
+            c.PcieGeneration,
+            {**item, "sources": raw.get("sources", {})},
+            str(table_file),
+            f"pcie.{key}",
+        )
         pcie[gen.generation] = gen
     dies = _load_many(c.Die, specs / "dies")
     skus = _load_many(c.Sku, specs / "skus")
@@ -258,18 +270,27 @@ def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
         file = str(specs / "dies" / f"{die.id}.toml")
         for i, t in enumerate(die.throughput):
             if t.sparsity != "dense":
-                raise InputError(file, f"throughput[{i}].sparsity", t.sparsity,
-                                 "'dense' (TPP is defined on dense throughput; halve sparse figures)")
+                raise InputError(
+                    file,
+                    f"throughput[{i}].sparsity",
+                    t.sparsity,
+                    "'dense' (TPP is defined on dense throughput; halve sparse figures)",
+                )
         if die.pcie_generation not in cat.pcie:
-            raise InputError(file, "pcie_generation", die.pcie_generation,
-                             f"one of {sorted(cat.pcie)}")
+            raise InputError(
+                file, "pcie_generation", die.pcie_generation, f"one of {sorted(cat.pcie)}"
+            )
         for iface in (die.hbm, die.gddr):
             for tech in iface.technologies if iface else []:
                 if tech not in cat.memory:
                     raise InputError(file, "technologies", tech, f"one of {', '.join(cat.memory)}")
         if die.units_max_enabled.value > die.units_full.value:
-            raise InputError(file, "units_max_enabled", die.units_max_enabled.value,
-                             f"at most units_full ({die.units_full.value})")
+            raise InputError(
+                file,
+                "units_max_enabled",
+                die.units_max_enabled.value,
+                f"at most units_full ({die.units_full.value})",
+            )
     for sku in cat.skus.values():
         _check_sku(cat, sku, str(specs / "skus" / f"{sku.id}.toml"))
 
@@ -281,39 +302,73 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
 
     def within(field: str, value: Fraction, low: Fraction, high: Fraction) -> None:
         if not low <= value <= high:
-            raise InputError(file, field, float(value), f"between {float(low):g} and {float(high):g}")
+            raise InputError(
+                file, field, float(value), f"between {float(low):g} and {float(high):g}"
+            )
 
     within("units_enabled", sku.units_enabled.value, Fraction(1), die.units_full.value)
     within("clock_mhz", sku.clock_mhz.value, die.clock_mhz_min.value, die.clock_mhz_max.value)
-    within("power_limit_w", sku.power_limit_w.value, die.power.limit_w_min.value,
-           die.power.limit_w_max.value)
+    within(
+        "power_limit_w",
+        sku.power_limit_w.value,
+        die.power.limit_w_min.value,
+        die.power.limit_w_max.value,
+    )
     supported = {t.precision.value for t in die.throughput}
     for key, q in sku.rate_limits.items():
         if key not in supported:
-            raise InputError(file, f"rate_limits.{key}", key, f"a precision {die.id} runs: {sorted(supported)}")
+            raise InputError(
+                file, f"rate_limits.{key}", key, f"a precision {die.id} runs: {sorted(supported)}"
+            )
         within(f"rate_limits.{key}", q.value, Fraction(1, 10**6), Fraction(1))
     mem = sku.memory
     tech = cat.memory.get(mem.technology)
     iface = die.hbm if tech and tech.kind is c.MemoryKind.HBM else die.gddr
     if tech is None or iface is None or mem.technology not in iface.technologies:
-        allowed = [*(die.hbm.technologies if die.hbm else []), *(die.gddr.technologies if die.gddr else [])]
-        raise InputError(file, "memory.technology", mem.technology, f"one {die.id} drives: {allowed}")
-    within("memory.pin_rate_gbps", mem.pin_rate_gbps.value, Fraction(1, 10), tech.pin_rate_gbps_max.value)
+        allowed = [
+            *(die.hbm.technologies if die.hbm else []),
+            *(die.gddr.technologies if die.gddr else []),
+        ]
+        raise InputError(
+            file, "memory.technology", mem.technology, f"one {die.id} drives: {allowed}"
+        )
+    within(
+        "memory.pin_rate_gbps",
+        mem.pin_rate_gbps.value,
+        Fraction(1, 10),
+        tech.pin_rate_gbps_max.value,
+    )
     if tech.kind is c.MemoryKind.HBM:
         if mem.stacks is None or mem.bus_width_bits is not None:
             raise InputError(file, "memory.stacks", None, "stacks (and no bus_width_bits) for HBM")
         within("memory.stacks", mem.stacks.value, Fraction(1), die.hbm.sites.value)
     else:
         if mem.bus_width_bits is None or mem.stacks is not None:
-            raise InputError(file, "memory.bus_width_bits", None, "bus_width_bits (and no stacks) for GDDR")
-        within("memory.bus_width_bits", mem.bus_width_bits.value, Fraction(32), die.gddr.bus_width_bits_max.value)
+            raise InputError(
+                file, "memory.bus_width_bits", None, "bus_width_bits (and no stacks) for GDDR"
+            )
+        within(
+            "memory.bus_width_bits",
+            mem.bus_width_bits.value,
+            Fraction(32),
+            die.gddr.bus_width_bits_max.value,
+        )
         if mem.bus_width_bits.value % 32:
-            raise InputError(file, "memory.bus_width_bits", mem.bus_width_bits.value, "a multiple of 32")
+            raise InputError(
+                file, "memory.bus_width_bits", mem.bus_width_bits.value, "a multiple of 32"
+            )
     if sku.links is not None:
         if die.links is None:
-            raise InputError(file, "links", "links", f"no links: {die.id} has no chip-to-chip links")
+            raise InputError(
+                file, "links", "links", f"no links: {die.id} has no chip-to-chip links"
+            )
         within("links.count", sku.links.count.value, Fraction(0), die.links.count_max.value)
-        within("links.gbps_per_link", sku.links.gbps_per_link.value, Fraction(0), die.links.gbps_per_link.value)
+        within(
+            "links.gbps_per_link",
+            sku.links.gbps_per_link.value,
+            Fraction(0),
+            die.links.gbps_per_link.value,
+        )
 
 
 def load_destinations(root: Path | None = None) -> DestinationData:
@@ -323,16 +378,22 @@ def load_destinations(root: Path | None = None) -> DestinationData:
     for name, group in data.groups.items():
         for code in group.members:
             if code not in known:
-                raise InputError(str(file), f"groups.{name}.members", code, "a code listed in [countries]")
+                raise InputError(
+                    str(file), f"groups.{name}.members", code, "a code listed in [countries]"
+                )
         if group.source not in data.sources:
             raise InputError(str(file), f"groups.{name}.source", group.source, "a key of [sources]")
     for code, country in data.countries.items():
         if country.treated_as and country.treated_as not in known:
-            raise InputError(str(file), f"countries.{code}.treated_as", country.treated_as, "a country code")
+            raise InputError(
+                str(file), f"countries.{code}.treated_as", country.treated_as, "a country code"
+            )
     return data
 
 
-def load_rules(root: Path | None = None, destinations: DestinationData | None = None) -> list[RuleSet]:
+def load_rules(
+    root: Path | None = None, destinations: DestinationData | None = None
+) -> list[RuleSet]:
     """Read every rule set in constraints/ (but destinations.toml) and validate it."""
     root = root or default_data_dir()
     destinations = destinations or load_destinations(root)
@@ -352,17 +413,25 @@ def load_rules(root: Path | None = None, destinations: DestinationData | None = 
         for i, relief in enumerate(rule.reliefs):
             for target in relief.relieves:
                 if target not in rules:
-                    raise InputError(files[rule.id], f"reliefs[{i}].relieves", target,
-                                     f"a rule set id: {', '.join(rules)}")
+                    raise InputError(
+                        files[rule.id],
+                        f"reliefs[{i}].relieves",
+                        target,
+                        f"a rule set id: {', '.join(rules)}",
+                    )
     return sorted(rules.values(), key=lambda r: (r.effective_from, r.id))
 
 
 def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
     if rule.effective_until is not None and rule.effective_until <= rule.effective_from:
-        raise InputError(file, "effective_until", rule.effective_until.isoformat(),
-                         f"a date after effective_from ({rule.effective_from})")
+        raise InputError(
+            file,
+            "effective_until",
+            rule.effective_until.isoformat(),
+            f"a date after effective_from ({rule.effective_from})",
+        )
     dest = rule.destinations
-    for i, scope in enumerate([*dest.include, *dest.exclude, *(a.scope for a in dest.added)]):
+    for scope in [*dest.include, *dest.exclude, *(a.scope for a in dest.added)]:
         if scope not in scopes:
             raise InputError(file, "destinations", scope, "a country code, a country group or '*'")
     parts = [("controls", rule.controls), ("reliefs", rule.reliefs), ("charges", rule.charges)]
@@ -372,26 +441,42 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
                 _check_clause(clause, file, f"{part}[{i}].clauses[{j}]")
             for scope in getattr(item, "outcome", {}):
                 if scope not in scopes:
-                    raise InputError(file, f"{part}[{i}].outcome", scope,
-                                     "a country code, a country group or '*'")
+                    raise InputError(
+                        file,
+                        f"{part}[{i}].outcome",
+                        scope,
+                        "a country code, a country group or '*'",
+                    )
             if part == "controls":
                 needed = {*dest.include, *(a.scope for a in dest.added)}
                 if "*" not in item.outcome and not needed <= set(item.outcome):
                     missing = sorted(needed - set(item.outcome))
-                    raise InputError(file, f"{part}[{i}].outcome", missing[0],
-                                     "an outcome for every included destination (or '*')")
+                    raise InputError(
+                        file,
+                        f"{part}[{i}].outcome",
+                        missing[0],
+                        "an outcome for every included destination (or '*')",
+                    )
             fee = getattr(item, "fee", None)
             if fee is not None and not 0 < fee.percent <= 100:
-                raise InputError(file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100")
+                raise InputError(
+                    file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100"
+                )
 
 
 def _check_clause(clause: Clause, file: str, path: str) -> None:
     unit = m.METRIC_UNITS.get(clause.metric)
     if unit is None:
-        raise InputError(file, f"{path}.metric", clause.metric, f"one of: {', '.join(m.METRIC_UNITS)}")
+        raise InputError(
+            file, f"{path}.metric", clause.metric, f"one of: {', '.join(m.METRIC_UNITS)}"
+        )
     if clause.unit != unit:
-        raise InputError(file, f"{path}.unit", clause.unit, f"{unit!r} (the unit of {clause.metric})")
+        raise InputError(
+            file, f"{path}.unit", clause.unit, f"{unit!r} (the unit of {clause.metric})"
+        )
     if (unit == "bool") != isinstance(clause.value, bool):
-        raise InputError(file, f"{path}.value", clause.value, "true/false" if unit == "bool" else "a number")
+        raise InputError(
+            file, f"{path}.value", clause.value, "true/false" if unit == "bool" else "a number"
+        )
     if unit == "bool" and clause.op != "==":
         raise InputError(file, f"{path}.op", clause.op.value, "'==' for a true/false metric")

@@ -102,7 +102,7 @@ def applicable_die_area_mm2(die: Die) -> Fraction:
 
 
 def performance_density(tpp_value: Fraction, area_mm2: Fraction) -> Fraction | None:
-    """"'Performance density' is 'TPP' divided by 'applicable die area'." (88 FR 73458.)"""
+    """ "'Performance density' is 'TPP' divided by 'applicable die area'." (88 FR 73458.)"""
     return tpp_value / area_mm2 if area_mm2 else None
 
 
@@ -153,7 +153,9 @@ def link_bidirectional_gbps(sku: Sku) -> Fraction:
     return sku.links.count.value * sku.links.gbps_per_link.value
 
 
-def io_bidirectional_gbps(sku: Sku, die: Die, pcie_gbps_per_lane_per_direction: Fraction) -> Fraction:
+def io_bidirectional_gbps(
+    sku: Sku, die: Die, pcie_gbps_per_lane_per_direction: Fraction
+) -> Fraction:
     """Aggregate bidirectional I/O to ICs other than memory, in GB/s.
 
     The 2022 text reads "aggregate bidirectional transfer rate over all inputs and

@@ -25,5 +25,9 @@ class Outcome(Enum):
 
 _ORDER = list(Outcome)
 LICENSED = frozenset(
-    {Outcome.LICENSE_PRESUMED_APPROVAL, Outcome.LICENSE_CASE_BY_CASE, Outcome.LICENSE_PRESUMED_DENIAL}
+    {
+        Outcome.LICENSE_PRESUMED_APPROVAL,
+        Outcome.LICENSE_CASE_BY_CASE,
+        Outcome.LICENSE_PRESUMED_DENIAL,
+    }
 )

@@ -12,8 +12,17 @@ from explorer.checker import Margin
 from explorer.metrics import Metrics
 from explorer.rules import RuleSet
 
-METRIC_KEYS = ("tpp", "performance_density", "memory_bandwidth_gbps", "memory_gb", "memory_type",
-               "io_bidirectional_gbps", "die_area_mm2", "datacenter", "power_w")
+METRIC_KEYS = (
+    "tpp",
+    "performance_density",
+    "memory_bandwidth_gbps",
+    "memory_gb",
+    "memory_type",
+    "io_bidirectional_gbps",
+    "die_area_mm2",
+    "datacenter",
+    "power_w",
+)
 
 
 def num(x: Fraction | None, digits: int = 4) -> float | None:
@@ -33,17 +42,31 @@ def metrics_dict(m: Metrics) -> dict:
 
 
 def margin_dict(g: Margin) -> dict:
-    return {"rule": g.rule, "paragraph": g.paragraph, "role": g.role, "metric": g.metric,
-            "op": g.op, "threshold": num(g.threshold), "value": num(g.value), "holds": g.holds,
-            "margin": num(g.margin), "margin_pct": num(g.margin_pct, 2)}
+    return {
+        "rule": g.rule,
+        "paragraph": g.paragraph,
+        "role": g.role,
+        "metric": g.metric,
+        "op": g.op,
+        "threshold": num(g.threshold),
+        "value": num(g.value),
+        "holds": g.holds,
+        "margin": num(g.margin),
+        "margin_pct": num(g.margin_pct, 2),
+    }
 
 
 def rule_dict(r: RuleSet) -> dict:
-    return {"id": r.id, "title": r.title, "status": r.status.value,
-            "citation": {k: v for k, v in vars(r.citation).items() if v},
-            "source_url": r.source_url, "effective_from": r.effective_from.isoformat(),
-            "effective_until": r.effective_until.isoformat() if r.effective_until else None,
-            "applies_to": r.applies_to.value}
+    return {
+        "id": r.id,
+        "title": r.title,
+        "status": r.status.value,
+        "citation": {k: v for k, v in vars(r.citation).items() if v},
+        "source_url": r.source_url,
+        "effective_from": r.effective_from.isoformat(),
+        "effective_until": r.effective_until.isoformat() if r.effective_until else None,
+        "applies_to": r.applies_to.value,
+    }
 
 
 def classification_dict(c: Classification) -> dict:
@@ -55,10 +78,26 @@ def classification_dict(c: Classification) -> dict:
         "as_of": c.as_of.isoformat(),
         "metrics": metrics_dict(c.metrics),
         "outcome": v.outcome.value,
-        "fired": [{"rule": f.rule, "paragraph": f.paragraph, "status": f.status.value,
-                   "outcome": f.outcome.value, "relieved_by": f.relieved_by} for f in v.fired],
-        "charges": [{"rule": ch.rule, "paragraph": ch.paragraph, "kind": ch.kind,
-                     "percent": num(ch.percent), "status": ch.status.value} for ch in v.charges],
+        "fired": [
+            {
+                "rule": f.rule,
+                "paragraph": f.paragraph,
+                "status": f.status.value,
+                "outcome": f.outcome.value,
+                "relieved_by": f.relieved_by,
+            }
+            for f in v.fired
+        ],
+        "charges": [
+            {
+                "rule": ch.rule,
+                "paragraph": ch.paragraph,
+                "kind": ch.kind,
+                "percent": num(ch.percent),
+                "status": ch.status.value,
+            }
+            for ch in v.charges
+        ],
         "margins": [margin_dict(g) for g in v.margins],
         "rules": [rule_dict(r) for r in c.rules],
         "note": SCREEN_NOTE,
@@ -68,8 +107,14 @@ def classification_dict(c: Classification) -> dict:
 def sku_row(catalog: Catalog, sku_id: str) -> dict:
     sku = catalog.skus[sku_id]
     m = catalog.metrics(sku)
-    return {"id": sku.id, "name": sku.name, "die": sku.die, **metrics_dict(m),
-            "derived_from": sku.derived_from, "designed_for": sku.designed_for}
+    return {
+        "id": sku.id,
+        "name": sku.name,
+        "die": sku.die,
+        **metrics_dict(m),
+        "derived_from": sku.derived_from,
+        "designed_for": sku.designed_for,
+    }
 
 
 # ---- text ---------------------------------------------------------------------
@@ -83,14 +128,15 @@ def fmt(x: object) -> str:
     if isinstance(x, Fraction):
         x = float(x)
     if isinstance(x, float):
-        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}"
+        return f"{x:,.0f}" if abs(x) >= 100 or x.is_integer() else f"{x:.2f}"
     return str(x)
 
 
 def table(rows: list[list[object]], headers: list[str]) -> str:
     cells = [[fmt(c) for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     out = [line.rstrip(), "  ".join("-" * w for w in widths)]
     for r in cells:
@@ -110,7 +156,11 @@ def csv_text(rows: list[dict]) -> str:
 def rules_text(rules: list[RuleSet]) -> str:
     rows = []
     for r in rules:
-        cite = r.citation.federal_register or r.citation.document_number or (r.citation.other or "")[:40]
+        cite = (
+            r.citation.federal_register
+            or r.citation.document_number
+            or (r.citation.other or "")[:40]
+        )
         until = r.effective_until.isoformat() if r.effective_until else "-"
         rows.append([r.id, r.status.value, r.effective_from.isoformat(), until, cite])
     return table(rows, ["rule set", "status", "from", "until", "citation"])
@@ -118,24 +168,44 @@ def rules_text(rules: list[RuleSet]) -> str:
 
 def classification_text(c: Classification) -> str:
     v, m = c.verdict, c.metrics
-    lines = [f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
-             f"outcome: {v.outcome.value}"]
+    lines = [
+        f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
+        f"outcome: {v.outcome.value}",
+    ]
     for ch in v.charges:
-        lines.append(f"  charge: {fmt(ch.percent)}% {ch.kind} ({ch.rule} {ch.paragraph}; {ch.status.value})")
+        lines.append(
+            f"  charge: {fmt(ch.percent)}% {ch.kind} ({ch.rule} {ch.paragraph}; {ch.status.value})"
+        )
     lines.append(
-        f"TPP {fmt(m.tpp)}  density {fmt(m.performance_density)}/mm2  DRAM {fmt(m.memory_bandwidth_gbps)} GB/s"
+        f"TPP {fmt(m.tpp)}  density {fmt(m.performance_density)}/mm2"
+        f"  DRAM {fmt(m.memory_bandwidth_gbps)} GB/s"
         f"  {fmt(m.memory_gb)} GB {m.memory_type}  I/O {fmt(m.io_bidirectional_gbps)} GB/s"
-        f"  datacenter {fmt(m.datacenter)}")
+        f"  datacenter {fmt(m.datacenter)}"
+    )
     lines.append("")
     if v.fired:
-        rows = [[f.rule, f.paragraph, f.status.value, f.outcome.value, f.relieved_by or ""] for f in v.fired]
-        lines.append(table(rows, ["fired: rule set", "paragraph", "status", "outcome", "relieved by"]))
+        rows = [
+            [f.rule, f.paragraph, f.status.value, f.outcome.value, f.relieved_by or ""]
+            for f in v.fired
+        ]
+        lines.append(
+            table(rows, ["fired: rule set", "paragraph", "status", "outcome", "relieved by"])
+        )
     else:
         lines.append("fired: none")
     lines.append("")
-    rows = [[g.paragraph, g.role, g.metric, f"{g.op} {fmt(g.threshold)}", fmt(g.value),
-             "holds" if g.holds else "clear", f"{float(g.margin_pct):+.1f}%" if g.margin_pct is not None else "-"]
-            for g in v.margins]
+    rows = [
+        [
+            g.paragraph,
+            g.role,
+            g.metric,
+            f"{g.op} {fmt(g.threshold)}",
+            fmt(g.value),
+            "holds" if g.holds else "clear",
+            f"{float(g.margin_pct):+.1f}%" if g.margin_pct is not None else "-",
+        ]
+        for g in v.margins
+    ]
     if rows:
         lines.append(table(rows, ["line", "role", "metric", "threshold", "value", "", "margin"]))
         lines.append("")
@@ -151,7 +221,19 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
         m, v = c.metrics, c.verdict
         paras = ", ".join(sorted({f.paragraph for f in v.fired if f.outcome == v.outcome})) or "-"
         fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind}" for ch in v.charges) or ""
-        rows.append([c.sku.id, m.tpp, m.performance_density, m.memory_bandwidth_gbps,
-                     m.io_bidirectional_gbps, "DC" if m.datacenter else "consumer",
-                     v.outcome.value, paras[:32], fees])
-    return table(rows, ["chip", "TPP", "PD", "DRAM GB/s", "I/O GB/s", "market", "outcome", "why", "charges"])
+        rows.append(
+            [
+                c.sku.id,
+                m.tpp,
+                m.performance_density,
+                m.memory_bandwidth_gbps,
+                m.io_bidirectional_gbps,
+                "DC" if m.datacenter else "consumer",
+                v.outcome.value,
+                paras[:32],
+                fees,
+            ]
+        )
+    return table(
+        rows, ["chip", "TPP", "PD", "DRAM GB/s", "I/O GB/s", "market", "outcome", "why", "charges"]
+    )

@@ -1,0 +1,80 @@
+"""The chip model reproduces every published figure, and names resolve as users type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer import api
+from explorer.errors import InputError
+from explorer.quantity import Status
+
+DATA = api.load()
+PUBLISHED = [(sku.id, key) for sku in DATA.catalog.skus.values() for key in sku.published]
+REQUIRED_SKUS = [
+    "a100-sxm",
+    "a800",
+    "h100-sxm",
+    "h800",
+    "h20",
+    "h200-sxm",
+    "l40s",
+    "l20",
+    "l4",
+    "l2",
+    "rtx-4090",
+    "rtx-4090d",
+    "rtx-5090",
+    "rtx-5090d",
+    "rtx-5090d-v2",
+    "rtx-pro-6000",
+    "rtx-pro-6000d",
+    "b200",
+    "mi300x",
+    "mi325x",
+]
+REQUIRED_DIES = ["ga100", "gh100", "ad102", "ad104", "gb202", "gb100", "aqua-vanjaram"]
+
+
+@pytest.mark.parametrize(("sku_id", "key"), PUBLISHED)
+def test_model_matches_published_figure_within_2_percent(sku_id: str, key: str) -> None:
+    sku = DATA.catalog.skus[sku_id]
+    modelled = DATA.catalog.metrics(sku).value(key)
+    published = sku.published[key].value
+    assert modelled is not None, f"{sku_id} has no modelled {key}"
+    assert abs(modelled / published - 1) <= 0.02, (
+        f"{sku_id} {key}: model {float(modelled)} vs {published}"
+    )
+
+
+def test_catalog_has_the_required_chips_and_dies() -> None:
+    assert set(REQUIRED_SKUS) <= set(DATA.catalog.skus)
+    assert set(REQUIRED_DIES) <= set(DATA.catalog.dies)
+
+
+@pytest.mark.parametrize("sku_id", REQUIRED_SKUS)
+def test_every_sku_publishes_tpp_and_memory(sku_id: str) -> None:
+    assert {"tpp", "memory_gb"} <= set(DATA.catalog.skus[sku_id].published)
+
+
+def test_thin_public_record_is_marked_estimated() -> None:
+    sku = DATA.catalog.skus
+    assert sku["h20"].clock_mhz.status is Status.ESTIMATED
+    assert sku["rtx-pro-6000d"].clock_mhz.status is Status.ESTIMATED
+    assert all(q.status is Status.ESTIMATED for q in sku["rtx-pro-6000d"].rate_limits.values())
+
+
+@pytest.mark.parametrize(
+    "text", ["h20", "H20", "RTX 4090D", "rtx-4090d", "rtx4090d", "Rtx_4090d", "4090D"]
+)
+def test_names_match_ignoring_case_spaces_and_dashes(text: str) -> None:
+    assert DATA.catalog.find_sku(text).id in {"h20", "rtx-4090d"}
+
+
+def test_die_name_points_to_its_skus() -> None:
+    with pytest.raises(InputError, match="h20"):
+        DATA.catalog.find_sku("GH100")
+
+
+def test_unknown_chip_lists_valid_names() -> None:
+    with pytest.raises(InputError, match="rtx-4090d"):
+        DATA.catalog.find_sku("rtx 9090")

@@ -1,0 +1,171 @@
+"""Properties of the independent checker over random chips, targets and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from explorer import api
+from explorer.checker import classify
+from explorer.destinations import resolve_target
+from explorer.metrics import Metrics
+from explorer.outcomes import Outcome
+from explorer.rules import Op
+
+DATA = api.load()
+TARGETS = ["CN", "CN", "CN", "MO", "HK", "RU", "SA", "AE", "IN", "DE", "IL", "US", "KH", "VN"]
+CHANGE_DATES = sorted({d for r in DATA.rules for d in (r.effective_from, r.effective_until) if d})
+# dates on and around each rule change, and anywhere in between
+dates = st.one_of(
+    st.sampled_from(CHANGE_DATES),
+    st.dates(min_value=dt.date(2022, 10, 1), max_value=dt.date(2027, 12, 31)),
+)
+
+
+def near_lines(metric: str) -> st.SearchStrategy[Fraction]:
+    """Values on, just off and around every threshold the data sets on a metric, or anywhere."""
+    lines = sorted(
+        {
+            c.value
+            for r in DATA.rules
+            for item in (*r.controls, *r.reliefs, *r.charges)
+            for c in item.clauses
+            if c.metric == metric
+        }
+    )
+    factors = [
+        Fraction(9, 10),
+        Fraction(999, 1000),
+        Fraction(1),
+        Fraction(1001, 1000),
+        Fraction(11, 10),
+    ]
+    return st.one_of(
+        st.builds(lambda v, f: v * f, st.sampled_from(lines), st.sampled_from(factors)),
+        st.fractions(min_value=0, max_value=60000, max_denominator=1000),
+    )
+
+
+amounts = near_lines("tpp")
+
+
+def chip(tpp, area, memory, io, datacenter=True) -> Metrics:
+    return Metrics(
+        tpp=tpp,
+        performance_density=tpp / area,
+        memory_bandwidth_gbps=memory,
+        memory_gb=Fraction(80),
+        memory_type="HBM3",
+        memory_bandwidth_density=None,
+        io_bidirectional_gbps=io,
+        link_bidirectional_gbps=io,
+        die_area_mm2=area,
+        datacenter=datacenter,
+        power_w=Fraction(700),
+        dense_tflops={},
+    )
+
+
+def judge(metrics: Metrics, code: str, on: dt.date) -> Outcome:
+    return classify(metrics, resolve_target(DATA.destinations, code, on), on, DATA.rules).outcome
+
+
+def lowest_trigger(metric: str) -> Fraction:
+    """The smallest >= or > threshold any control in the data sets on a metric."""
+    values = [
+        c.value
+        for r in DATA.rules
+        for ctl in r.controls
+        for c in ctl.clauses
+        if c.metric == metric and c.op in (Op.GE, Op.GT)
+    ]
+    return min(values)
+
+
+@given(
+    fraction=st.fractions(min_value=0, max_value=Fraction(999, 1000)),
+    area=st.fractions(min_value=50, max_value=3000),
+    datacenter=st.booleans(),
+    code=st.sampled_from(TARGETS),
+    on=dates,
+)
+def test_a_chip_below_every_triggering_line_is_not_controlled(fraction, area, datacenter, code, on):
+    tpp = min(lowest_trigger("tpp"), lowest_trigger("performance_density") * area) * fraction
+    memory = lowest_trigger("memory_bandwidth_gbps") * fraction
+    io = (
+        min(lowest_trigger("io_bidirectional_gbps"), lowest_trigger("memory_plus_io_gbps") - memory)
+        * fraction
+    )
+    assert judge(chip(tpp, area, memory, io, datacenter), code, on) is Outcome.NOT_CONTROLLED
+
+
+@settings(max_examples=400)
+@given(
+    tpp=near_lines("tpp"),
+    more_tpp=near_lines("tpp"),
+    memory=near_lines("memory_bandwidth_gbps"),
+    more_memory=near_lines("memory_bandwidth_gbps"),
+    io=near_lines("io_bidirectional_gbps"),
+    more_io=near_lines("io_bidirectional_gbps"),
+    area=st.fractions(min_value=50, max_value=3000),
+    datacenter=st.booleans(),
+    code=st.sampled_from(TARGETS),
+    on=dates,
+)
+def test_a_stronger_chip_is_never_less_restricted(
+    tpp, more_tpp, memory, more_memory, io, more_io, area, datacenter, code, on
+):
+    weak = judge(chip(tpp, area, memory, io, datacenter), code, on)
+    for stronger in (
+        chip(tpp + more_tpp, area, memory, io, datacenter),
+        chip(tpp, area, memory + more_memory, io, datacenter),
+        chip(tpp, area, memory, io + more_io, datacenter),
+        chip(tpp, area, memory, io, True),
+    ):
+        assert judge(stronger, code, on).rank >= weak.rank
+
+
+@given(
+    tpp=amounts,
+    memory=amounts,
+    io=amounts,
+    area=st.fractions(min_value=50, max_value=3000),
+    code=st.sampled_from(TARGETS),
+    on=dates,
+)
+def test_margins_are_signed_distances_to_each_line(tpp, memory, io, area, code, on):
+    metrics = chip(tpp, area, memory, io)
+    verdict = classify(metrics, resolve_target(DATA.destinations, code, on), on, DATA.rules)
+    for g in verdict.margins:
+        assert abs(g.margin) == abs(g.value - g.threshold)
+        assert (g.margin <= 0) if g.holds else (g.margin >= 0)
+        assert g.holds == Op(g.op).holds(g.value, g.threshold)
+
+
+def test_a_chip_exactly_on_the_line_is_caught_and_one_just_below_is_not() -> None:
+    on = dt.date(2024, 6, 1)
+    area = Fraction(1000)
+    assert (
+        judge(chip(Fraction(4800), area, Fraction(0), Fraction(0)), "CN", on)
+        is Outcome.LICENSE_PRESUMED_DENIAL
+    )
+    below = Fraction(4800) - Fraction(1, 10**9)
+    assert (
+        judge(chip(below, area, Fraction(0), Fraction(0)), "CN", on) is Outcome.NOTIFICATION
+    )  # 3A090.b.1
+
+
+def test_the_fee_is_charged_once_on_the_licensed_path() -> None:
+    on = dt.date(2025, 9, 1)
+    verdict = api.classify("h20", "china", on, DATA).verdict
+    assert [c.percent for c in verdict.charges] == [15]
+    assert api.classify("l20", "china", on, DATA).verdict.charges == []
+
+
+def test_a_rule_is_in_force_from_its_first_day_until_the_day_before_its_end() -> None:
+    rule = next(r for r in DATA.rules if r.id == "us-bis-2022-10-acs")
+    assert rule.in_force(dt.date(2022, 10, 7)) and not rule.in_force(dt.date(2022, 10, 6))
+    assert rule.in_force(dt.date(2023, 11, 16)) and not rule.in_force(dt.date(2023, 11, 17))

@@ -1,0 +1,23 @@
+"""Real chips on real dates, judged against the encoded rules; expectations are data."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from explorer import api
+
+CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").read_text())["case"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
+def test_known_answer(case: dict, data: api.Data) -> None:
+    assert case["source"], "every known answer carries its source"
+    result = api.classify(case["chip"], case["target"], case["date"], data)
+    verdict = result.verdict
+    assert verdict.outcome.value == case["expected"], case["source"]
+    setting = {f.paragraph for f in verdict.fired if f.outcome == verdict.outcome}
+    assert set(case.get("paragraphs", [])) <= setting
+    assert sorted(c.kind for c in verdict.charges) == sorted(case.get("charges", []))

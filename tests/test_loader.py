@@ -1,0 +1,128 @@
+"""The loader: a round trip through TOML is lossless, and bad files fail in one clear line."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import shutil
+import tempfile
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import tomli_w
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from explorer import chips as c
+from explorer.cli import main
+from explorer.loader import default_data_dir, parse
+from explorer.rules import RuleSet
+from explorer.serialize import to_data
+
+ROOT = default_data_dir()
+KINDS = {"specs/dies": c.Die, "specs/skus": c.Sku, "constraints": RuleSet}
+FILES = [
+    (p.relative_to(ROOT), cls)
+    for folder, cls in KINDS.items()
+    for p in sorted((ROOT / folder).glob("*.toml"))
+    if p.name != "destinations.toml"
+]
+
+
+def read(path: Path) -> dict:
+    return tomllib.loads(path.read_text(), parse_float=Decimal)
+
+
+@pytest.mark.parametrize(("rel", "cls"), FILES, ids=[str(f) for f, _ in FILES])
+def test_round_trip_through_toml_is_lossless(rel: Path, cls: type) -> None:
+    first = parse(cls, read(ROOT / rel), str(rel))
+    text = tomli_w.dumps(to_data(first))
+    assert parse(cls, tomllib.loads(text, parse_float=Decimal), "again") == first
+
+
+def _quantities(node, path=()):
+    """Paths to every {value, unit, ...} table in a data file."""
+    if isinstance(node, dict):
+        if "unit" in node and "value" in node:
+            yield path
+        for k, v in node.items():
+            yield from _quantities(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _quantities(v, (*path, i))
+
+
+def _at(node, path):
+    for k in path:
+        node = node[k]
+    return node
+
+
+def _required(cls: type) -> list[str]:
+    return [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+
+
+MUTATIONS = [
+    "drop-required",
+    "unknown-key",
+    "bad-unit",
+    "wrong-type",
+    "bad-date",
+    "not-toml",
+    "sparse",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    target=st.sampled_from(FILES), mutation=st.sampled_from(MUTATIONS), pick=st.integers(0, 10**6)
+)
+def test_a_malformed_data_file_gives_one_line_and_exit_2(target, mutation, pick):
+    rel, cls = target
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for folder in ("constraints", "specs"):
+            shutil.copytree(ROOT / folder, root / folder)
+        path = root / rel
+        raw = read(path)
+        bad = copy.deepcopy(raw)
+        if mutation == "drop-required":
+            keys = _required(cls)
+            del bad[keys[pick % len(keys)]]
+        elif mutation == "unknown-key":
+            bad["colour"] = "red"
+        elif mutation == "bad-unit":
+            paths = list(_quantities(bad))
+            if not paths:  # a file with no quantity gets an unknown key instead
+                bad["colour"] = "red"
+            else:
+                _at(bad, paths[pick % len(paths)])["unit"] = "furlongs"
+        elif mutation == "wrong-type":
+            bad["id"] = 42
+        elif mutation == "bad-date":
+            bad["effective_from" if cls is RuleSet else "launched"] = dt_string_or_bad(cls)
+        elif mutation == "sparse":
+            if cls is c.Die:
+                bad["throughput"][pick % len(bad["throughput"])]["sparsity"] = "sparse"
+            else:
+                bad["id"] = ["not", "a", "string"]
+        text = "id = [unclosed\n" if mutation == "not-toml" else tomli_w.dumps(bad)
+        path.write_text(text)
+        result = CliRunner().invoke(main, ["--data", str(root), "classify", "h20"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert str(rel) in lines[0] and "expected" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def dt_string_or_bad(cls: type) -> object:
+    """A value the loader must refuse where a date (rules) or a string (SKUs) belongs."""
+    return "2023-13-45" if cls is RuleSet else 2024
