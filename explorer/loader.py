@@ -383,7 +383,19 @@ def load_destinations(root: Path | None = None) -> DestinationData:
                 )
         if group.source not in data.sources:
             raise InputError(str(file), f"groups.{name}.source", group.source, "a key of [sources]")
+        for i, former in enumerate(group.former):
+            if former.source not in data.sources:
+                raise InputError(
+                    str(file),
+                    f"groups.{name}.former[{i}].source",
+                    former.source,
+                    "a key of [sources]",
+                )
     for code, country in data.countries.items():
+        if country.source is not None and country.source not in data.sources:
+            raise InputError(
+                str(file), f"countries.{code}.source", country.source, "a key of [sources]"
+            )
         if country.treated_as and country.treated_as not in known:
             raise InputError(
                 str(file), f"countries.{code}.treated_as", country.treated_as, "a country code"
