@@ -26,6 +26,8 @@ from explorer.destinations import DestinationData
 from explorer.errors import InputError
 from explorer.quantity import Quantity, Source
 from explorer.rules import Clause, RuleSet
+from explorer.space import MemoryChoices, SpaceConfig
+from explorer.value import Objective
 from explorer.units import UNITS, accepted, to_canonical
 
 DATA_ENV = "CHIP_EXPLORER_DATA"
@@ -60,6 +62,8 @@ FIELD_UNITS: dict[tuple[type, str], str] = {
     (c.Sku, "power_limit_w"): "W",
     (c.Sku, "rate_limits"): "ratio",
 }
+FIELD_UNITS[(MemoryChoices, "cost_usd_per_gb")] = "USD"
+FIELD_UNITS[(MemoryChoices, "cost_usd_per_device")] = "USD"
 # dict-of-Quantity fields whose unit depends on the key
 KEYED_UNITS: dict[tuple[type, str], dict[str, str]] = {(c.Sku, "published"): m.PUBLISHED_UNITS}
 
@@ -314,11 +318,14 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
         die.power.limit_w_min.value,
         die.power.limit_w_max.value,
     )
-    supported = {t.precision.value for t in die.throughput}
+    supported = {t.precision.value for t in die.throughput} | {t.path.value for t in die.throughput}
     for key, q in sku.rate_limits.items():
         if key not in supported:
             raise InputError(
-                file, f"rate_limits.{key}", key, f"a precision {die.id} runs: {sorted(supported)}"
+                file,
+                f"rate_limits.{key}",
+                key,
+                f"a precision or path {die.id} runs: {sorted(supported)}",
             )
         within(f"rate_limits.{key}", q.value, Fraction(1, 10**6), Fraction(1))
     mem = sku.memory
@@ -492,3 +499,30 @@ def _check_clause(clause: Clause, file: str, path: str) -> None:
         )
     if unit == "bool" and clause.op != "==":
         raise InputError(file, f"{path}.op", clause.op.value, "'==' for a true/false metric")
+
+
+def load_space_config(root: Path | None = None) -> SpaceConfig:
+    """How finely the search steps each knob (specs/spaces/default.toml)."""
+    file = (root or default_data_dir()) / "specs" / "spaces" / "default.toml"
+    cfg = parse(SpaceConfig, read_toml(file), str(file))
+    for i, r in enumerate(cfg.rate_limits):
+        if not 0 < r <= 1:
+            raise InputError(str(file), f"rate_limits[{i}]", float(r), "a fraction in (0, 1]")
+    return cfg
+
+
+def objective_names(root: Path | None = None) -> list[str]:
+    return [f.stem for f in _files((root or default_data_dir()) / "specs" / "objectives")]
+
+
+def load_objective(name: str, root: Path | None = None) -> Objective:
+    """A value model by name (specs/objectives/NAME.toml)."""
+    folder = (root or default_data_dir()) / "specs" / "objectives"
+    file = folder / f"{name}.toml"
+    if not file.is_file():
+        raise InputError("--objective", "", name, f"one of: {', '.join(objective_names(root))}")
+    obj = parse(Objective, read_toml(file), str(file))
+    total = obj.prefill.weight + obj.decode.weight + obj.communication.weight
+    if total != 1:
+        raise InputError(str(file), "weight", float(total), "phase weights that sum to 1")
+    return obj

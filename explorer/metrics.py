@@ -67,11 +67,14 @@ def dense_tflops(
 ) -> dict[Precision, Fraction]:
     """Peak dense throughput per precision, the fastest path (tensor or vector) of each.
 
-    units x clock x dense ops per unit per clock x the SKU's rate limit.
+    units x clock x dense ops per unit per clock x the SKU's rate limits.
     """
     best: dict[Precision, Fraction] = {}
     for t in die.throughput:
-        rate = rate_limits.get(t.precision.value, Fraction(1))
+        # a limit may name a precision (every path) or a path (every precision)
+        rate = rate_limits.get(t.precision.value, Fraction(1)) * rate_limits.get(
+            t.path.value, Fraction(1)
+        )
         tflops = units * clock_mhz * t.ops_per_clk_per_unit.value * rate / 10**6
         best[t.precision] = max(best.get(t.precision, Fraction(0)), tflops)
     return best

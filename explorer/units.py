@@ -25,6 +25,7 @@ UNITS: dict[str, dict[str, Fraction]] = {
     "TPP/mm2": {"TPP/mm2": Fraction(1)},
     "GB/s/mm2": {"GB/s/mm2": Fraction(1)},
     "bool": {"bool": Fraction(1)},
+    "USD": {"USD": Fraction(1)},
 }
 
 

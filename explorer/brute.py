@@ -1,0 +1,134 @@
+"""The reference enumerator: every point of a design space, scored with numpy.
+
+It reads the same integer tables and plan as the CP-SAT model and evaluates
+them directly, point by point (vectorised), so tests and benchmarks can hold
+the solver to the true optimum on spaces small enough to enumerate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.intmodel import Atom, IntTables
+from explorer.plan import LICENSED_MIN, Plan
+from explorer.rules import Combine, Op
+
+
+@dataclass(frozen=True)
+class BruteResult:
+    feasible: bool
+    net: int  # same units as the solver's objective
+    cost_cents: int
+    knobs: dict[str, int]
+    points: int
+
+
+def _grid(t: IntTables, unit_index: int):
+    shape = (len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets))
+    c, r, m, k, d = (a.ravel() for a in np.indices(shape))
+    u = np.full(c.shape, t.units[unit_index], dtype=np.int64)
+    uc = u * np.asarray(t.clocks, dtype=np.int64)[c]
+    res = {
+        "tpp": uc * np.asarray(t.k_tpp, dtype=np.int64)[r],
+        "flops": uc * np.asarray(t.k_flops, dtype=np.int64)[r],
+        "bw": np.asarray(t.mem_bw, dtype=np.int64)[m],
+        "cap": np.asarray(t.mem_cap, dtype=np.int64)[m],
+        "io": np.asarray(t.io, dtype=np.int64)[k],
+        "link": np.asarray(t.link, dtype=np.int64)[k],
+        "dc": np.asarray(t.markets, dtype=bool)[d],
+    }
+    res["bw_io"] = res["bw"] + res["io"]
+    return res, (c, r, m, k, d)
+
+
+def _atom(a: Atom, res, n: int) -> np.ndarray:
+    if a.resource == "const":
+        return np.full(n, bool(a.bound))
+    if a.resource == "dc":
+        return res["dc"] if a.bound else ~res["dc"]
+    x = res[a.resource]
+    return x >= a.bound if a.op is Op.GE else x <= a.bound
+
+
+def _condition(combine: Combine, atoms: list[Atom], res, n: int) -> np.ndarray:
+    if not atoms:
+        return np.ones(n, dtype=bool)
+    bs = [_atom(a, res, n) for a in atoms]
+    return np.logical_and.reduce(bs) if combine is Combine.ALL else np.logical_or.reduce(bs)
+
+
+def score(t: IntTables, plan: Plan, res, n: int):
+    """(allowed, fits, net) for every point: the plan's semantics, evaluated directly."""
+    active = [_condition(r.combine, r.atoms, res, n) for r in plan.reliefs]
+    levels, owner_of = [], {}
+    for ci, c in enumerate(plan.controls):
+        fired = _condition(c.combine, c.atoms, res, n)
+        level = np.where(fired, c.level, 0).astype(np.int64)
+        takers = {}
+        for j in plan.reliefs_of(c):
+            rj = plan.reliefs[j]
+            if rj.level > c.level:
+                continue
+            take = fired & active[j]
+            for i, ti in takers.items():
+                if plan.reliefs[i].level < rj.level:
+                    take &= ~ti
+            takers[j] = take
+        owned = np.zeros(n, dtype=bool)
+        for j in sorted(takers, reverse=True):  # the last taker owns the control
+            own = takers[j] & ~owned
+            level = np.where(own, plan.reliefs[j].level, level)
+            owner_of[ci, j] = own
+            owned |= own
+        levels.append(level)
+    final = np.max(levels, axis=0) if levels else np.zeros(n, dtype=np.int64)
+    allowed = final <= plan.allowed
+    value = sum(
+        np.minimum.reduce([coef * res[name] for name, coef in terms])
+        for terms in t.value_terms.values()
+    )
+    fee_bp = np.zeros(n, dtype=np.int64)
+    for j, r in enumerate(plan.reliefs):
+        if r.fee_bp:
+            owners = [o for (ci, jj), o in owner_of.items() if jj == j]
+            if owners:
+                fee_bp += np.where(np.logical_or.reduce(owners) & (final == r.level), r.fee_bp, 0)
+    for ch in plan.charges:
+        on = _condition(ch.combine, ch.atoms, res, n) & (final >= LICENSED_MIN)
+        fee_bp += np.where(on, ch.fee_bp, 0)
+    net = t.scales.fee_basis * value - fee_bp * value
+    return allowed, res["cap"] >= t.need_cap, net
+
+
+def best(t: IntTables, plan: Plan) -> BruteResult:
+    """The highest net value over all allowed points that fit, then the lowest cost."""
+    top = None
+    points = 0
+    for ui in range(len(t.units)):
+        res, (c, r, m, k, d) = _grid(t, ui)
+        n = c.size
+        points += n
+        allowed, fit, net = score(t, plan, res, n)
+        ok = allowed & fit
+        if not ok.any():
+            continue
+        cost = np.asarray(t.mem_cost, dtype=np.int64)[m]
+        cand = np.flatnonzero(ok)
+        i = cand[np.lexsort((cost[cand], -net[cand]))[0]]
+        key = (int(net[i]), -int(cost[i]))
+        if top is None or key > top[0]:
+            knobs = {
+                "units": t.units[ui],
+                "clock_mhz": t.clocks[c[i]],
+                "rate_idx": int(r[i]),
+                "memory_idx": int(m[i]),
+                "link_idx": int(k[i]),
+                "datacenter": int(t.markets[d[i]]),
+            }
+            top = (key, knobs)
+    if top is None:
+        return BruteResult(False, 0, 0, {}, points)
+    (net, neg_cost), knobs = top
+    return BruteResult(True, net, -neg_cost, knobs, points)

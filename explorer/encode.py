@@ -1,0 +1,189 @@
+"""The CP-SAT model of one design space under one plan. The only module that imports the solver model.
+
+Knob indices select rows of the integer tables; two products give TPP and the
+workload FLOP rate; every rule clause is a reified integer inequality; each
+rule set has one enforcement literal, so an infeasible search can name the
+rules that conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from explorer.intmodel import Atom, IntTables
+from explorer.plan import LICENSED_MIN, Plan
+from explorer.rules import Combine, Op
+
+
+@dataclass
+class Encoded:
+    model: cp_model.CpModel
+    knobs: dict[str, cp_model.IntVar]
+    net: cp_model.LinearExpr  # value x scale x basis points, after fees
+    cost: cp_model.IntVar
+    rule_literals: dict[str, cp_model.IntVar]
+
+
+def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Encoded:
+    """The model; controls whose index is in `relax` are dropped (to test whether a line binds)."""
+    m = cp_model.CpModel()
+    u = m.new_int_var_from_domain(cp_model.Domain.from_values(t.units), "units")
+    clk = m.new_int_var_from_domain(cp_model.Domain.from_values(t.clocks), "clock_mhz")
+    r = m.new_int_var(0, len(t.k_tpp) - 1, "rate_idx")
+    mem = m.new_int_var(0, len(t.mem_bw) - 1, "memory_idx")
+    link = m.new_int_var(0, len(t.io) - 1, "link_idx")
+    dc = m.new_bool_var("datacenter")
+    if len(t.markets) == 1:
+        m.add(dc == int(t.markets[0]))
+
+    def element(index, values, name):
+        var = m.new_int_var(min(values), max(values), name)
+        m.add_element(index, values, var)
+        return var
+
+    uc = m.new_int_var(min(t.units) * min(t.clocks), max(t.units) * max(t.clocks), "units_x_clock")
+    m.add_multiplication_equality(uc, [u, clk])
+    k_tpp, k_flops = element(r, t.k_tpp, "k_tpp"), element(r, t.k_flops, "k_flops")
+    top = max(t.units) * max(t.clocks)
+    tpp = m.new_int_var(0, top * max(t.k_tpp), "tpp_x")
+    flops = m.new_int_var(0, top * max(t.k_flops), "flops_x")
+    m.add_multiplication_equality(tpp, [uc, k_tpp])
+    m.add_multiplication_equality(flops, [uc, k_flops])
+    bw, cap = element(mem, t.mem_bw, "bw_x"), element(mem, t.mem_cap, "cap_x")
+    cost = element(mem, t.mem_cost, "cost_cents")
+    io, lk = element(link, t.io, "io_x"), element(link, t.link, "link_x")
+    res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io}
+    m.add(cap >= t.need_cap)  # weights and KV cache fit
+
+    def atom(a: Atom) -> cp_model.IntVar:
+        if a.resource == "const":
+            return m.new_constant(int(bool(a.bound)))
+        if a.resource == "dc":
+            return dc if a.bound else dc.Not()
+        b = m.new_bool_var("")
+        x = res[a.resource]
+        if a.op is Op.GE:
+            m.add(x >= a.bound).only_enforce_if(b)
+            m.add(x <= a.bound - 1).only_enforce_if(b.Not())
+        else:  # Op.LE
+            m.add(x <= a.bound).only_enforce_if(b)
+            m.add(x >= a.bound + 1).only_enforce_if(b.Not())
+        return b
+
+    def condition(combine: Combine, atoms: list[Atom]) -> cp_model.IntVar:
+        bs = [atom(a) for a in atoms]
+        if not bs:
+            return m.new_constant(1)
+        out = m.new_bool_var("")
+        if combine is Combine.ALL:
+            m.add_bool_and(bs).only_enforce_if(out)
+            m.add_bool_or([b.Not() for b in bs]).only_enforce_if(out.Not())
+        else:
+            m.add_bool_or(bs).only_enforce_if(out)
+            m.add_bool_and([b.Not() for b in bs]).only_enforce_if(out.Not())
+        return out
+
+    def all_of(lits) -> cp_model.IntVar:
+        out = m.new_bool_var("")
+        m.add_bool_and(lits).only_enforce_if(out)
+        m.add_bool_or([x.Not() for x in lits]).only_enforce_if(out.Not())
+        return out
+
+    relief_active = [condition(x.combine, x.atoms) for x in plan.reliefs]
+    rule_lits = {c.rule: m.new_bool_var(f"enforce {c.rule}") for c in plan.controls}
+    levels, owners = [], {}
+    for ci, c in enumerate(plan.controls):
+        fired = condition(c.combine, c.atoms)
+        takes = {}
+        for j in plan.reliefs_of(c):
+            rj = plan.reliefs[j]
+            if rj.level > c.level:
+                continue
+            blockers = [takes[i].Not() for i in takes if plan.reliefs[i].level < rj.level]
+            takes[j] = all_of([fired, relief_active[j], *blockers])
+        for j in takes:
+            later = [takes[k].Not() for k in takes if k > j]
+            owners[ci, j] = all_of([takes[j], *later]) if later else takes[j]
+        level = fired * c.level - sum(
+            owners[ci, j] * (c.level - plan.reliefs[j].level) for j in takes
+        )
+        levels.append(level)
+        if ci not in relax:
+            m.add(level <= plan.allowed).only_enforce_if(rule_lits[c.rule])
+
+    upper = {"flops": top * max(t.k_flops), "bw": max(t.mem_bw), "io": max(t.io)}
+    value = sum(
+        min_of(
+            m,
+            [coef * res[name] for name, coef in terms],
+            min(coef * upper[name] for name, coef in terms),
+            phase,
+        )
+        for phase, terms in t.value_terms.items()
+    )
+    fees = _fees(m, t, plan, levels, owners, condition)
+    basis = t.scales.fee_basis
+    cap_value = t.scales.value * 2
+    paid = []
+    for bp, active in fees:
+        share = m.new_int_var(0, cap_value, "")
+        m.add(share >= value - cap_value * (1 - active))
+        paid.append(bp * share)
+    net = basis * value - sum(paid)
+    knobs = {
+        "units": u,
+        "clock_mhz": clk,
+        "rate_idx": r,
+        "memory_idx": mem,
+        "link_idx": link,
+        "datacenter": dc,
+    }
+    m.add_assumptions(list(rule_lits.values()))
+    return Encoded(m, knobs, net, cost, rule_lits)
+
+
+def min_of(m: cp_model.CpModel, exprs, upper: int, name: str) -> cp_model.IntVar:
+    out = m.new_int_var(0, upper, name)
+    m.add_min_equality(out, exprs)
+    return out
+
+
+def _fees(m, t: IntTables, plan: Plan, levels, owners, condition):
+    """(basis points, literal) for every fee or tariff the design's outcome would carry."""
+    has_relief_fees = any(r.fee_bp for r in plan.reliefs)
+    if not (has_relief_fees or plan.charges) or not levels:
+        return []
+    final = m.new_int_var(0, 4, "final_level")
+    m.add_max_equality(final, [m.new_constant(0), *levels])
+    is_level = {}
+    for k in range(5):
+        b = m.new_bool_var(f"level {k}")
+        m.add(final == k).only_enforce_if(b)
+        m.add(final != k).only_enforce_if(b.Not())
+        is_level[k] = b
+    out = []
+    for j, r in enumerate(plan.reliefs):
+        if not r.fee_bp:
+            continue
+        mine = [o for (ci, jj), o in owners.items() if jj == j]
+        if not mine:
+            continue
+        any_owner = m.new_bool_var("")
+        m.add_bool_or(mine).only_enforce_if(any_owner)
+        m.add_bool_and([x.Not() for x in mine]).only_enforce_if(any_owner.Not())
+        active = m.new_bool_var(f"fee {r.rule}")
+        m.add_bool_and([any_owner, is_level[r.level]]).only_enforce_if(active)
+        m.add_bool_or([any_owner.Not(), is_level[r.level].Not()]).only_enforce_if(active.Not())
+        out.append((r.fee_bp, active))
+    licensed = m.new_bool_var("licensed")
+    m.add(final >= LICENSED_MIN).only_enforce_if(licensed)
+    m.add(final <= LICENSED_MIN - 1).only_enforce_if(licensed.Not())
+    for ch in plan.charges:
+        cond = condition(ch.combine, ch.atoms)
+        active = m.new_bool_var(f"charge {ch.rule} {ch.paragraph}")
+        m.add_bool_and([cond, licensed]).only_enforce_if(active)
+        m.add_bool_or([cond.Not(), licensed.Not()]).only_enforce_if(active.Not())
+        out.append((ch.fee_bp, active))
+    return out

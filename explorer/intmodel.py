@@ -1,0 +1,157 @@
+"""A design space and value model as integer tables: what both the solver and the enumerator read.
+
+One place turns every rational quantity into an integer of a known scale, so
+the CP-SAT model and the brute-force enumerator optimise the very same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from explorer import value as v
+from explorer.chips import BIT_LENGTH, Path, PcieGeneration
+from explorer.metrics import applicable_die_area_mm2
+from explorer.rules import Clause, Op
+from explorer.scaling import Scales, integer_bound, lcm_of_denominators
+from explorer.space import DesignSpace
+
+# metric -> (integer resource it is read from, which scale applies)
+METRIC_RESOURCE = {
+    "tpp": "tpp",
+    "performance_density": "tpp",
+    "memory_bandwidth_gbps": "bw",
+    "io_bidirectional_gbps": "io",
+    "link_bidirectional_gbps": "link",
+    "memory_plus_io_gbps": "bw_io",
+    "memory_gb": "cap",
+}
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A clause on integers: `resource op bound`, or a constant when the metric cannot vary."""
+
+    resource: str
+    op: Op
+    bound: int | bool
+
+
+@dataclass(frozen=True)
+class IntTables:
+    scales: Scales
+    units: list[int]
+    clocks: list[int]
+    k_tpp: list[int]  # per rate option: TPPx = units x clock x k_tpp
+    k_flops: list[
+        int
+    ]  # per rate option: FLOPx = units x clock x k_flops, FLOP/s in steps (workload precision)
+    mem_bw: list[int]
+    mem_cap: list[int]
+    mem_cost: list[int]  # cents
+    link: list[int]  # chip-to-chip links, bidirectional
+    io: list[int]  # links plus PCIe, bidirectional
+    markets: list[bool]
+    need_cap: int
+    value_terms: dict[str, list[tuple[str, int]]]  # phase -> [(resource, coefficient)]
+    area_mm2: Fraction
+
+    def atom(self, clause: Clause) -> Atom:
+        """A rule clause on this space's integers (exact; see scaling.integer_bound)."""
+        if clause.metric == "datacenter":
+            return Atom("dc", Op.EQ, bool(clause.value))
+        if clause.metric == "die_area_mm2":
+            return Atom("const", Op.EQ, clause.op.holds(self.area_mm2, clause.value))
+        if clause.metric not in METRIC_RESOURCE:
+            raise ValueError(f"the search cannot encode a clause on {clause.metric}")
+        resource = METRIC_RESOURCE[clause.metric]
+        s = self.scales
+        if clause.metric == "performance_density":
+            if not self.area_mm2:
+                return Atom("const", Op.EQ, False)  # no applicable area: density undefined
+            threshold = clause.value * self.area_mm2 * s.tpp
+        elif resource == "tpp":
+            threshold = clause.value * s.tpp
+        elif resource == "cap":
+            threshold = clause.value * s.gb
+        else:
+            threshold = clause.value * s.gbps
+        op, bound = integer_bound(clause.op, threshold)
+        return Atom(resource, op, bound)
+
+
+def _exact_int(x: Fraction) -> int:
+    """A scaled quantity that must be a whole number (the scales are chosen so it is)."""
+    if Fraction(x).denominator != 1:
+        raise ValueError(f"{x} is not an integer at this scale")
+    return int(x)
+
+
+def _tensor_vector(space: DesignSpace, precisions=None) -> tuple[int, int]:
+    """Max ops x weight over tensor and over vector paths (weight = bit length, or 1)."""
+    t = vec = Fraction(0)
+    for th in space.die.throughput:
+        if precisions is not None and th.precision not in precisions:
+            continue
+        weight = 1 if precisions is not None else BIT_LENGTH[th.precision]
+        x = th.ops_per_clk_per_unit.value * weight
+        if th.path is Path.TENSOR:
+            t = max(t, x)
+        else:
+            vec = max(vec, x)
+    return t, vec
+
+
+def tables(
+    space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference: v.Resources
+) -> IntTables:
+    rate_den = lcm_of_denominators(space.rate_limits)
+    mem_values = [q for m in space.memory for q in (m.bandwidth_gbps,)]
+    pcie_bidir = space.die.pcie_lanes * pcie.gbps_per_lane_per_direction.value * 2
+    link_values = [k.bidirectional_gbps for k in space.links] + [pcie_bidir]
+    scales = Scales(
+        rate=rate_den,
+        gbps=lcm_of_denominators(mem_values + link_values),
+        gb=lcm_of_denominators([m.capacity_gb for m in space.memory]),
+    )
+    t, vec = _tensor_vector(space)
+    precision = v.workload_precision(obj, {th.precision for th in space.die.throughput})
+    tf, vf = _tensor_vector(space, {precision})
+    k_tpp = [_exact_int(rate_den * max(r * t, vec)) for r in space.rate_limits]
+    k_flops = [_exact_int(rate_den * max(r * tf, vf)) for r in space.rate_limits]
+    flops_step = math.gcd(*k_flops)  # keeps FLOPx small, so value coefficients keep their digits
+    k_flops = [k // flops_step for k in k_flops]
+    g = scales.gbps
+    need = v.memory_needed_gb(obj) / (1 - obj.memory_reserve_fraction) * scales.gb
+    # a resource integer times its unit gives the value model's resource
+    unit = {
+        "flops": Fraction(10**6 * flops_step, rate_den),
+        "memory_gbps": Fraction(1, g),
+        "link_gbps_one_way": Fraction(1, 2 * g),
+    }
+    name = {"flops": "flops", "memory_gbps": "bw", "link_gbps_one_way": "io"}
+    ref_rates, weights = v.phase_rates(reference, obj), v.weights(obj)
+    terms = {
+        phase: [
+            (name[res], round(scales.value * weights[phase] / ref_rates[phase] * coef * unit[res]))
+            for res, coef in phase_terms
+        ]
+        for phase, phase_terms in v.phase_terms(obj).items()
+    }
+    return IntTables(
+        scales=scales,
+        units=space.units,
+        clocks=space.clocks_mhz,
+        k_tpp=k_tpp,
+        k_flops=k_flops,
+        mem_bw=[_exact_int(m.bandwidth_gbps * g) for m in space.memory],
+        mem_cap=[_exact_int(m.capacity_gb * scales.gb) for m in space.memory],
+        mem_cost=[round(m.cost_usd * 100) for m in space.memory],
+        link=[_exact_int(k.bidirectional_gbps * g) for k in space.links],
+        io=[_exact_int((k.bidirectional_gbps + pcie_bidir) * g) for k in space.links],
+        markets=space.datacenter,
+        need_cap=-(-need.numerator // need.denominator),
+        value_terms=terms,
+        area_mm2=applicable_die_area_mm2(space.die),
+    )

@@ -1,0 +1,105 @@
+"""The rules in force for one target, reduced to what a search needs: levels and integer atoms.
+
+Both the CP-SAT encoding and the numpy enumerator read a Plan; they implement
+the checker's semantics (controls fire, reliefs lower them in date order, the
+most restrictive level wins, fees follow the relief that set the level) on
+integers, and tests hold both to the checker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explorer.checker import outcome_for
+from explorer.destinations import Target
+from explorer.intmodel import Atom, IntTables
+from explorer.outcomes import LICENSED, Outcome
+from explorer.rules import Combine, RuleSet
+
+LICENSED_MIN = min(o.rank for o in LICENSED)
+
+
+@dataclass(frozen=True)
+class PlannedControl:
+    rule: str
+    paragraph: str
+    level: int
+    combine: Combine
+    atoms: list[Atom]
+
+
+@dataclass(frozen=True)
+class PlannedRelief:
+    rule: str
+    paragraph: str
+    level: int
+    relieves: frozenset[str]
+    combine: Combine
+    atoms: list[Atom]
+    fee_bp: int | None  # basis points
+
+
+@dataclass(frozen=True)
+class PlannedCharge:
+    rule: str
+    paragraph: str
+    combine: Combine
+    atoms: list[Atom]
+    fee_bp: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    controls: list[PlannedControl]
+    reliefs: list[PlannedRelief]  # in the order the checker applies them
+    charges: list[PlannedCharge]
+    allowed: int  # the most restrictive outcome rank a design may have
+
+    def reliefs_of(self, control: PlannedControl) -> list[int]:
+        return [j for j, r in enumerate(self.reliefs) if control.rule in r.relieves]
+
+
+def _bp(percent) -> int:
+    bp = percent * 100
+    if bp.denominator != 1:
+        raise ValueError(f"fee {percent}% is finer than a basis point")
+    return int(bp)
+
+
+def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outcome) -> Plan:
+    """`active`: the rule sets in force for the target, in date order (checker.rules_in_force)."""
+    controls, reliefs, charges = [], [], []
+    for rule in active:
+        for c in rule.controls:
+            level = outcome_for(c.outcome, target)
+            if level is not None:
+                controls.append(
+                    PlannedControl(
+                        rule.id, c.paragraph, level.rank, c.combine, [t.atom(x) for x in c.clauses]
+                    )
+                )
+        for r in rule.reliefs:
+            level = outcome_for(r.outcome, target)
+            if level is not None:
+                reliefs.append(
+                    PlannedRelief(
+                        rule.id,
+                        r.paragraph,
+                        level.rank,
+                        frozenset(r.relieves),
+                        r.combine,
+                        [t.atom(x) for x in r.clauses],
+                        _bp(r.fee.percent) if r.fee else None,
+                    )
+                )
+        for ch in rule.charges:
+            charges.append(
+                PlannedCharge(
+                    rule.id,
+                    ch.paragraph,
+                    ch.combine,
+                    [t.atom(x) for x in ch.clauses],
+                    _bp(ch.fee.percent),
+                )
+            )
+    return Plan(controls, reliefs, charges, allowed.rank)

@@ -1,0 +1,249 @@
+"""The main job: for each base die, the most valuable design whose outcome is allowed.
+
+load -> design space -> integer tables -> plan -> encode -> solve -> decode ->
+check -> explain. The solver proposes; the independent checker decides, and a
+disagreement is raised, never passed on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from explorer import value as v
+from explorer.api import Data, load, parse_date
+from explorer.catalog import name_key
+from explorer.checker import Verdict, classify, rules_in_force
+from explorer.chips import Die
+from explorer.destinations import Target, resolve_target
+from explorer.errors import InputError
+from explorer.guard import with_guard_band
+from explorer.intmodel import IntTables, tables
+from explorer.loader import load_objective, load_space_config
+from explorer.metrics import Metrics
+from explorer.outcomes import Outcome
+from explorer.plan import Plan, make_plan
+from explorer.space import Design, DesignSpace, build_space, to_sku
+
+
+class CheckerDisagrees(RuntimeError):
+    """The solver returned a design the independent checker rejects: a bug, never a result."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    rule: str
+    paragraph: str
+    value_if_lifted: float  # the optimum with this line lifted, relative to the base die
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    base: str
+    die: Die
+    target: Target
+    as_of: dt.date
+    status: str
+    space_size: int
+    solve_seconds: float
+    design: Design | None = None
+    flagship: Design | None = None
+    metrics: Metrics | None = None
+    verdict: Verdict | None = None
+    value: Fraction = Fraction(0)  # after fees, relative to the unmodified base die
+    value_before_fees: Fraction = Fraction(0)
+    cost_usd: Fraction = Fraction(0)  # memory and its packaging
+    gap: float = 0.0
+    binding: list[Binding] = field(default_factory=list)
+    conflicting_rules: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything one search needs, built once and shared by the solver and the enumerator."""
+
+    die: Die
+    space: DesignSpace
+    tables: IntTables
+    plan: Plan
+    target: Target
+    as_of: dt.date
+    objective: v.Objective
+    reference: v.Resources
+    guarded_rules: list
+    data: Data
+
+
+def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
+    """A die by id, name or alias; or a SKU, meaning its die in the SKU's market."""
+    wanted = name_key(text)
+    for die in data.catalog.dies.values():
+        if wanted in {name_key(n) for n in (die.id, die.name, *die.aliases)}:
+            return die, None
+    for sku in data.catalog.skus.values():
+        if wanted in {name_key(n) for n in (sku.id, sku.name, *sku.aliases)}:
+            return data.catalog.dies[sku.die], sku.datacenter
+    valid = ", ".join([*data.catalog.dies, *data.catalog.skus])
+    raise InputError("--base", "", text, f"a base die or SKU, one of: {valid}")
+
+
+def resources_of(
+    design: Design, die: Die, data: Data, obj: v.Objective
+) -> tuple[Metrics, v.Resources]:
+    metrics = data.catalog.metrics(to_sku(design, die))
+    return metrics, v.resources(metrics, obj)
+
+
+def problem(
+    base: str,
+    target: str = "china",
+    as_of=None,
+    objective: str = "llm-serving",
+    allow: Outcome = Outcome.NOT_CONTROLLED,
+    margin_pct: Fraction = Fraction(0),
+    market: bool | None = None,
+    data: Data | None = None,
+    space: DesignSpace | None = None,
+) -> Problem:
+    data = data or load()
+    on = parse_date(as_of)
+    die, sku_market = resolve_base(data, base)
+    markets = [market] if market is not None else [sku_market] if sku_market is not None else None
+    obj = load_objective(objective)
+    space = space or build_space(die, data.catalog.memory, load_space_config(), markets)
+    _, reference = resources_of(space.flagship(), die, data, obj)
+    where = resolve_target(data.destinations, target, on)
+    guarded = with_guard_band(data.rules, Fraction(margin_pct))
+    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], reference)
+    plan = make_plan(rules_in_force(guarded, where, on), where, t, allow)
+    return Problem(die, space, t, plan, where, on, obj, reference, guarded, data)
+
+
+def decode(p: Problem, knobs: dict[str, int]) -> Design:
+    s = p.space
+    return Design(
+        p.die.id,
+        knobs["units"],
+        knobs["clock_mhz"],
+        s.rate_limits[knobs["rate_idx"]],
+        s.memory[knobs["memory_idx"]],
+        s.links[knobs["link_idx"]],
+        bool(knobs["datacenter"]),
+    )
+
+
+def judge(p: Problem, design: Design) -> tuple[Metrics, Verdict, Verdict, Fraction, Fraction]:
+    """Metrics, verdict under the real rules and under the guarded ones, value before and after fees."""
+    metrics, res = resources_of(design, p.die, p.data, p.objective)
+    real = classify(metrics, p.target, p.as_of, p.data.rules)
+    guarded = classify(metrics, p.target, p.as_of, p.guarded_rules)
+    gross = v.value(res, p.reference, p.objective)
+    fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
+    return metrics, real, guarded, gross, gross * (1 - fees / 100)
+
+
+def search(
+    base: str,
+    target: str = "china",
+    as_of=None,
+    objective: str = "llm-serving",
+    allow: Outcome = Outcome.NOT_CONTROLLED,
+    margin_pct: Fraction = Fraction(0),
+    time_limit: float = 10.0,
+    market: bool | None = None,
+    data: Data | None = None,
+    explain: bool = True,
+) -> SearchResult:
+    """The best allowed design on one base die, proved optimal where time allows."""
+    from explorer.encode import encode
+    from explorer.solve import SolveStatus, solve
+
+    p = problem(base, target, as_of, objective, allow, margin_pct, market, data)
+    sol = solve(encode(p.tables, p.plan), time_limit)
+    common = dict(
+        base=base,
+        die=p.die,
+        target=p.target,
+        as_of=p.as_of,
+        status=sol.status.value,
+        space_size=p.space.size(),
+        solve_seconds=sol.seconds,
+        flagship=p.space.flagship(),
+    )
+    if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
+        return SearchResult(**common, conflicting_rules=core)
+    design = decode(p, sol.knobs)
+    metrics, real, guarded, gross, net = judge(p, design)
+    if guarded.outcome.rank > p.plan.allowed:
+        raise CheckerDisagrees(
+            f"{p.die.id}: the solver's design {design.describe()} is {guarded.outcome.value} "
+            f"for {p.target.code} on {p.as_of} (fired: {[f.paragraph for f in guarded.fired]})"
+        )
+    solver_net = Fraction(sol.net, p.tables.scales.value * p.tables.scales.fee_basis)
+    if abs(solver_net - net) > Fraction(1, 10**4):
+        raise CheckerDisagrees(
+            f"{p.die.id}: solver value {float(solver_net):.6f} but the design is "
+            f"worth {float(net):.6f} on the value model"
+        )
+    binding = _binding(p, design, guarded, sol.net, time_limit) if explain else []
+    return SearchResult(
+        **common,
+        design=design,
+        metrics=metrics,
+        verdict=real,
+        value=net,
+        value_before_fees=gross,
+        cost_usd=design.memory.cost_usd,
+        gap=sol.gap,
+        binding=binding,
+    )
+
+
+def _binding(
+    p: Problem, design: Design, verdict: Verdict, net: int, time_limit: float
+) -> list[Binding]:
+    """Lines the optimum presses against: lifting the control would raise the value.
+
+    Only controls within 15% of firing are tried, each by one re-solve without it.
+    """
+    from explorer.encode import encode
+    from explorer.solve import SolveStatus, solve
+
+    fired = {(f.rule, f.paragraph) for f in verdict.fired}
+    out = []
+    for ci, c in enumerate(p.plan.controls):
+        if (c.rule, c.paragraph) in fired or not _near(verdict, c, Fraction(15)):
+            continue
+        sol = solve(encode(p.tables, p.plan, relax=frozenset({ci})), time_limit)
+        if sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) and sol.net > net:
+            lifted = sol.net / (p.tables.scales.value * p.tables.scales.fee_basis)
+            out.append(Binding(c.rule, c.paragraph, lifted))
+    return list({(b.rule, b.paragraph): b for b in out}.values())
+
+
+def _near(verdict: Verdict, control, pct: Fraction) -> bool:
+    lines = [
+        g
+        for g in verdict.margins
+        if g.rule == control.rule
+        and g.paragraph == control.paragraph
+        and g.role == "control"
+        and not g.holds
+    ]
+    gaps = [g.margin_pct for g in lines if g.margin_pct is not None]
+    return bool(gaps) and min(gaps) <= pct
+
+
+def _recheck_core(p: Problem, core: list[str], time_limit: float) -> list[str]:
+    """The solver's conflict list is a hint: keep only those rules and confirm it is still infeasible."""
+    from explorer.encode import encode
+    from explorer.solve import SolveStatus, solve
+
+    keep = {ci for ci, c in enumerate(p.plan.controls) if c.rule in core}
+    relax = frozenset(set(range(len(p.plan.controls))) - keep)
+    sol = solve(encode(p.tables, p.plan, relax=relax), time_limit)
+    return (
+        core if sol.status is SolveStatus.INFEASIBLE else sorted({c.rule for c in p.plan.controls})
+    )
