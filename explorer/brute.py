@@ -86,8 +86,7 @@ def score(t: IntTables, plan: Plan, res, n: int):
     final = np.max(levels, axis=0) if levels else np.zeros(n, dtype=np.int64)
     allowed = final <= plan.allowed
     value = sum(
-        np.minimum.reduce([coef * res[name] for name, coef in terms])
-        for terms in t.value_terms.values()
+        np.minimum.reduce([coef * res[name] for name, coef in terms]) for terms in t.value_terms.values()
     )
     fee_bp = np.zeros(n, dtype=np.int64)
     for j, r in enumerate(plan.reliefs):

@@ -31,9 +31,7 @@ class Catalog:
         for die in self.dies.values():
             if wanted in {name_key(n) for n in (die.id, die.name, *die.aliases)}:
                 children = ", ".join(s.id for s in self.skus.values() if s.die == die.id)
-                raise InputError(
-                    "chip", "", text, f"a SKU; {die.id} is a base die, its SKUs are: {children}"
-                )
+                raise InputError("chip", "", text, f"a SKU; {die.id} is a base die, its SKUs are: {children}")
         valid = ", ".join(self.skus)
         raise InputError("chip", "", text, f"a chip in the catalog, one of: {valid}")
 

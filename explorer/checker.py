@@ -80,9 +80,7 @@ def applies(rule: RuleSet, target: Target, on: dt.date) -> bool:
     return not set(dest.exclude) & target.scopes
 
 
-def rules_in_force(
-    rules: list[RuleSet], target: Target, on: dt.date, item: Item = Item.IC
-) -> list[RuleSet]:
+def rules_in_force(rules: list[RuleSet], target: Target, on: dt.date, item: Item = Item.IC) -> list[RuleSet]:
     return [r for r in rules if r.applies_to is item and applies(r, target, on)]
 
 
@@ -124,9 +122,7 @@ def classify(metrics: Metrics, target: Target, on: dt.date, rules: list[RuleSet]
             # (and its fee, or lack of one, replaces the older relief's)
             for i, f in enumerate(fired):
                 if f.rule in relief.relieves and lowered <= f.outcome:
-                    fired[i] = Fired(
-                        f.rule, f.paragraph, f.status, lowered, f"{rule.id} {relief.paragraph}"
-                    )
+                    fired[i] = Fired(f.rule, f.paragraph, f.status, lowered, f"{rule.id} {relief.paragraph}")
                     fees.pop(i, None)
                     if relief.fee is not None:
                         fees[i] = relief.fee
@@ -148,9 +144,7 @@ def _charges(active, fired, fees, outcome, metrics) -> list[Charge]:
         for rule in active:
             for ch in rule.charges:
                 if condition_holds(ch.combine, ch.clauses, metrics):
-                    out.append(
-                        Charge(rule.id, ch.paragraph, ch.fee.kind, ch.fee.percent, ch.fee.status)
-                    )
+                    out.append(Charge(rule.id, ch.paragraph, ch.fee.kind, ch.fee.percent, ch.fee.status))
     unique = {(c.rule, c.paragraph): c for c in out}
     return list(unique.values())
 

@@ -59,9 +59,7 @@ AS_OF = click.option(
 @click.group(cls=_Group, invoke_without_command=True)
 @click.option("--target", "-t", default=None, help="Destination for the main job (e.g. china).")
 @click.option("--as-of", default=None, help="Date for the main job (YYYY-MM-DD; default: today).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--data",
     type=click.Path(file_okay=False),
@@ -70,9 +68,7 @@ AS_OF = click.option(
     help="Folder holding constraints/ and specs/ (default: the built-in data).",
 )
 @click.pass_context
-def main(
-    ctx: click.Context, target: str | None, as_of: str | None, fmt: str, data: str | None
-) -> None:
+def main(ctx: click.Context, target: str | None, as_of: str | None, fmt: str, data: str | None) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` shows the rules in force for China today and
@@ -118,9 +114,7 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
 @click.argument("chip")
 @TARGET
 @AS_OF
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def classify(ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str) -> None:
     """Classify one CHIP (e.g. h20, "RTX 4090D") for a destination and date."""
@@ -172,9 +166,7 @@ def catalog(ctx: click.Context, fmt: str) -> None:
 @main.command()
 @TARGET
 @AS_OF
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rule sets in force for a destination on a date, with citations and status."""

@@ -76,9 +76,7 @@ def resolve_target(data: DestinationData, text: str, on: dt.date) -> Target:
 
 def _target(data: DestinationData, code: str, on: dt.date) -> Target:
     country = data.countries[code]
-    treated = country.treated_as and (
-        country.treated_as_since is None or country.treated_as_since <= on
-    )
+    treated = country.treated_as and (country.treated_as_since is None or country.treated_as_since <= on)
     as_code = country.treated_as if treated else code
     scopes = {code, as_code}
     scopes |= {g for g, group in data.groups.items() if group.has(as_code, on)}

@@ -106,9 +106,7 @@ def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Enc
         for j in takes:
             later = [takes[k].Not() for k in takes if k > j]
             owners[ci, j] = all_of([takes[j], *later]) if later else takes[j]
-        level = fired * c.level - sum(
-            owners[ci, j] * (c.level - plan.reliefs[j].level) for j in takes
-        )
+        level = fired * c.level - sum(owners[ci, j] * (c.level - plan.reliefs[j].level) for j in takes)
         levels.append(level)
         if ci not in relax:
             m.add(level <= plan.allowed).only_enforce_if(rule_lits[c.rule])

@@ -29,12 +29,10 @@ def with_guard_band(rules: list[RuleSet], percent: Fraction) -> list[RuleSet]:
     out = []
     for rule in rules:
         controls = [
-            dataclasses.replace(c, clauses=[_shift(x, True, m) for x in c.clauses])
-            for c in rule.controls
+            dataclasses.replace(c, clauses=[_shift(x, True, m) for x in c.clauses]) for c in rule.controls
         ]
         reliefs = [
-            dataclasses.replace(r, clauses=[_shift(x, False, m) for x in r.clauses])
-            for r in rule.reliefs
+            dataclasses.replace(r, clauses=[_shift(x, False, m) for x in r.clauses]) for r in rule.reliefs
         ]
         out.append(dataclasses.replace(rule, controls=controls, reliefs=reliefs))
     return out

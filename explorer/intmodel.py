@@ -103,9 +103,7 @@ def _tensor_vector(space: DesignSpace, precisions=None) -> tuple[int, int]:
     return t, vec
 
 
-def tables(
-    space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference: v.Resources
-) -> IntTables:
+def tables(space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference: v.Resources) -> IntTables:
     rate_den = lcm_of_denominators(space.rate_limits)
     mem_values = [q for m in space.memory for q in (m.bandwidth_gbps,)]
     pcie_bidir = space.die.pcie_lanes * pcie.gbps_per_lane_per_direction.value * 2

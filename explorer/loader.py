@@ -27,8 +27,8 @@ from explorer.errors import InputError
 from explorer.quantity import Quantity, Source
 from explorer.rules import Clause, RuleSet
 from explorer.space import MemoryChoices, SpaceConfig
-from explorer.value import Objective
 from explorer.units import UNITS, accepted, to_canonical
+from explorer.value import Objective
 
 DATA_ENV = "CHIP_EXPLORER_DATA"
 
@@ -176,9 +176,7 @@ def _dataclass(cls: type, raw: object, ctx: _Ctx, path: str):
     values = {}
     for name, f in fields.items():
         if name not in raw:
-            no_default = (
-                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            )
+            no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             if no_default:
                 _fail(ctx, _join(path, name), None, "this key to be present")
             continue
@@ -220,9 +218,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     memory_raw, pcie_raw = raw.get("memory"), raw.get("pcie")
     extra = set(raw) - {"sources", "memory", "pcie"}
     if extra:
-        raise InputError(
-            str(table_file), sorted(extra)[0], sorted(extra)[0], "sources, memory or pcie"
-        )
+        raise InputError(str(table_file), sorted(extra)[0], sorted(extra)[0], "sources, memory or pcie")
     memory = {}
     for key, item in (memory_raw or {}).items():
         memory[key] = parse(
@@ -281,9 +277,7 @@ def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
                     "'dense' (TPP is defined on dense throughput; halve sparse figures)",
                 )
         if die.pcie_generation not in cat.pcie:
-            raise InputError(
-                file, "pcie_generation", die.pcie_generation, f"one of {sorted(cat.pcie)}"
-            )
+            raise InputError(file, "pcie_generation", die.pcie_generation, f"one of {sorted(cat.pcie)}")
         for iface in (die.hbm, die.gddr):
             for tech in iface.technologies if iface else []:
                 if tech not in cat.memory:
@@ -306,9 +300,7 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
 
     def within(field: str, value: Fraction, low: Fraction, high: Fraction) -> None:
         if not low <= value <= high:
-            raise InputError(
-                file, field, float(value), f"between {float(low):g} and {float(high):g}"
-            )
+            raise InputError(file, field, float(value), f"between {float(low):g} and {float(high):g}")
 
     within("units_enabled", sku.units_enabled.value, Fraction(1), die.units_full.value)
     within("clock_mhz", sku.clock_mhz.value, die.clock_mhz_min.value, die.clock_mhz_max.value)
@@ -336,9 +328,7 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
             *(die.hbm.technologies if die.hbm else []),
             *(die.gddr.technologies if die.gddr else []),
         ]
-        raise InputError(
-            file, "memory.technology", mem.technology, f"one {die.id} drives: {allowed}"
-        )
+        raise InputError(file, "memory.technology", mem.technology, f"one {die.id} drives: {allowed}")
     within(
         "memory.pin_rate_gbps",
         mem.pin_rate_gbps.value,
@@ -351,9 +341,7 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
         within("memory.stacks", mem.stacks.value, Fraction(1), die.hbm.sites.value)
     else:
         if mem.bus_width_bits is None or mem.stacks is not None:
-            raise InputError(
-                file, "memory.bus_width_bits", None, "bus_width_bits (and no stacks) for GDDR"
-            )
+            raise InputError(file, "memory.bus_width_bits", None, "bus_width_bits (and no stacks) for GDDR")
         within(
             "memory.bus_width_bits",
             mem.bus_width_bits.value,
@@ -361,14 +349,10 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
             die.gddr.bus_width_bits_max.value,
         )
         if mem.bus_width_bits.value % 32:
-            raise InputError(
-                file, "memory.bus_width_bits", mem.bus_width_bits.value, "a multiple of 32"
-            )
+            raise InputError(file, "memory.bus_width_bits", mem.bus_width_bits.value, "a multiple of 32")
     if sku.links is not None:
         if die.links is None:
-            raise InputError(
-                file, "links", "links", f"no links: {die.id} has no chip-to-chip links"
-            )
+            raise InputError(file, "links", "links", f"no links: {die.id} has no chip-to-chip links")
         within("links.count", sku.links.count.value, Fraction(0), die.links.count_max.value)
         within(
             "links.gbps_per_link",
@@ -385,9 +369,7 @@ def load_destinations(root: Path | None = None) -> DestinationData:
     for name, group in data.groups.items():
         for code in group.members:
             if code not in known:
-                raise InputError(
-                    str(file), f"groups.{name}.members", code, "a code listed in [countries]"
-                )
+                raise InputError(str(file), f"groups.{name}.members", code, "a code listed in [countries]")
         if group.source not in data.sources:
             raise InputError(str(file), f"groups.{name}.source", group.source, "a key of [sources]")
         for i, former in enumerate(group.former):
@@ -400,19 +382,13 @@ def load_destinations(root: Path | None = None) -> DestinationData:
                 )
     for code, country in data.countries.items():
         if country.source is not None and country.source not in data.sources:
-            raise InputError(
-                str(file), f"countries.{code}.source", country.source, "a key of [sources]"
-            )
+            raise InputError(str(file), f"countries.{code}.source", country.source, "a key of [sources]")
         if country.treated_as and country.treated_as not in known:
-            raise InputError(
-                str(file), f"countries.{code}.treated_as", country.treated_as, "a country code"
-            )
+            raise InputError(str(file), f"countries.{code}.treated_as", country.treated_as, "a country code")
     return data
 
 
-def load_rules(
-    root: Path | None = None, destinations: DestinationData | None = None
-) -> list[RuleSet]:
+def load_rules(root: Path | None = None, destinations: DestinationData | None = None) -> list[RuleSet]:
     """Read every rule set in constraints/ (but destinations.toml) and validate it."""
     root = root or default_data_dir()
     destinations = destinations or load_destinations(root)
@@ -478,25 +454,17 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
                     )
             fee = getattr(item, "fee", None)
             if fee is not None and not 0 < fee.percent <= 100:
-                raise InputError(
-                    file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100"
-                )
+                raise InputError(file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100")
 
 
 def _check_clause(clause: Clause, file: str, path: str) -> None:
     unit = m.METRIC_UNITS.get(clause.metric)
     if unit is None:
-        raise InputError(
-            file, f"{path}.metric", clause.metric, f"one of: {', '.join(m.METRIC_UNITS)}"
-        )
+        raise InputError(file, f"{path}.metric", clause.metric, f"one of: {', '.join(m.METRIC_UNITS)}")
     if clause.unit != unit:
-        raise InputError(
-            file, f"{path}.unit", clause.unit, f"{unit!r} (the unit of {clause.metric})"
-        )
+        raise InputError(file, f"{path}.unit", clause.unit, f"{unit!r} (the unit of {clause.metric})")
     if (unit == "bool") != isinstance(clause.value, bool):
-        raise InputError(
-            file, f"{path}.value", clause.value, "true/false" if unit == "bool" else "a number"
-        )
+        raise InputError(file, f"{path}.value", clause.value, "true/false" if unit == "bool" else "a number")
     if unit == "bool" and clause.op != "==":
         raise InputError(file, f"{path}.op", clause.op.value, "'==' for a true/false metric")
 

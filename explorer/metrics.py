@@ -72,9 +72,7 @@ def dense_tflops(
     best: dict[Precision, Fraction] = {}
     for t in die.throughput:
         # a limit may name a precision (every path) or a path (every precision)
-        rate = rate_limits.get(t.precision.value, Fraction(1)) * rate_limits.get(
-            t.path.value, Fraction(1)
-        )
+        rate = rate_limits.get(t.precision.value, Fraction(1)) * rate_limits.get(t.path.value, Fraction(1))
         tflops = units * clock_mhz * t.ops_per_clk_per_unit.value * rate / 10**6
         best[t.precision] = max(best.get(t.precision, Fraction(0)), tflops)
     return best
@@ -99,9 +97,7 @@ def applicable_die_area_mm2(die: Die) -> Fraction:
     uses a non-planar transistor architecture." (3A090 Technical Note, 88 FR 73458.)
     HBM stacks are memory, not logic, and are excluded (BIS briefing, 2023-11-06).
     """
-    return sum(
-        (d.area_mm2.value * d.count for d in die.logic_dies if not d.planar), start=Fraction(0)
-    )
+    return sum((d.area_mm2.value * d.count for d in die.logic_dies if not d.planar), start=Fraction(0))
 
 
 def performance_density(tpp_value: Fraction, area_mm2: Fraction) -> Fraction | None:
@@ -156,9 +152,7 @@ def link_bidirectional_gbps(sku: Sku) -> Fraction:
     return sku.links.count.value * sku.links.gbps_per_link.value
 
 
-def io_bidirectional_gbps(
-    sku: Sku, die: Die, pcie_gbps_per_lane_per_direction: Fraction
-) -> Fraction:
+def io_bidirectional_gbps(sku: Sku, die: Die, pcie_gbps_per_lane_per_direction: Fraction) -> Fraction:
     """Aggregate bidirectional I/O to ICs other than memory, in GB/s.
 
     The 2022 text reads "aggregate bidirectional transfer rate over all inputs and

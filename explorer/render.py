@@ -134,9 +134,7 @@ def fmt(x: object) -> str:
 
 def table(rows: list[list[object]], headers: list[str]) -> str:
     cells = [[fmt(c) for c in r] for r in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
-    ]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     out = [line.rstrip(), "  ".join("-" * w for w in widths)]
     for r in cells:
@@ -156,11 +154,7 @@ def csv_text(rows: list[dict]) -> str:
 def rules_text(rules: list[RuleSet]) -> str:
     rows = []
     for r in rules:
-        cite = (
-            r.citation.federal_register
-            or r.citation.document_number
-            or (r.citation.other or "")[:40]
-        )
+        cite = r.citation.federal_register or r.citation.document_number or (r.citation.other or "")[:40]
         until = r.effective_until.isoformat() if r.effective_until else "-"
         rows.append([r.id, r.status.value, r.effective_from.isoformat(), until, cite])
     return table(rows, ["rule set", "status", "from", "until", "citation"])
@@ -173,9 +167,7 @@ def classification_text(c: Classification) -> str:
         f"outcome: {v.outcome.value}",
     ]
     for ch in v.charges:
-        lines.append(
-            f"  charge: {fmt(ch.percent)}% {ch.kind} ({ch.rule} {ch.paragraph}; {ch.status.value})"
-        )
+        lines.append(f"  charge: {fmt(ch.percent)}% {ch.kind} ({ch.rule} {ch.paragraph}; {ch.status.value})")
     lines.append(
         f"TPP {fmt(m.tpp)}  density {fmt(m.performance_density)}/mm2"
         f"  DRAM {fmt(m.memory_bandwidth_gbps)} GB/s"
@@ -184,13 +176,8 @@ def classification_text(c: Classification) -> str:
     )
     lines.append("")
     if v.fired:
-        rows = [
-            [f.rule, f.paragraph, f.status.value, f.outcome.value, f.relieved_by or ""]
-            for f in v.fired
-        ]
-        lines.append(
-            table(rows, ["fired: rule set", "paragraph", "status", "outcome", "relieved by"])
-        )
+        rows = [[f.rule, f.paragraph, f.status.value, f.outcome.value, f.relieved_by or ""] for f in v.fired]
+        lines.append(table(rows, ["fired: rule set", "paragraph", "status", "outcome", "relieved by"]))
     else:
         lines.append("fired: none")
     lines.append("")
@@ -234,6 +221,4 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
                 fees,
             ]
         )
-    return table(
-        rows, ["chip", "TPP", "PD", "DRAM GB/s", "I/O GB/s", "market", "outcome", "why", "charges"]
-    )
+    return table(rows, ["chip", "TPP", "PD", "DRAM GB/s", "I/O GB/s", "market", "outcome", "why", "charges"])

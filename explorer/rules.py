@@ -148,6 +148,4 @@ class RuleSet:
     notes: str = ""
 
     def in_force(self, on: dt.date) -> bool:
-        return self.effective_from <= on and (
-            self.effective_until is None or on < self.effective_until
-        )
+        return self.effective_from <= on and (self.effective_until is None or on < self.effective_until)

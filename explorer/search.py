@@ -88,9 +88,7 @@ def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
     raise InputError("--base", "", text, f"a base die or SKU, one of: {valid}")
 
 
-def resources_of(
-    design: Design, die: Die, data: Data, obj: v.Objective
-) -> tuple[Metrics, v.Resources]:
+def resources_of(design: Design, die: Die, data: Data, obj: v.Objective) -> tuple[Metrics, v.Resources]:
     metrics = data.catalog.metrics(to_sku(design, die))
     return metrics, v.resources(metrics, obj)
 
@@ -201,9 +199,7 @@ def search(
     )
 
 
-def _binding(
-    p: Problem, design: Design, verdict: Verdict, net: int, time_limit: float
-) -> list[Binding]:
+def _binding(p: Problem, design: Design, verdict: Verdict, net: int, time_limit: float) -> list[Binding]:
     """Lines the optimum presses against: lifting the control would raise the value.
 
     Only controls within 15% of firing are tried, each by one re-solve without it.
@@ -227,10 +223,7 @@ def _near(verdict: Verdict, control, pct: Fraction) -> bool:
     lines = [
         g
         for g in verdict.margins
-        if g.rule == control.rule
-        and g.paragraph == control.paragraph
-        and g.role == "control"
-        and not g.holds
+        if g.rule == control.rule and g.paragraph == control.paragraph and g.role == "control" and not g.holds
     ]
     gaps = [g.margin_pct for g in lines if g.margin_pct is not None]
     return bool(gaps) and min(gaps) <= pct
@@ -244,6 +237,4 @@ def _recheck_core(p: Problem, core: list[str], time_limit: float) -> list[str]:
     keep = {ci for ci, c in enumerate(p.plan.controls) if c.rule in core}
     relax = frozenset(set(range(len(p.plan.controls))) - keep)
     sol = solve(encode(p.tables, p.plan, relax=relax), time_limit)
-    return (
-        core if sol.status is SolveStatus.INFEASIBLE else sorted({c.rule for c in p.plan.controls})
-    )
+    return core if sol.status is SolveStatus.INFEASIBLE else sorted({c.rule for c in p.plan.controls})

@@ -64,9 +64,7 @@ def solve(enc: Encoded, time_limit: float = 10.0) -> Solution:
         core = []
         if status is SolveStatus.INFEASIBLE:
             names = {lit.index: rule for rule, lit in enc.rule_literals.items()}
-            core = sorted(
-                names[i] for i in s.sufficient_assumptions_for_infeasibility() if i in names
-            )
+            core = sorted(names[i] for i in s.sufficient_assumptions_for_infeasibility() if i in names)
         return Solution(status, {}, 0, 0, 0, time.perf_counter() - start, core)
     net, bound = int(s.objective_value), int(s.best_objective_bound)
     # second stage: at the best net value, the cheapest memory
@@ -79,6 +77,4 @@ def solve(enc: Encoded, time_limit: float = 10.0) -> Solution:
     if status is SolveStatus.OPTIMAL and status2 is not SolveStatus.OPTIMAL:
         status = SolveStatus.FEASIBLE
     knobs = {k: int(final.value(v)) for k, v in enc.knobs.items()}
-    return Solution(
-        status, knobs, net, bound, int(final.value(enc.cost)), time.perf_counter() - start, []
-    )
+    return Solution(status, knobs, net, bound, int(final.value(enc.cost)), time.perf_counter() - start, [])

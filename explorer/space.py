@@ -53,9 +53,7 @@ class MemoryOption:
     cost_usd: Fraction = Fraction(0)
 
     def describe(self) -> str:
-        width = (
-            f"{self.stacks} stacks" if self.kind is MemoryKind.HBM else f"{self.bus_width_bits}-bit"
-        )
+        width = f"{self.stacks} stacks" if self.kind is MemoryKind.HBM else f"{self.bus_width_bits}-bit"
         shell = " clamshell" if self.clamshell else ""
         return (
             f"{self.technology.upper()} {width} @ {float(self.pin_rate_gbps):g} Gbps"
@@ -134,9 +132,7 @@ class DesignSpace:
         )
 
 
-def memory_options(
-    die: Die, techs: dict[str, MemoryTechnology], cfg: SpaceConfig
-) -> list[MemoryOption]:
+def memory_options(die: Die, techs: dict[str, MemoryTechnology], cfg: SpaceConfig) -> list[MemoryOption]:
     """Every memory fit the die can drive, at the configured grades and device sizes."""
     out = []
     for iface in (die.hbm, die.gddr):
@@ -171,9 +167,7 @@ def _option(tech, choices, stacks, bus, shell, pin, cap) -> MemoryOption:
         bits, devices = Fraction(bus), bus / tech.interface_bits.value * (2 if shell else 1)
     capacity = devices * cap
     cost = capacity * choices.cost_usd_per_gb.value + devices * choices.cost_usd_per_device.value
-    return MemoryOption(
-        tech.id, tech.kind, pin, cap, stacks, bus, shell, bits * pin / 8, capacity, cost
-    )
+    return MemoryOption(tech.id, tech.kind, pin, cap, stacks, bus, shell, bits * pin / 8, capacity, cost)
 
 
 def build_space(

@@ -125,13 +125,9 @@ def phase_terms(obj: Objective) -> dict[str, list[tuple[str, Fraction]]]:
     prefill_flops = 2 * m.parameters + 2 * m.layers * p.prompt_tokens * m.d_model  # 4.4
     prefill_bytes = (weights + tokens * kv) / tokens
     d = obj.decode
-    step_flops = (
-        2 * m.parameters * d.batch + 4 * m.layers * m.d_model * d.batch * d.context_tokens
-    )  # 4.5
+    step_flops = 2 * m.parameters * d.batch + 4 * m.layers * m.d_model * d.batch * d.context_tokens  # 4.5
     step_bytes = weights + kv * d.batch * d.context_tokens
-    allreduce_bytes = (
-        2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * m.bytes_per_activation
-    )  # 4.6
+    allreduce_bytes = 2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * m.bytes_per_activation  # 4.6
     return {
         "prefill": [
             ("flops", p.compute_efficiency * n / prefill_flops),

@@ -41,9 +41,7 @@ def test_model_matches_published_figure_within_2_percent(sku_id: str, key: str) 
     modelled = DATA.catalog.metrics(sku).value(key)
     published = sku.published[key].value
     assert modelled is not None, f"{sku_id} has no modelled {key}"
-    assert abs(modelled / published - 1) <= 0.02, (
-        f"{sku_id} {key}: model {float(modelled)} vs {published}"
-    )
+    assert abs(modelled / published - 1) <= 0.02, f"{sku_id} {key}: model {float(modelled)} vs {published}"
 
 
 def test_catalog_has_the_required_chips_and_dies() -> None:
@@ -63,9 +61,7 @@ def test_thin_public_record_is_marked_estimated() -> None:
     assert all(q.status is Status.ESTIMATED for q in sku["rtx-pro-6000d"].rate_limits.values())
 
 
-@pytest.mark.parametrize(
-    "text", ["h20", "H20", "RTX 4090D", "rtx-4090d", "rtx4090d", "Rtx_4090d", "4090D"]
-)
+@pytest.mark.parametrize("text", ["h20", "H20", "RTX 4090D", "rtx-4090d", "rtx4090d", "Rtx_4090d", "4090D"])
 def test_names_match_ignoring_case_spaces_and_dashes(text: str) -> None:
     assert DATA.catalog.find_sku(text).id in {"h20", "rtx-4090d"}
 

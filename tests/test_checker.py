@@ -153,9 +153,7 @@ def test_a_chip_exactly_on_the_line_is_caught_and_one_just_below_is_not() -> Non
         is Outcome.LICENSE_PRESUMED_DENIAL
     )
     below = Fraction(4800) - Fraction(1, 10**9)
-    assert (
-        judge(chip(below, area, Fraction(0), Fraction(0)), "CN", on) is Outcome.NOTIFICATION
-    )  # 3A090.b.1
+    assert judge(chip(below, area, Fraction(0), Fraction(0)), "CN", on) is Outcome.NOTIFICATION  # 3A090.b.1
 
 
 def test_the_fee_is_charged_once_on_the_licensed_path() -> None:

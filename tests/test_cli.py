@@ -36,9 +36,7 @@ def run(*args: str):
 
 
 def test_classify_json_contract() -> None:
-    result = run(
-        "classify", "H20", "--target", "china", "--as-of", "2024-06-01", "--format", "json"
-    )
+    result = run("classify", "H20", "--target", "china", "--as-of", "2024-06-01", "--format", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert {"chip", "target", "as_of", "metrics", "outcome", "fired", "margins"} <= set(out)
@@ -48,9 +46,7 @@ def test_classify_json_contract() -> None:
     b2 = [
         g
         for g in out["margins"]
-        if g["paragraph"] == "3A090.b.2"
-        and g["metric"] == "performance_density"
-        and g["op"] == ">="
+        if g["paragraph"] == "3A090.b.2" and g["metric"] == "performance_density" and g["op"] == ">="
     ]
     assert b2 and b2[0]["margin"] > 0 and not b2[0]["holds"]
 
@@ -58,9 +54,7 @@ def test_classify_json_contract() -> None:
 def test_classify_json_names_fired_paragraphs() -> None:
     out = json.loads(run("classify", "l4", "--as-of", "2024-01-01", "--format", "json").output)
     assert out["outcome"] in OUTCOMES
-    assert {"rule": "us-bis-2023-10-acs", "paragraph": "3A090.a.2"}.items() <= out["fired"][
-        0
-    ].items()
+    assert {"rule": "us-bis-2023-10-acs", "paragraph": "3A090.a.2"}.items() <= out["fired"][0].items()
 
 
 def test_main_job_lists_rules_and_classifies_the_catalog() -> None:

@@ -41,9 +41,7 @@ def test_multi_die_area_sums_every_non_planar_logic_die() -> None:
     more_clock=st.fractions(min_value=0, max_value=500),
     limit=st.fractions(min_value=Fraction(1, 64), max_value=1),
 )
-def test_more_units_or_a_higher_clock_never_lowers_tpp(
-    die, units, more_units, clock, more_clock, limit
-):
+def test_more_units_or_a_higher_clock_never_lowers_tpp(die, units, more_units, clock, more_clock, limit):
     limits = {t.precision.value: limit for t in die.throughput[::2]}
     base = m.tpp(m.dense_tflops(die, units, clock, limits))
     assert m.tpp(m.dense_tflops(die, units + more_units, clock, limits)) >= base
