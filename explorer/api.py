@@ -28,12 +28,13 @@ class Data:
     catalog: Catalog
     rules: list[RuleSet]
     destinations: DestinationData
+    root: Path
 
 
 @lru_cache(maxsize=4)
 def _load(root: Path) -> Data:
     destinations = load_destinations(root)
-    return Data(load_catalog(root), load_rules(root, destinations), destinations)
+    return Data(load_catalog(root), load_rules(root, destinations), destinations, root)
 
 
 def load(root: Path | str | None = None) -> Data:

@@ -35,6 +35,12 @@ class Catalog:
         valid = ", ".join(self.skus)
         raise InputError("chip", "", text, f"a chip in the catalog, one of: {valid}")
 
+    def metrics_of_design(self, design, die: Die) -> m.Metrics:
+        """Metrics of a search design, measured exactly like a SKU."""
+        from explorer.space import to_sku
+
+        return self.metrics(to_sku(design, die))
+
     def metrics(self, sku: Sku) -> m.Metrics:
         """The model's metrics for a SKU: its die evaluated at the SKU's knob values."""
         die = self.dies[sku.die]

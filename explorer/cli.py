@@ -56,10 +56,61 @@ AS_OF = click.option(
 )
 
 
+OUTCOME_NAMES = [
+    "not-controlled",
+    "notification",
+    "license-presumed-approval",
+    "license-case-by-case",
+    "license-presumed-denial",
+]
+
+
 @click.group(cls=_Group, invoke_without_command=True)
-@click.option("--target", "-t", default=None, help="Destination for the main job (e.g. china).")
-@click.option("--as-of", default=None, help="Date for the main job (YYYY-MM-DD; default: today).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
+@click.option(
+    "--base", "bases", multiple=True, help="Base die or SKU to search (repeatable; default: every die)."
+)
+@click.option("--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today).")
+@click.option(
+    "--objective", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
+)
+@click.option(
+    "--allow",
+    "allow",
+    multiple=True,
+    type=click.Choice(OUTCOME_NAMES),
+    help="Also accept this outcome and every less restrictive one (default: not-controlled).",
+)
+@click.option(
+    "--margin",
+    "margin_pct",
+    type=click.FloatRange(0, 50),
+    default=0.0,
+    show_default=True,
+    help="Guard band in percent below every line.",
+)
+@click.option(
+    "--market",
+    type=click.Choice(["datacenter", "consumer", "any"]),
+    default=None,
+    help="Designed or marketed for datacenters (default: the die's own market; a SKU base: its market).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds per base die.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write one spec document per result (Markdown and JSON) into this folder.",
+)
 @click.option(
     "--data",
     type=click.Path(file_okay=False),
@@ -68,11 +119,13 @@ AS_OF = click.option(
     help="Folder holding constraints/ and specs/ (default: the built-in data).",
 )
 @click.pass_context
-def main(ctx: click.Context, target: str | None, as_of: str | None, fmt: str, data: str | None) -> None:
+def main(
+    ctx: click.Context, target, bases, as_of, objective, allow, margin_pct, market, time_limit, fmt, out, data
+) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
-    `explore --target china` shows the rules in force for China today and
-    classifies the whole catalog against them.
+    `explore --target china` searches every base die for the most valuable
+    design that complies on that date, proves it optimal and explains it.
     """
     ctx.ensure_object(dict)
     ctx.obj["data"] = data
@@ -81,7 +134,110 @@ def main(ctx: click.Context, target: str | None, as_of: str | None, fmt: str, da
     if target is None:
         click.echo(ctx.get_help())
         return
-    _overview(ctx, target, as_of, fmt)
+    _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, time_limit, fmt, out)
+
+
+def _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, time_limit, fmt, out) -> None:
+    from fractions import Fraction
+
+    from explorer import api, report, search
+    from explorer.outcomes import Outcome
+
+    data = _data(ctx)
+    on = api.parse_date(as_of)
+    allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
+    markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}
+    bases = list(bases) or list(data.catalog.dies)
+    results, docs = [], []
+    for i, base in enumerate(bases, 1):
+        if fmt == "table":
+            click.echo(f"[{i}/{len(bases)}] searching {base} ...", err=True)
+        r = search.search(
+            base,
+            target,
+            on,
+            objective,
+            allowed,
+            Fraction(margin_pct).limit_denominator(10**6),
+            time_limit,
+            markets.get(market),
+            data,
+        )
+        d = report.result_dict(r, data)
+        results.append(d)
+        if out or fmt == "markdown":
+            docs.append((r, d))
+    where, _, rules = api.rules_for(target, on, data)
+    payload = {
+        "target": where.code,
+        "as_of": on.isoformat(),
+        "objective": objective,
+        "allowed": allowed.value,
+        "margin_pct": margin_pct,
+        "results": results,
+        "rules": [report.rule_dict(r) for r in rules],
+        "note": api.SCREEN_NOTE,
+    }
+    rendered = {}
+    if docs:
+        for r, d in docs:
+            p = search.problem(r.base, target, on, objective, allowed, markets=markets.get(market), data=data)
+            shipped = report.shipped_alongside(r, data, p.objective, p.reference) if r.design else []
+            context = {
+                "target": where.name,
+                "as_of": on.isoformat(),
+                "objective": objective,
+                "allowed": allowed.value,
+                "shipped": shipped,
+                "rules": payload["rules"],
+            }
+            doc = {
+                **d,
+                "shipped_same_die": shipped,
+                "provenance": report.provenance(data, r.die.id, rules),
+                "target": where.code,
+                "as_of": on.isoformat(),
+                "objective": objective,
+                "note": api.SCREEN_NOTE,
+            }
+            rendered[r.die.id] = (report.markdown(d, context), doc)
+    if out:
+        _write_documents(out, rendered)
+    if fmt == "json":
+        _print_json(payload)
+    elif fmt == "markdown":
+        click.echo("\n".join(md for md, _ in rendered.values()))
+    else:
+        click.echo(
+            f"Best {allowed.value} design per base die for {where.name} ({where.code}) on {on}, "
+            f"value = {objective} relative to the unmodified die:"
+        )
+        click.echo(report.ranked_table(results))
+        click.echo("")
+        click.echo(api.SCREEN_NOTE)
+    if any(r["status"] == "INFEASIBLE" for r in results):
+        for r in results:
+            if r["status"] == "INFEASIBLE":
+                click.echo(
+                    f"explore: {r['base']}: no design complies; conflicting rules: "
+                    f"{', '.join(r['conflicting_rules'])}",
+                    err=True,
+                )
+        ctx.exit(Exit.FINDINGS)
+
+
+def _write_documents(out: str, rendered: dict) -> None:
+    """All documents are rendered first, then each is written whole, via a temporary file."""
+    import os
+    from pathlib import Path
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (md, doc) in rendered.items():
+        for suffix, text in ((".md", md), (".json", json.dumps(doc, indent=2))):
+            tmp = folder / f".{name}{suffix}.tmp"
+            tmp.write_text(text)
+            os.replace(tmp, folder / f"{name}{suffix}")
 
 
 def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
@@ -108,6 +264,16 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
     click.echo(render.catalog_verdicts_text(results))
     click.echo("")
     click.echo(api.SCREEN_NOTE)
+
+
+@main.command()
+@TARGET
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
+    """The rules in force for a destination, and the whole catalog classified against them."""
+    _overview(ctx, target, as_of, fmt)
 
 
 @main.command()

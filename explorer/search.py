@@ -100,16 +100,18 @@ def problem(
     objective: str = "llm-serving",
     allow: Outcome = Outcome.NOT_CONTROLLED,
     margin_pct: Fraction = Fraction(0),
-    market: bool | None = None,
+    markets: list[bool] | None = None,
     data: Data | None = None,
     space: DesignSpace | None = None,
 ) -> Problem:
+    """`markets`: the datacenter values to search; default the die's own, or a SKU base's market."""
     data = data or load()
     on = parse_date(as_of)
     die, sku_market = resolve_base(data, base)
-    markets = [market] if market is not None else [sku_market] if sku_market is not None else None
-    obj = load_objective(objective)
-    space = space or build_space(die, data.catalog.memory, load_space_config(), markets)
+    if markets is None and sku_market is not None:
+        markets = [sku_market]
+    obj = load_objective(objective, data.root)
+    space = space or build_space(die, data.catalog.memory, load_space_config(data.root), markets)
     _, reference = resources_of(space.flagship(), die, data, obj)
     where = resolve_target(data.destinations, target, on)
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
@@ -149,7 +151,7 @@ def search(
     allow: Outcome = Outcome.NOT_CONTROLLED,
     margin_pct: Fraction = Fraction(0),
     time_limit: float = 10.0,
-    market: bool | None = None,
+    markets: list[bool] | None = None,
     data: Data | None = None,
     explain: bool = True,
 ) -> SearchResult:
@@ -157,7 +159,7 @@ def search(
     from explorer.encode import encode
     from explorer.solve import SolveStatus, solve
 
-    p = problem(base, target, as_of, objective, allow, margin_pct, market, data)
+    p = problem(base, target, as_of, objective, allow, margin_pct, markets, data)
     sol = solve(encode(p.tables, p.plan), time_limit)
     common = dict(
         base=base,

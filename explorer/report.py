@@ -1,0 +1,228 @@
+"""Views of search results: the JSON contract (canonical), a ranked table, Markdown spec documents."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from explorer import explain
+from explorer import value as v
+from explorer.api import SCREEN_NOTE, Data
+from explorer.checker import classify
+from explorer.render import fmt, margin_dict, metrics_dict, num, rule_dict, table
+from explorer.search import SearchResult
+from explorer.space import Design
+
+
+def design_dict(d: Design) -> dict:
+    mem = d.memory
+    memory = {
+        "technology": mem.technology,
+        "pin_rate_gbps": num(mem.pin_rate_gbps),
+        "device_capacity_gb": num(mem.device_capacity_gb),
+        "bandwidth_gbps": num(mem.bandwidth_gbps),
+        "capacity_gb": num(mem.capacity_gb),
+        "cost_usd": num(mem.cost_usd, 2),
+    }
+    if mem.stacks:
+        memory["stacks"] = mem.stacks
+    else:
+        memory["bus_width_bits"], memory["clamshell"] = mem.bus_width_bits, mem.clamshell
+    return {
+        "die": d.die,
+        "units": d.units,
+        "clock_mhz": d.clock_mhz,
+        "tensor_rate_limit": num(d.rate_limit),
+        "memory": memory,
+        "links": {"count": d.links.count, "gbps_per_link": num(d.links.gbps_per_link)},
+        "datacenter": d.datacenter,
+        "summary": d.describe(),
+    }
+
+
+def result_dict(r: SearchResult, data: Data) -> dict:
+    out = {
+        "base": r.base,
+        "die": r.die.id,
+        "status": r.status,
+        "value": num(r.value, 6),
+        "value_before_fees": num(r.value_before_fees, 6),
+        "gap": r.gap,
+        "solve_seconds": round(r.solve_seconds, 3),
+        "space_size": r.space_size,
+        "design": None,
+        "metrics": None,
+        "outcome": None,
+        "fired": [],
+        "charges": [],
+        "margins": [],
+        "binding": [
+            {"rule": b.rule, "paragraph": b.paragraph, "value_if_lifted": round(b.value_if_lifted, 6)}
+            for b in r.binding
+        ],
+        "conflicting_rules": r.conflicting_rules,
+    }
+    if r.design is None:
+        return out
+    base_metrics = data.catalog.metrics_of_design(r.flagship, r.die)
+    out.update(
+        {
+            "design": design_dict(r.design),
+            "metrics": metrics_dict(r.metrics),
+            "outcome": r.verdict.outcome.value,
+            "cost_usd": num(r.cost_usd, 2),
+            "fired": [
+                {
+                    "rule": f.rule,
+                    "paragraph": f.paragraph,
+                    "outcome": f.outcome.value,
+                    "status": f.status.value,
+                    "relieved_by": f.relieved_by,
+                }
+                for f in r.verdict.fired
+            ],
+            "charges": [
+                {
+                    "rule": c.rule,
+                    "paragraph": c.paragraph,
+                    "kind": c.kind,
+                    "percent": num(c.percent),
+                    "status": c.status.value,
+                }
+                for c in r.verdict.charges
+            ],
+            "margins": [margin_dict(g) for g in r.verdict.margins],
+            "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
+            "base_design": design_dict(r.flagship),
+        }
+    )
+    return out
+
+
+def shipped_alongside(r: SearchResult, data: Data, objective: v.Objective, reference) -> list[dict]:
+    """The die's shipped SKUs judged on the same date and scored on the same value model."""
+    rows = []
+    for sku in data.catalog.skus.values():
+        if sku.die != r.die.id:
+            continue
+        m = data.catalog.metrics(sku)
+        verdict = classify(m, r.target, r.as_of, data.rules)
+        gross = v.value(v.resources(m, objective), reference, objective)
+        fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
+        rows.append(
+            {
+                "sku": sku.id,
+                "name": sku.name,
+                "datacenter": sku.datacenter,
+                "outcome": verdict.outcome.value,
+                "value": num(gross * (1 - fees / 100), 6),
+                "against_design": explain.against_metrics(r.metrics, m) if r.metrics else [],
+            }
+        )
+    return rows
+
+
+def ranked_table(results: list[dict]) -> str:
+    rows = []
+    for r in sorted(results, key=lambda x: -(x["value"] or 0)):
+        design = r["design"]["summary"] if r["design"] else "-"
+        binding = ", ".join(b["paragraph"] for b in r["binding"]) or "-"
+        rows.append(
+            [
+                r["base"],
+                design,
+                r["outcome"] or "-",
+                f"{r['value']:.3f}",
+                binding,
+                r["status"],
+                f"{r['solve_seconds']:.2f}s",
+            ]
+        )
+    return table(rows, ["base", "design", "outcome", "value", "binding", "proof", "time"])
+
+
+def markdown(result: dict, context: dict) -> str:
+    """One spec document: the design, why it complies, how close each line is, and its sources."""
+    lines = [
+        f"# {result['die']}: best {context['allowed']} design for {context['target']} on {context['as_of']}",
+        "",
+        f"> {SCREEN_NOTE}",
+        "",
+    ]
+    if not result["design"]:
+        lines += [
+            f"Search status: **{result['status']}**.",
+            f"Conflicting rules: {', '.join(result['conflicting_rules']) or 'none named'}.",
+        ]
+        return "\n".join(lines) + "\n"
+    lines += [
+        f"**Design:** {result['design']['summary']}",
+        "",
+        f"- Outcome: **{result['outcome']}**; value {result['value']:.3f} of the unmodified base die "
+        f"({context['objective']}); proof: {result['status']} (gap {result['gap']:.2%}), "
+        f"{result['solve_seconds']:.2f} s over {result['space_size']:,} designs.",
+        f"- Memory and packaging cost: ${result['cost_usd']:,.0f}.",
+    ]
+    for c in result["charges"]:
+        lines.append(f"- Charge on this path: {c['percent']:g}% {c['kind']} ({c['rule']}, {c['status']}).")
+    lines += [
+        "",
+        "## Cut and kept against the base die",
+        "",
+        "| knob | base die | design | change |",
+        "|---|---|---|---|",
+    ]
+    for c in result["changes"]:
+        change = f"{c['change_pct']:+.1f}%" if c["change_pct"] is not None else c["verdict"]
+        lines.append(f"| {c['knob']} | {fmt(c['base'])} | {fmt(c['design'])} | {c['verdict']} {change} |")
+    lines += ["", "## Binding lines", ""]
+    lines += [
+        f"- {b['paragraph']} ({b['rule']}): lifting it would raise the value to {b['value_if_lifted']:.3f}"
+        for b in result["binding"]
+    ] or ["- none: the design is limited by the die itself"]
+    lines += [
+        "",
+        "## Margin to every line",
+        "",
+        "| rule | line | metric | threshold | value | margin |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in result["margins"]:
+        pct = f"{g['margin_pct']:+.1f}%" if g["margin_pct"] is not None else "-"
+        lines.append(
+            f"| {g['rule']} | {g['paragraph']} ({g['role']}) | {g['metric']} | {g['op']} "
+            f"{fmt(g['threshold'])} | {fmt(g['value'])} | {pct} |"
+        )
+    lines += [
+        "",
+        "## Shipped chips on the same die, same date, same value model",
+        "",
+        "| SKU | outcome | value | TPP vs design | DRAM GB/s vs design |",
+        "|---|---|---|---|---|",
+    ]
+    for s in context["shipped"]:
+        by = {x["metric"]: x for x in s["against_design"]}
+        tpp, bw = by.get("TPP", {}), by.get("DRAM bandwidth GB/s", {})
+        lines.append(
+            f"| {s['name']} | {s['outcome']} | {s['value']:.3f} | {fmt(tpp.get('other'))} vs "
+            f"{fmt(tpp.get('design'))} | {fmt(bw.get('other'))} vs {fmt(bw.get('design'))} |"
+        )
+    lines += ["", "## Rules applied", "", "| rule set | status | citation | source |", "|---|---|---|---|"]
+    for rule in context["rules"]:
+        cite = "; ".join(rule["citation"].values())
+        lines.append(f"| {rule['id']} | {rule['status']} | {cite} | {rule['source_url']} |")
+    lines += [
+        "",
+        "Figures for the base die and its memory options carry their sources in the JSON document "
+        "beside this one (`provenance`).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def provenance(data: Data, die_id: str, rules: list) -> dict:
+    die = data.catalog.dies[die_id]
+    return {
+        "die_sources": {
+            k: {"title": s.title, "status": s.status.value, "url": s.url} for k, s in die.sources.items()
+        },
+        "rules": [rule_dict(r) for r in rules],
+    }
