@@ -25,11 +25,9 @@ class BruteResult:
     points: int
 
 
-def _grid(t: IntTables, unit_index: int):
-    shape = (len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets))
-    c, r, m, k, d = (a.ravel() for a in np.indices(shape))
-    u = np.full(c.shape, t.units[unit_index], dtype=np.int64)
-    uc = u * np.asarray(t.clocks, dtype=np.int64)[c]
+def resources(t: IntTables, u, c, r, m, k, d) -> dict[str, np.ndarray]:
+    """The integer resources of the points given by knob index arrays."""
+    uc = np.asarray(t.units, dtype=np.int64)[u] * np.asarray(t.clocks, dtype=np.int64)[c]
     res = {
         "tpp": uc * np.asarray(t.k_tpp, dtype=np.int64)[r],
         "flops": uc * np.asarray(t.k_flops, dtype=np.int64)[r],
@@ -40,7 +38,14 @@ def _grid(t: IntTables, unit_index: int):
         "dc": np.asarray(t.markets, dtype=bool)[d],
     }
     res["bw_io"] = res["bw"] + res["io"]
-    return res, (c, r, m, k, d)
+    return res
+
+
+def _grid(t: IntTables, unit_index: int):
+    shape = (len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets))
+    c, r, m, k, d = (a.ravel() for a in np.indices(shape))
+    u = np.full(c.shape, unit_index)
+    return resources(t, u, c, r, m, k, d), (c, r, m, k, d)
 
 
 def _atom(a: Atom, res, n: int) -> np.ndarray:

@@ -43,14 +43,18 @@ def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Enc
         m.add_element(index, values, var)
         return var
 
-    uc = m.new_int_var(min(t.units) * min(t.clocks), max(t.units) * max(t.clocks), "units_x_clock")
-    m.add_multiplication_equality(uc, [u, clk])
-    k_tpp, k_flops = element(r, t.k_tpp, "k_tpp"), element(r, t.k_flops, "k_flops")
     top = max(t.units) * max(t.clocks)
+    uc = m.new_int_var(min(t.units) * min(t.clocks), top, "units_x_clock")
+    m.add_multiplication_equality(uc, [u, clk])
+    # one linear equation per rate option, instead of a second product
     tpp = m.new_int_var(0, top * max(t.k_tpp), "tpp_x")
     flops = m.new_int_var(0, top * max(t.k_flops), "flops_x")
-    m.add_multiplication_equality(tpp, [uc, k_tpp])
-    m.add_multiplication_equality(flops, [uc, k_flops])
+    for i in range(len(t.k_tpp)):
+        chosen = m.new_bool_var(f"rate {i}")
+        m.add(r == i).only_enforce_if(chosen)
+        m.add(r != i).only_enforce_if(chosen.Not())
+        m.add(tpp == t.k_tpp[i] * uc).only_enforce_if(chosen)
+        m.add(flops == t.k_flops[i] * uc).only_enforce_if(chosen)
     bw, cap = element(mem, t.mem_bw, "bw_x"), element(mem, t.mem_cap, "cap_x")
     cost = element(mem, t.mem_cost, "cost_cents")
     io, lk = element(link, t.io, "io_x"), element(link, t.link, "link_x")

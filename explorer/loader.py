@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import tomllib
 import types
@@ -165,11 +166,15 @@ def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):
     raise TypeError(f"no parser for {tp!r}")  # a programming error, not bad input
 
 
+@functools.cache
+def _schema(cls: type) -> tuple[dict, dict]:
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+
+
 def _dataclass(cls: type, raw: object, ctx: _Ctx, path: str):
     if not isinstance(raw, dict):
         _fail(ctx, path, raw, f"a table ({cls.__name__})")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints, fields = _schema(cls)
     for key in raw:
         if key not in fields:
             _fail(ctx, _join(path, key), key, f"a known key: {', '.join(fields)}")

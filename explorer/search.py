@@ -187,7 +187,7 @@ def search(
             f"{p.die.id}: solver value {float(solver_net):.6f} but the design is "
             f"worth {float(net):.6f} on the value model"
         )
-    binding = _binding(p, design, guarded, sol.net, time_limit) if explain else []
+    binding = _binding(p, sol.knobs, sol.net) if explain else []
     return SearchResult(
         **common,
         design=design,
@@ -201,34 +201,59 @@ def search(
     )
 
 
-def _binding(p: Problem, design: Design, verdict: Verdict, net: int, time_limit: float) -> list[Binding]:
-    """Lines the optimum presses against: lifting the control would raise the value.
+def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
+    """Lines the optimum presses against: with the control lifted, a one-knob step from it is worth more.
 
-    Only controls within 15% of firing are tried, each by one re-solve without it.
+    Every neighbour of the optimum (one step of units, clock or rate; any memory or
+    link option; the other market) is scored exactly, with and without each control.
     """
-    from explorer.encode import encode
-    from explorer.solve import SolveStatus, solve
+    import dataclasses
 
-    fired = {(f.rule, f.paragraph) for f in verdict.fired}
-    out = []
+    import numpy as np
+
+    from explorer import brute
+
+    t = p.tables
+    index = {
+        "units": t.units.index(knobs["units"]),
+        "clock_mhz": t.clocks.index(knobs["clock_mhz"]),
+        "rate_idx": knobs["rate_idx"],
+        "memory_idx": knobs["memory_idx"],
+        "link_idx": knobs["link_idx"],
+        "datacenter": t.markets.index(bool(knobs["datacenter"])),
+    }
+    sizes = {
+        "units": len(t.units),
+        "clock_mhz": len(t.clocks),
+        "rate_idx": len(t.k_tpp),
+        "memory_idx": len(t.mem_bw),
+        "link_idx": len(t.io),
+        "datacenter": len(t.markets),
+    }
+    points = []
+    for knob, size in sizes.items():
+        steps = (
+            range(size)
+            if knob in ("memory_idx", "link_idx", "datacenter")
+            else (index[knob] - 1, index[knob] + 1)
+        )
+        points += [{**index, knob: s} for s in steps if 0 <= s < size and s != index[knob]]
+    if not points:
+        return []
+    cols = [np.array([pt[k] for pt in points]) for k in sizes]
+    res = brute.resources(t, *cols)
+    scale = t.scales.value * t.scales.fee_basis
+    out = {}
     for ci, c in enumerate(p.plan.controls):
-        if (c.rule, c.paragraph) in fired or not _near(verdict, c, Fraction(15)):
+        key = (c.rule, c.paragraph)
+        if key in out:
             continue
-        sol = solve(encode(p.tables, p.plan, relax=frozenset({ci})), time_limit)
-        if sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) and sol.net > net:
-            lifted = sol.net / (p.tables.scales.value * p.tables.scales.fee_basis)
-            out.append(Binding(c.rule, c.paragraph, lifted))
-    return list({(b.rule, b.paragraph): b for b in out}.values())
-
-
-def _near(verdict: Verdict, control, pct: Fraction) -> bool:
-    lines = [
-        g
-        for g in verdict.margins
-        if g.rule == control.rule and g.paragraph == control.paragraph and g.role == "control" and not g.holds
-    ]
-    gaps = [g.margin_pct for g in lines if g.margin_pct is not None]
-    return bool(gaps) and min(gaps) <= pct
+        lifted = dataclasses.replace(p.plan, controls=[x for i, x in enumerate(p.plan.controls) if i != ci])
+        allowed, fit, score = brute.score(t, lifted, res, len(points))
+        better = allowed & fit & (score > net)
+        if better.any():
+            out[key] = Binding(c.rule, c.paragraph, int(score[better].max()) / scale)
+    return list(out.values())
 
 
 def _recheck_core(p: Problem, core: list[str], time_limit: float) -> list[str]:

@@ -67,8 +67,10 @@ def solve(enc: Encoded, time_limit: float = 10.0) -> Solution:
             core = sorted(names[i] for i in s.sufficient_assumptions_for_infeasibility() if i in names)
         return Solution(status, {}, 0, 0, 0, time.perf_counter() - start, core)
     net, bound = int(s.objective_value), int(s.best_objective_bound)
-    # second stage: at the best net value, the cheapest memory
+    # second stage: at the best net value, the cheapest memory, starting from the first answer
     enc.model.add(enc.net == net)
+    for var in enc.knobs.values():
+        enc.model.add_hint(var, s.value(var))
     enc.model.minimize(enc.cost)
     left = max(0.1, time_limit - (time.perf_counter() - start))
     s2 = _solver(left)
