@@ -52,6 +52,7 @@ def _solver(time_limit: float) -> cp_model.CpSolver:
     s.parameters.num_workers = 1
     s.parameters.random_seed = 0
     s.parameters.max_time_in_seconds = time_limit
+    s.parameters.cp_model_probing_level = 0  # measured: halves solve time on these models
     return s
 
 
