@@ -148,6 +148,14 @@ def _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, tim
     allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
     markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}
     bases = list(bases) or list(data.catalog.dies)
+    # check every input before the first search starts, so bad input stays one line
+    from explorer.destinations import resolve_target
+    from explorer.loader import load_objective
+
+    resolve_target(data.destinations, target, on)
+    load_objective(objective, data.root)
+    for base in bases:
+        search.resolve_base(data, base)
     results, docs = [], []
     for i, base in enumerate(bases, 1):
         if fmt == "table":

@@ -67,7 +67,9 @@ def solve(enc: Encoded, time_limit: float = 10.0) -> Solution:
             names = {lit.index: rule for rule, lit in enc.rule_literals.items()}
             core = sorted(names[i] for i in s.sufficient_assumptions_for_infeasibility() if i in names)
         return Solution(status, {}, 0, 0, 0, time.perf_counter() - start, core)
-    net, bound = int(s.objective_value), int(s.best_objective_bound)
+    # the objective is an integer above 2**53: read it exactly, not through the float objective_value
+    net = int(s.value(enc.net))
+    bound = max(net, int(s.best_objective_bound)) if status is SolveStatus.FEASIBLE else net
     # second stage: at the best net value, the cheapest memory, starting from the first answer
     enc.model.add(enc.net == net)
     for var in enc.knobs.values():

@@ -57,16 +57,69 @@ def test_classify_json_names_fired_paragraphs() -> None:
     assert {"rule": "us-bis-2023-10-acs", "paragraph": "3A090.a.2"}.items() <= out["fired"][0].items()
 
 
-def test_main_job_lists_rules_and_classifies_the_catalog() -> None:
-    result = run("--target", "china", "--as-of", "2024-06-01")
+def test_screen_lists_rules_and_classifies_the_catalog() -> None:
+    result = run("screen", "--target", "china", "--as-of", "2024-06-01")
     assert result.exit_code == 0, result.output
     assert "us-bis-2023-10-acs" in result.output and "rtx-4090d" in result.output
     assert "not legal advice" in result.output
 
 
-def test_main_job_json() -> None:
-    out = json.loads(run("--target", "cn", "--format", "json").output)
-    assert len(out["results"]) >= 20 and all(r["outcome"] in OUTCOMES for r in out["results"])
+def test_main_job_json_contract() -> None:
+    result = run("--target", "china", "--base", "h100-sxm", "--as-of", "2024-01-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert {"target", "as_of", "objective", "results"} <= set(out)
+    (r,) = out["results"]
+    assert {
+        "base",
+        "status",
+        "value",
+        "design",
+        "metrics",
+        "outcome",
+        "fired",
+        "margins",
+        "binding",
+        "solve_seconds",
+    } <= set(r)
+    assert r["base"] == "h100-sxm" and r["status"] == "OPTIMAL" and r["outcome"] == "not-controlled"
+    assert set(r["metrics"]) >= METRIC_KEYS and r["design"]["units"] > 0
+    assert {"paragraph": "3A090.b.1"}.items() <= r["binding"][0].items()
+
+
+def test_main_job_table_ranks_every_die() -> None:
+    result = run("--target", "china", "--as-of", "2024-06-01")
+    assert result.exit_code == 0, result.output
+    assert all(die in result.output for die in ("gh100", "gb202", "ad102", "aqua-vanjaram"))
+    assert "OPTIMAL" in result.output and "not legal advice" in result.output
+
+
+def test_out_writes_one_markdown_and_one_json_document_per_result(tmp_path) -> None:
+    result = run("--target", "china", "--base", "gh100", "--base", "gb202", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gb202.json", "gb202.md", "gh100.json", "gh100.md"]
+    doc = json.loads((tmp_path / "gh100.json").read_text())
+    assert doc["provenance"]["rules"] and doc["provenance"]["die_sources"]
+    assert "Margin to every line" in (tmp_path / "gh100.md").read_text()
+
+
+def test_an_infeasible_search_exits_1_naming_the_rule(tmp_path) -> None:
+    import shutil
+
+    from explorer.loader import default_data_dir
+
+    for folder in ("constraints", "specs"):
+        shutil.copytree(default_data_dir() / folder, tmp_path / folder)
+    (tmp_path / "constraints" / "zz-ban.toml").write_text(
+        'id = "test-total-ban"\ntitle = "everything"\nstatus = "official"\nsource_url = "test"\n'
+        'effective_from = 2020-01-01\n[citation]\nother = "test"\n[destinations]\ninclude = ["CN"]\n'
+        '[[controls]]\nparagraph = "ban"\ntitle = "any chip"\n'
+        'clauses = [{ metric = "tpp", op = ">=", value = 0, unit = "TPP" }]\n'
+        'outcome = { CN = "license-presumed-denial" }\n'
+    )
+    result = run("--data", str(tmp_path), "--target", "china", "--base", "gh100", "--format", "json")
+    assert result.exit_code == 1
+    assert "test-total-ban" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
@@ -89,6 +142,8 @@ def test_rules_shows_citations_and_status() -> None:
         (["classify", "h20", "--target", "atlantis"], "atlantis"),
         (["rules", "--target", "narnia"], "narnia"),
         (["--target", "china", "--as-of", "2024-02-30"], "--as-of"),
+        (["--target", "china", "--base", "gz999"], "gz999"),
+        (["--target", "china", "--objective", "nope"], "nope"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], mentions: str) -> None:

@@ -1,0 +1,83 @@
+"""The search on the real data: it matches or beats history, and shows the known derivations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from explorer import api, report
+from explorer import search as s
+from explorer import value as v
+from explorer.catalog import name_key
+
+DATA = api.load()
+CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").read_text())["case"]
+COMPLYING = [c for c in CASES if c["expected"] == "not-controlled"]
+
+
+def sku_value(sku_id: str, problem: s.Problem) -> Fraction:
+    m = DATA.catalog.metrics(DATA.catalog.skus[sku_id])
+    return v.value(v.resources(m, problem.objective), problem.reference, problem.objective)
+
+
+def test_gh100_under_the_2023_rule_matches_or_beats_h20() -> None:
+    result = s.search("gh100", "china", "2024-06-01", data=DATA)
+    assert result.status == "OPTIMAL"
+    assert result.verdict.outcome.value == "not-controlled"
+    h20 = sku_value("h20", s.problem("gh100", "china", "2024-06-01", data=DATA))
+    assert result.value >= h20
+    assert result.metrics.tpp < 2400 or result.metrics.performance_density < Fraction("1.6")
+    problem = s.problem("gh100", "china", "2024-06-01", data=DATA)
+    shipped = report.shipped_alongside(result, DATA, problem.objective, problem.reference)
+    context = {
+        "target": "China",
+        "as_of": "2024-06-01",
+        "objective": "llm-serving",
+        "allowed": "not-controlled",
+        "rules": [],
+        "shipped": shipped,
+    }
+    doc = report.markdown(report.result_dict(result, DATA), context)
+    assert "NVIDIA H20 96GB" in doc and "Cut and kept" in doc
+
+
+@pytest.mark.parametrize("case", COMPLYING, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
+def test_the_search_dominates_every_complying_shipped_chip(case: dict) -> None:
+    sku = DATA.catalog.find_sku(case["chip"])
+    result = s.search(sku.id, case["target"], case["date"], data=DATA, explain=False)
+    problem = s.problem(sku.id, case["target"], case["date"], data=DATA)
+    assert result.status == "OPTIMAL"
+    assert result.value >= sku_value(sku.id, problem), f"{sku.id} beats the optimum: model or data is wrong"
+
+
+def test_after_april_2025_a_gb202_consumer_design_stays_under_the_bandwidth_line() -> None:
+    result = s.search("gb202", "china", "2025-09-01", markets=[False], data=DATA)
+    assert result.verdict.outcome.value == "not-controlled"
+    assert result.metrics.memory_bandwidth_gbps < 1400
+    assert "H20-class (reported lines)" in {b.paragraph for b in result.binding}
+    before = s.search("gb202", "china", "2025-03-01", markets=[False], data=DATA, explain=False)
+    assert before.metrics.memory_bandwidth_gbps > 1400  # the line is what cut it
+
+
+def test_with_bandwidth_capped_the_search_prefers_gddr7_to_hbm() -> None:
+    result = s.search("gb202-hbm", "china", "2025-09-01", data=DATA)
+    assert result.design.memory.technology == "gddr7"
+    open_market = s.search("gb202-hbm", "germany", "2025-09-01", data=DATA, explain=False)
+    assert open_market.design.memory.technology == "hbm3e"  # where bandwidth is free, HBM wins
+
+
+def test_an_sku_base_searches_its_own_market() -> None:
+    die, market = s.resolve_base(DATA, "RTX 4090D")
+    assert die.id == "ad102" and market is False
+    assert s.resolve_base(DATA, "GH100")[0].id == "gh100"
+
+
+def test_every_default_search_is_proved_optimal() -> None:
+    for die in DATA.catalog.dies:
+        result = s.search(die, "china", dt.date(2026, 11, 28), data=DATA, explain=False)
+        assert result.status == "OPTIMAL", die
+        assert name_key(result.base) == name_key(die)
