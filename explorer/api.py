@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,8 +14,16 @@ from explorer.checker import classify as judge
 from explorer.chips import Sku
 from explorer.destinations import DestinationData, Target, resolve_target
 from explorer.errors import InputError
-from explorer.loader import default_data_dir, load_catalog, load_destinations, load_rules
+from explorer.loader import (
+    default_data_dir,
+    load_catalog,
+    load_destinations,
+    load_objective,
+    load_rules,
+    load_space_config,
+)
 from explorer.metrics import Metrics
+from explorer.reference import sku_value
 from explorer.rules import RuleSet
 
 SCREEN_NOTE = (
@@ -64,6 +73,10 @@ class Classification:
     metrics: Metrics
     verdict: Verdict
     rules: list[RuleSet]
+    value: Fraction  # the default value model, relative to the unmodified base die, after fees
+
+
+DEFAULT_OBJECTIVE = "llm-serving"
 
 
 def classify(
@@ -77,7 +90,9 @@ def classify(
     metrics = data.catalog.metrics(sku)
     verdict = judge(metrics, where, on, data.rules)
     active = [r for r in data.rules if r.id in verdict.rules_in_force]
-    return Classification(sku, where, on, metrics, verdict, active)
+    obj = load_objective(DEFAULT_OBJECTIVE, data.root)
+    worth = sku_value(sku, verdict, data.catalog, load_space_config(data.root), obj)
+    return Classification(sku, where, on, metrics, verdict, active, worth)
 
 
 def classify_catalog(

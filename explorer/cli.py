@@ -19,6 +19,7 @@ class Exit(IntEnum):
     OK = 0
     FINDINGS = 1
     BAD_INPUT = 2
+    INTERNAL = 3
 
 
 class _Group(click.Group):
@@ -30,6 +31,13 @@ class _Group(click.Group):
         except InputError as e:
             click.echo(f"explore: error: {e}", err=True)
             ctx.exit(Exit.BAD_INPUT)
+        except RuntimeError as e:
+            from explorer.search import CheckerDisagrees
+
+            if not isinstance(e, CheckerDisagrees):
+                raise
+            click.echo(f"explore: INTERNAL ERROR, solver and checker disagree (please report): {e}", err=True)
+            ctx.exit(Exit.INTERNAL)
 
 
 def _data(ctx: click.Context):

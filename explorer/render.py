@@ -78,6 +78,8 @@ def classification_dict(c: Classification) -> dict:
         "as_of": c.as_of.isoformat(),
         "metrics": metrics_dict(c.metrics),
         "outcome": v.outcome.value,
+        "value": num(c.value, 6),
+        "value_objective": "llm-serving, relative to the unmodified base die, after fees",
         "fired": [
             {
                 "rule": f.rule,
@@ -165,6 +167,7 @@ def classification_text(c: Classification) -> str:
     lines = [
         f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
         f"outcome: {v.outcome.value}",
+        f"value: {float(c.value):.3f} of the unmodified {c.sku.die} (llm-serving, after fees)",
     ]
     for ch in v.charges:
         lines.append(f"  charge: {fmt(ch.percent)}% {ch.kind} ({ch.rule} {ch.paragraph}; {ch.status.value})")

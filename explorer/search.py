@@ -24,6 +24,7 @@ from explorer.loader import load_objective, load_space_config
 from explorer.metrics import Metrics
 from explorer.outcomes import Outcome
 from explorer.plan import Plan, make_plan
+from explorer.reference import reference
 from explorer.space import Design, DesignSpace, build_space, to_sku
 
 
@@ -112,12 +113,12 @@ def problem(
         markets = [sku_market]
     obj = load_objective(objective, data.root)
     space = space or build_space(die, data.catalog.memory, load_space_config(data.root), markets)
-    _, reference = resources_of(space.flagship(), die, data, obj)
+    ref = reference(space, data.catalog, obj)
     where = resolve_target(data.destinations, target, on)
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
-    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], reference)
+    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref)
     plan = make_plan(rules_in_force(guarded, where, on), where, t, allow)
-    return Problem(die, space, t, plan, where, on, obj, reference, guarded, data)
+    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data)
 
 
 def decode(p: Problem, knobs: dict[str, int]) -> Design:

@@ -11,7 +11,6 @@ import pytest
 
 from explorer import api, report
 from explorer import search as s
-from explorer import value as v
 from explorer.catalog import name_key
 
 DATA = api.load()
@@ -19,17 +18,13 @@ CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").re
 COMPLYING = [c for c in CASES if c["expected"] == "not-controlled"]
 
 
-def sku_value(sku_id: str, problem: s.Problem) -> Fraction:
-    m = DATA.catalog.metrics(DATA.catalog.skus[sku_id])
-    return v.value(v.resources(m, problem.objective), problem.reference, problem.objective)
-
-
 def test_gh100_under_the_2023_rule_matches_or_beats_h20() -> None:
     result = s.search("gh100", "china", "2024-06-01", data=DATA)
     assert result.status == "OPTIMAL"
     assert result.verdict.outcome.value == "not-controlled"
-    h20 = sku_value("h20", s.problem("gh100", "china", "2024-06-01", data=DATA))
-    assert result.value >= h20
+    h20 = api.classify("h20", "china", "2024-06-01", DATA)
+    assert h20.verdict.outcome.value == "not-controlled"
+    assert result.value >= h20.value
     assert result.metrics.tpp < 2400 or result.metrics.performance_density < Fraction("1.6")
     problem = s.problem("gh100", "china", "2024-06-01", data=DATA)
     shipped = report.shipped_alongside(result, DATA, problem.objective, problem.reference)
@@ -47,11 +42,10 @@ def test_gh100_under_the_2023_rule_matches_or_beats_h20() -> None:
 
 @pytest.mark.parametrize("case", COMPLYING, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
 def test_the_search_dominates_every_complying_shipped_chip(case: dict) -> None:
-    sku = DATA.catalog.find_sku(case["chip"])
-    result = s.search(sku.id, case["target"], case["date"], data=DATA, explain=False)
-    problem = s.problem(sku.id, case["target"], case["date"], data=DATA)
+    shipped = api.classify(case["chip"], case["target"], case["date"], DATA)
+    result = s.search(shipped.sku.id, case["target"], case["date"], data=DATA, explain=False)
     assert result.status == "OPTIMAL"
-    assert result.value >= sku_value(sku.id, problem), f"{sku.id} beats the optimum: model or data is wrong"
+    assert result.value >= shipped.value, f"{shipped.sku.id} beats the optimum: model or data is wrong"
 
 
 def test_after_april_2025_a_gb202_consumer_design_stays_under_the_bandwidth_line() -> None:
