@@ -1,0 +1,106 @@
+"""CP-SAT against exhaustive enumeration on the same design spaces, at growing sizes.
+
+    python benchmarks/run.py [--base gh100] [--as-of 2024-06-01] [--max-enumerate 100000000]
+
+Both run in this process on this machine, so the ratio is the number to read:
+absolute times on a shared 2-core machine are noisy. Spaces too large to
+enumerate get an enumeration time extrapolated from the measured points/second.
+The last line is the ratio on the largest space.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import subprocess
+import sys
+import time
+from fractions import Fraction
+
+from explorer import api, brute
+from explorer import search as s
+from explorer.encode import encode
+from explorer.loader import load_space_config
+from explorer.solve import solve
+from explorer.space import build_space
+
+
+def thin(values: list, keep: int) -> list:
+    """`keep` values spread evenly over a knob's list, always including its ends."""
+    if keep >= len(values):
+        return values
+    step = (len(values) - 1) / (keep - 1) if keep > 1 else 1
+    return sorted({values[round(i * step)] for i in range(keep)}, key=values.index)
+
+
+def spaces(base: str, data: api.Data):
+    die, _ = s.resolve_base(data, base)
+    cfg = load_space_config(data.root)
+    default = build_space(die, data.catalog.memory, cfg)
+    for keep in [(10, 10, 2, 12, 4), (20, 20, 4, 18, 8), (40, 40, 4, 36, 18), (50, 40, 4, 72, 25)]:
+        u, c, r, m, k = keep
+        yield dataclasses.replace(
+            default,
+            units=thin(default.units, u),
+            clocks_mhz=thin(default.clocks_mhz, c),
+            rate_limits=thin(default.rate_limits, r),
+            memory=thin(default.memory, m),
+            links=thin(default.links, k),
+        )
+    yield default
+    fine = dataclasses.replace(
+        cfg,
+        clock_step_mhz=1,
+        rate_limits=[Fraction(j, 64) for j in range(1, 65)],
+        memory={
+            t: dataclasses.replace(ch, pin_rates_gbps=[Fraction(p, 10) for p in range(32, 99)])
+            for t, ch in cfg.memory.items()
+        },
+    )
+    yield build_space(die, data.catalog.memory, fine, [False, True])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", default="gh100")
+    ap.add_argument("--target", default="china")
+    ap.add_argument("--as-of", default="2024-06-01")
+    ap.add_argument("--max-enumerate", type=float, default=1e8, help="largest space to enumerate for real")
+    args = ap.parse_args()
+    data = api.load()
+    rate = None  # enumerated points per second, measured
+    print(f"{args.base} for {args.target} on {args.as_of}; one CP-SAT worker; numpy enumeration in chunks")
+    print(f"{'points':>10}  {'cp-sat s':>9}  {'status':>8}  {'enumerate s':>14}  {'agree':>5}  {'ratio':>9}")
+    ratio = None
+    for space in spaces(args.base, data):
+        p = s.problem(args.base, args.target, args.as_of, data=data, space=space)
+        t0 = time.perf_counter()
+        sol = solve(encode(p.tables, p.plan), time_limit=600)
+        cp = time.perf_counter() - t0
+        n = space.size()
+        if n <= args.max_enumerate:
+            t0 = time.perf_counter()
+            ref = brute.best(p.tables, p.plan)
+            en = time.perf_counter() - t0
+            rate = n / en
+            agree = "yes" if (ref.net, ref.cost_cents) == (sol.net, sol.cost_cents) else "NO"
+            shown = f"{en:14.2f}"
+        else:
+            en = n / rate
+            agree = "-"
+            shown = f"~{en / 3600:11.1f} h"
+        ratio = en / cp
+        print(f"{n:10.2e}  {cp:9.3f}  {sol.status.value:>8}  {shown}  {agree:>5}  {ratio:9.1f}x")
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "explorer.cli", "--target", args.target], check=True, capture_output=True
+    )
+    print(
+        f"explore --target {args.target} end to end (every base die, today's rules): "
+        f"{time.perf_counter() - t0:.2f} s"
+    )
+    print(f"ratio on the largest space: enumeration / CP-SAT = {ratio:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()
