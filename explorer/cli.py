@@ -329,19 +329,8 @@ def catalog(ctx: click.Context, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(render.csv_text(rows), nl=False)
     else:
-        cols = [
-            "id",
-            "die",
-            "tpp",
-            "performance_density",
-            "memory_bandwidth_gbps",
-            "memory_gb",
-            "memory_type",
-            "io_bidirectional_gbps",
-            "datacenter",
-            "power_w",
-        ]
-        heads = ["chip", "die", "TPP", "PD", "DRAM GB/s", "GB", "memory", "I/O GB/s", "DC", "W"]
+        cols = ["id", "die", *render.METRIC_KEYS]
+        heads = ["chip", "die", "TPP", "PD", "DRAM GB/s", "GB", "memory", "I/O GB/s", "area mm2", "DC", "W"]
         click.echo(render.table([[r[c] for c in cols] for r in rows], heads))
 
 
