@@ -1,0 +1,63 @@
+"""Integer scaling never flips a verdict, and a guard band only ever makes the rules stricter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from explorer import api
+from explorer.checker import classify
+from explorer.destinations import resolve_target
+from explorer.guard import with_guard_band
+from explorer.metrics import Metrics
+from explorer.rules import Op
+from explorer.scaling import integer_bound
+
+DATA = api.load()
+
+
+@given(
+    x=st.integers(-(10**12), 10**12),
+    threshold=st.fractions(min_value=-(10**12), max_value=10**12, max_denominator=10**6),
+    op=st.sampled_from([Op.GE, Op.GT, Op.LE, Op.LT]),
+)
+def test_an_integer_bound_holds_exactly_when_the_rational_one_does(x, threshold, op):
+    new_op, bound = integer_bound(op, threshold)
+    assert isinstance(bound, int)
+    assert op.holds(Fraction(x), threshold) == new_op.holds(x, bound)
+
+
+@given(
+    tpp=st.fractions(min_value=0, max_value=40000, max_denominator=100),
+    area=st.fractions(min_value=100, max_value=2500),
+    memory=st.fractions(min_value=0, max_value=9000, max_denominator=10),
+    io=st.fractions(min_value=0, max_value=2500, max_denominator=10),
+    datacenter=st.booleans(),
+    margin=st.fractions(min_value=0, max_value=30, max_denominator=10),
+    code=st.sampled_from(["CN", "MO", "SA", "IN", "DE"]),
+    on=st.dates(min_value=dt.date(2022, 10, 1), max_value=dt.date(2027, 1, 1)),
+)
+def test_a_guard_band_never_makes_an_outcome_less_restrictive(
+    tpp, area, memory, io, datacenter, margin, code, on
+):
+    chip = Metrics(
+        tpp=tpp,
+        performance_density=tpp / area,
+        memory_bandwidth_gbps=memory,
+        memory_gb=Fraction(80),
+        memory_type="HBM3",
+        memory_bandwidth_density=None,
+        io_bidirectional_gbps=io,
+        link_bidirectional_gbps=io,
+        die_area_mm2=area,
+        datacenter=datacenter,
+        power_w=Fraction(500),
+        dense_tflops={},
+    )
+    target = resolve_target(DATA.destinations, code, on)
+    real = classify(chip, target, on, DATA.rules).outcome
+    guarded = classify(chip, target, on, with_guard_band(DATA.rules, margin)).outcome
+    assert guarded.rank >= real.rank
