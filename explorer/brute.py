@@ -118,7 +118,7 @@ def best(t: IntTables, plan: Plan) -> BruteResult:
         ok = allowed & fit
         if not ok.any():
             continue
-        cost = np.asarray(t.mem_cost, dtype=np.int64)[m]
+        cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
         cand = np.flatnonzero(ok)
         i = cand[np.lexsort((cost[cand], -net[cand]))[0]]
         key = (int(net[i]), -int(cost[i]))

@@ -80,6 +80,7 @@ class LogicDie:
     area_mm2: Quantity
     process: str
     planar: bool
+    units: int = 0  # compute units on each such die (harvesting disables some of them)
 
 
 @dataclass(frozen=True)

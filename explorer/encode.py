@@ -29,7 +29,7 @@ class Encoded:
 def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Encoded:
     """The model; controls whose index is in `relax` are dropped (to test whether a line binds)."""
     m = cp_model.CpModel()
-    u = m.new_int_var_from_domain(cp_model.Domain.from_values(t.units), "units")
+    ui = m.new_int_var(0, len(t.units) - 1, "units_idx")
     clk = m.new_int_var_from_domain(cp_model.Domain.from_values(t.clocks), "clock_mhz")
     r = m.new_int_var(0, len(t.k_tpp) - 1, "rate_idx")
     mem = m.new_int_var(0, len(t.mem_bw) - 1, "memory_idx")
@@ -43,6 +43,7 @@ def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Enc
         m.add_element(index, values, var)
         return var
 
+    u = element(ui, t.units, "units")
     top = max(t.units) * max(t.clocks)
     uc = m.new_int_var(min(t.units) * min(t.clocks), top, "units_x_clock")
     m.add_multiplication_equality(uc, [u, clk])
@@ -56,7 +57,8 @@ def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Enc
         m.add(tpp == t.k_tpp[i] * uc).only_enforce_if(chosen)
         m.add(flops == t.k_flops[i] * uc).only_enforce_if(chosen)
     bw, cap = element(mem, t.mem_bw, "bw_x"), element(mem, t.mem_cap, "cap_x")
-    cost = element(mem, t.mem_cost, "cost_cents")
+    cost = m.new_int_var(0, max(t.mem_cost) + max(t.die_cost), "cost_cents")
+    m.add(cost == element(mem, t.mem_cost, "memory_cost") + element(ui, t.die_cost, "die_cost"))
     io, lk = element(link, t.io, "io_x"), element(link, t.link, "link_x")
     res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io}
     m.add(cap >= t.need_cap)  # weights and KV cache fit

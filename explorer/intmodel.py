@@ -10,8 +10,10 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from explorer import cost
 from explorer import value as v
 from explorer.chips import BIT_LENGTH, Path, PcieGeneration
+from explorer.cost import CostData
 from explorer.metrics import applicable_die_area_mm2
 from explorer.rules import Clause, Op
 from explorer.scaling import Scales, integer_bound, lcm_of_denominators
@@ -49,7 +51,9 @@ class IntTables:
     ]  # per rate option: FLOPx = units x clock x k_flops, FLOP/s in steps (workload precision)
     mem_bw: list[int]
     mem_cap: list[int]
-    mem_cost: list[int]  # cents
+    mem_cost: list[int]  # cents: memory and its package
+    die_cost: list[int]  # cents per units option: logic dies per good part
+    fixed_cost: int  # cents: test, assembly, board
     link: list[int]  # chip-to-chip links, bidirectional
     io: list[int]  # links plus PCIe, bidirectional
     markets: list[bool]
@@ -103,7 +107,9 @@ def _tensor_vector(space: DesignSpace, precisions=None) -> tuple[int, int]:
     return t, vec
 
 
-def tables(space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference: v.Resources) -> IntTables:
+def tables(
+    space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference: v.Resources, costs: CostData
+) -> IntTables:
     rate_den = lcm_of_denominators(space.rate_limits)
     mem_values = [q for m in space.memory for q in (m.bandwidth_gbps,)]
     pcie_bidir = space.die.pcie_lanes * pcie.gbps_per_lane_per_direction.value * 2
@@ -145,7 +151,9 @@ def tables(space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference
         k_flops=k_flops,
         mem_bw=[_exact_int(m.bandwidth_gbps * g) for m in space.memory],
         mem_cap=[_exact_int(m.capacity_gb * scales.gb) for m in space.memory],
-        mem_cost=[round(m.cost_usd * 100) for m in space.memory],
+        mem_cost=[round(cost.memory_cost_usd(m, costs) * 100) for m in space.memory],
+        die_cost=[round(cost.logic_cost_usd(space.die, u, costs) * 100) for u in space.units],
+        fixed_cost=round(cost.fixed_cost_usd(space.die, costs) * 100),
         link=[_exact_int(k.bidirectional_gbps * g) for k in space.links],
         io=[_exact_int((k.bidirectional_gbps + pcie_bidir) * g) for k in space.links],
         markets=space.datacenter,

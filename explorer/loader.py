@@ -23,6 +23,7 @@ from pathlib import Path
 from explorer import chips as c
 from explorer import metrics as m
 from explorer.catalog import Catalog
+from explorer.cost import Board, CostData, Packaging, ProcessCost
 from explorer.destinations import DestinationData
 from explorer.errors import InputError
 from explorer.quantity import Quantity, Source
@@ -63,6 +64,12 @@ FIELD_UNITS: dict[tuple[type, str], str] = {
     (c.Sku, "power_limit_w"): "W",
     (c.Sku, "rate_limits"): "ratio",
 }
+FIELD_UNITS[(ProcessCost, "wafer_usd")] = "USD"
+FIELD_UNITS[(ProcessCost, "defects_per_cm2")] = "per cm2"
+for _name in ("cowos_usd", "ordinary_usd", "test_assembly_usd"):
+    FIELD_UNITS[(Packaging, _name)] = "USD"
+FIELD_UNITS[(Board, "base_usd")] = "USD"
+FIELD_UNITS[(Board, "per_watt_usd")] = "USD"
 FIELD_UNITS[(MemoryChoices, "cost_usd_per_gb")] = "USD"
 FIELD_UNITS[(MemoryChoices, "cost_usd_per_device")] = "USD"
 # dict-of-Quantity fields whose unit depends on the key
@@ -201,8 +208,13 @@ def _quantity(raw: object, ctx: _Ctx, path: str, canonical: str | None) -> Quant
         _fail(ctx, _join(path, "unit"), q.unit, f"a unit in {accepted(canonical)}")
     if q.source not in ctx.sources:
         _fail(ctx, _join(path, "source"), q.source, f"a key of [sources]: {', '.join(ctx.sources)}")
-    value = to_canonical(q.value, q.unit, canonical)
-    return dataclasses.replace(q, value=value, unit=canonical)
+
+    def conv(x):
+        return None if x is None else to_canonical(x, q.unit, canonical)
+
+    if (q.low is not None and q.low > q.value) or (q.high is not None and q.high < q.value):
+        _fail(ctx, path, float(q.value), f"a value between low ({q.low}) and high ({q.high})")
+    return dataclasses.replace(q, value=conv(q.value), unit=canonical, low=conv(q.low), high=conv(q.high))
 
 
 # ---- whole data set ------------------------------------------------------------
@@ -287,6 +299,14 @@ def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
             for tech in iface.technologies if iface else []:
                 if tech not in cat.memory:
                     raise InputError(file, "technologies", tech, f"one of {', '.join(cat.memory)}")
+        on_dies = sum(d.count * d.units for d in die.logic_dies)
+        if on_dies != die.units_full.value:
+            raise InputError(
+                file,
+                "logic_dies.units",
+                on_dies,
+                f"units per die x count summing to units_full ({die.units_full.value})",
+            )
         if die.units_max_enabled.value > die.units_full.value:
             raise InputError(
                 file,
@@ -499,3 +519,9 @@ def load_objective(name: str, root: Path | None = None) -> Objective:
     if total != 1:
         raise InputError(str(file), "weight", float(total), "phase weights that sum to 1")
     return obj
+
+
+def load_costs(root: Path | None = None) -> CostData:
+    """Wafer, yield, packaging and board figures (specs/economics/costs.toml)."""
+    file = (root or default_data_dir()) / "specs" / "economics" / "costs.toml"
+    return parse(CostData, read_toml(file), str(file))

@@ -31,7 +31,8 @@ class Source:
 class Quantity:
     """An exact value in a canonical unit, with the source key and how sure it is.
 
-    `status` left empty inherits the status of the cited source.
+    `status` left empty inherits the status of the cited source; `low` and `high`
+    bound it where the figure is uncertain (same unit as `value`).
     """
 
     value: Fraction
@@ -39,3 +40,5 @@ class Quantity:
     source: str
     status: Status | None = None
     note: str | None = None
+    low: Fraction | None = None  # the plausible range, where a source gives one
+    high: Fraction | None = None

@@ -160,7 +160,7 @@ def markdown(result: dict, context: dict) -> str:
         f"- Outcome: **{result['outcome']}**; value {result['value']:.3f} of the unmodified base die "
         f"({context['objective']}); proof: {result['status']} (gap {result['gap']:.2%}), "
         f"{result['solve_seconds']:.2f} s over {result['space_size']:,} designs.",
-        f"- Memory and packaging cost: ${result['cost_usd']:,.0f}.",
+        f"- Estimated unit cost (dies, memory, packaging, board): ${result['cost_usd']:,.0f}.",
     ]
     for c in result["charges"]:
         lines.append(f"- Charge on this path: {c['percent']:g}% {c['kind']} ({c['rule']}, {c['status']}).")

@@ -16,11 +16,12 @@ from explorer.api import Data, load, parse_date
 from explorer.catalog import name_key
 from explorer.checker import Verdict, classify, rules_in_force
 from explorer.chips import Die
+from explorer.cost import CostData, unit_cost_usd
 from explorer.destinations import Target, resolve_target
 from explorer.errors import InputError
 from explorer.guard import with_guard_band
 from explorer.intmodel import IntTables, tables
-from explorer.loader import load_objective, load_space_config
+from explorer.loader import load_costs, load_objective, load_space_config
 from explorer.metrics import Metrics
 from explorer.outcomes import Outcome
 from explorer.plan import Plan, make_plan
@@ -54,7 +55,7 @@ class SearchResult:
     verdict: Verdict | None = None
     value: Fraction = Fraction(0)  # after fees, relative to the unmodified base die
     value_before_fees: Fraction = Fraction(0)
-    cost_usd: Fraction = Fraction(0)  # memory and its packaging
+    cost_usd: Fraction = Fraction(0)  # unit cost: logic dies, memory, packaging, board
     gap: float = 0.0
     binding: list[Binding] = field(default_factory=list)
     conflicting_rules: list[str] = field(default_factory=list)
@@ -74,6 +75,7 @@ class Problem:
     reference: v.Resources
     guarded_rules: list
     data: Data
+    costs: CostData
 
 
 def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
@@ -116,9 +118,10 @@ def problem(
     ref = reference(space, data.catalog, obj)
     where = resolve_target(data.destinations, target, on)
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
-    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref)
+    costs = load_costs(data.root)
+    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs)
     plan = make_plan(rules_in_force(guarded, where, on), where, t, allow)
-    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data)
+    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data, costs)
 
 
 def decode(p: Problem, knobs: dict[str, int]) -> Design:
@@ -196,7 +199,7 @@ def search(
         verdict=real,
         value=net,
         value_before_fees=gross,
-        cost_usd=design.memory.cost_usd,
+        cost_usd=Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100),
         gap=sol.gap,
         binding=binding,
     )

@@ -26,6 +26,7 @@ UNITS: dict[str, dict[str, Fraction]] = {
     "GB/s/mm2": {"GB/s/mm2": Fraction(1)},
     "bool": {"bool": Fraction(1)},
     "USD": {"USD": Fraction(1)},
+    "per cm2": {"per cm2": Fraction(1), "per mm2": Fraction(100)},
 }
 
 

@@ -176,7 +176,7 @@ def test_local_maximality_no_single_knob_step_is_allowed_and_better(case):
         return
     cols = [np.array(c) for c in zip(*points, strict=True)]
     allowed, fit, net = brute.score(t, p.plan, brute.resources(t, *cols), len(points))
-    cost = np.asarray(t.mem_cost)[cols[3]]
+    cost = np.asarray(t.mem_cost)[cols[3]] + np.asarray(t.die_cost)[cols[0]]
     ok = allowed & fit
     assert not (ok & (net > sol.net)).any()
     assert not (ok & (net == sol.net) & (cost < sol.cost_cents)).any()
