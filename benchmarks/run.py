@@ -36,7 +36,7 @@ def thin(values: list, keep: int) -> list:
 def spaces(base: str, data: api.Data):
     die, _ = s.resolve_base(data, base)
     cfg = load_space_config(data.root)
-    default = build_space(die, data.catalog.memory, cfg)
+    default = build_space(die, data.catalog, cfg)
     for keep in [(10, 10, 2, 12, 4), (20, 20, 4, 18, 8), (40, 40, 4, 36, 18), (50, 40, 4, 72, 25)]:
         u, c, r, m, k = keep
         yield dataclasses.replace(
@@ -57,7 +57,7 @@ def spaces(base: str, data: api.Data):
             for t, ch in cfg.memory.items()
         },
     )
-    yield build_space(die, data.catalog.memory, fine, [False, True])
+    yield build_space(die, data.catalog, fine, [False, True])
 
 
 def main() -> None:

@@ -90,7 +90,7 @@ def classify(
     metrics = data.catalog.metrics(sku)
     verdict = judge(metrics, where, on, data.rules)
     active = [r for r in data.rules if r.id in verdict.rules_in_force]
-    obj = load_objective(DEFAULT_OBJECTIVE, data.root)
+    obj = load_objective(DEFAULT_OBJECTIVE, data.root, data.catalog.dies[sku.die].architecture)
     worth = sku_value(sku, verdict, data.catalog, load_space_config(data.root), obj)
     return Classification(sku, where, on, metrics, verdict, active, worth)
 

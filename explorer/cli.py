@@ -83,6 +83,11 @@ OUTCOME_NAMES = [
     "--objective", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
 )
 @click.option(
+    "--workload",
+    default=None,
+    help="Workload in specs/workloads/ or a .toml file (default: the objective's).",
+)
+@click.option(
     "--allow",
     "allow",
     multiple=True,
@@ -128,7 +133,19 @@ OUTCOME_NAMES = [
 )
 @click.pass_context
 def main(
-    ctx: click.Context, target, bases, as_of, objective, allow, margin_pct, market, time_limit, fmt, out, data
+    ctx: click.Context,
+    target,
+    bases,
+    as_of,
+    objective,
+    workload,
+    allow,
+    margin_pct,
+    market,
+    time_limit,
+    fmt,
+    out,
+    data,
 ) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
@@ -142,10 +159,12 @@ def main(
     if target is None:
         click.echo(ctx.get_help())
         return
-    _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, time_limit, fmt, out)
+    _search(ctx, target, bases, as_of, objective, workload, allow, margin_pct, market, time_limit, fmt, out)
 
 
-def _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, time_limit, fmt, out) -> None:
+def _search(
+    ctx, target, bases, as_of, objective, workload, allow, margin_pct, market, time_limit, fmt, out
+) -> None:
     from fractions import Fraction
 
     from explorer import api, report, search
@@ -161,7 +180,7 @@ def _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, tim
     from explorer.loader import load_objective
 
     resolve_target(data.destinations, target, on)
-    load_objective(objective, data.root)
+    load_objective(objective, data.root, workload=workload)
     for base in bases:
         search.resolve_base(data, base)
     results, docs = [], []
@@ -178,6 +197,7 @@ def _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, tim
             time_limit,
             markets.get(market),
             data,
+            workload=workload,
         )
         d = report.result_dict(r, data)
         results.append(d)
@@ -197,7 +217,16 @@ def _search(ctx, target, bases, as_of, objective, allow, margin_pct, market, tim
     rendered = {}
     if docs:
         for r, d in docs:
-            p = search.problem(r.base, target, on, objective, allowed, markets=markets.get(market), data=data)
+            p = search.problem(
+                r.base,
+                target,
+                on,
+                objective,
+                allowed,
+                markets=markets.get(market),
+                data=data,
+                workload=workload,
+            )
             shipped = report.shipped_alongside(r, data, p.objective, p.reference) if r.design else []
             context = {
                 "target": where.name,
@@ -290,6 +319,79 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
 def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rules in force for a destination, and the whole catalog classified against them."""
     _overview(ctx, target, as_of, fmt)
+
+
+@main.command()
+@click.option("--write", is_flag=True, help="Write the fit to specs/calibration/efficiency.toml.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
+    """Fit the value model's efficiencies to measured LLM throughput; predicted against measured."""
+    from explorer import calibrate as cal
+    from explorer import render
+    from explorer.loader import load_measured, load_workloads
+
+    data = _data(ctx)
+    result = cal.calibrate(load_measured(data.root), data.catalog, load_workloads(data.root))
+    rows = [
+        [
+            r.point.chip,
+            r.point.model,
+            f"{r.point.precision.value} TP{r.point.tensor_parallel}",
+            f"{r.point.input_tokens}/{r.point.output_tokens}",
+            "held out" if r.held_out else "fit",
+            float(r.point.output_tokens_per_s),
+            round(r.predicted),
+            f"{r.error:+.1%}",
+        ]
+        for r in result.rows
+    ]
+    if fmt == "json":
+        _print_json(
+            {
+                "efficiencies": {
+                    k: {f: float(getattr(e, f)) for f in ("prefill_compute", "decode_compute", "memory")}
+                    for k, e in result.efficiencies.items()
+                },
+                "median_abs_error": {
+                    "held_out": result.median_error(True),
+                    "fitted": result.median_error(False),
+                },
+                "points": [
+                    dict(
+                        zip(
+                            ["chip", "model", "setup", "lengths", "role", "measured", "predicted", "error"],
+                            row,
+                            strict=True,
+                        )
+                    )
+                    for row in rows
+                ],
+            }
+        )
+    else:
+        click.echo(
+            render.table(
+                rows, ["chip", "model", "setup", "in/out", "role", "measured tok/s", "predicted", "error"]
+            )
+        )
+        for k, e in result.efficiencies.items():
+            click.echo(
+                f"{k}: prefill compute {float(e.prefill_compute):.3f}, decode compute "
+                f"{float(e.decode_compute):.3f}, memory {float(e.memory):.3f}"
+            )
+        click.echo(
+            f"median |error|: held out {result.median_error(True):.1%}, fitted "
+            f"{result.median_error(False):.1%}"
+        )
+    if write:
+        import os
+
+        path = data.root / "specs" / "calibration" / "efficiency.toml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(cal.efficiency_toml(result))
+        os.replace(tmp, path)
+        click.echo(f"wrote {path}", err=True)
 
 
 @main.command()

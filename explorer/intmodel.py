@@ -120,14 +120,14 @@ def tables(
         gb=lcm_of_denominators([m.capacity_gb for m in space.memory]),
     )
     t, vec = _tensor_vector(space)
-    precision = v.workload_precision(obj, {th.precision for th in space.die.throughput})
+    precision = v.workload_precision(obj.workload, {th.precision for th in space.die.throughput})
     tf, vf = _tensor_vector(space, {precision})
     k_tpp = [_exact_int(rate_den * max(r * t, vec)) for r in space.rate_limits]
     k_flops = [_exact_int(rate_den * max(r * tf, vf)) for r in space.rate_limits]
     flops_step = math.gcd(*k_flops)  # keeps FLOPx small, so value coefficients keep their digits
     k_flops = [k // flops_step for k in k_flops]
     g = scales.gbps
-    need = v.memory_needed_gb(obj) / (1 - obj.memory_reserve_fraction) * scales.gb
+    need = v.memory_needed_gb(obj) / (1 - obj.workload.memory_reserve_fraction) * scales.gb
     # a resource integer times its unit gives the value model's resource
     unit = {
         "flops": Fraction(10**6 * flops_step, rate_den),

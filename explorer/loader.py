@@ -30,9 +30,19 @@ from explorer.quantity import Quantity, Source
 from explorer.rules import Clause, RuleSet
 from explorer.space import MemoryChoices, SpaceConfig
 from explorer.units import UNITS, accepted, to_canonical
-from explorer.value import Objective
+from explorer.value import Efficiency, Objective, ObjectiveFile, Workload
 
 DATA_ENV = "CHIP_EXPLORER_DATA"
+
+
+@dataclass(frozen=True)
+class EfficiencyTable:
+    """specs/calibration/efficiency.toml: the fitted efficiencies, per architecture and pooled."""
+
+    default: Efficiency
+    architectures: dict[str, Efficiency] = dataclasses.field(default_factory=dict)
+    fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
+
 
 # canonical unit of each Quantity field, by (dataclass, field name)
 FIELD_UNITS: dict[tuple[type, str], str] = {
@@ -508,20 +518,65 @@ def objective_names(root: Path | None = None) -> list[str]:
     return [f.stem for f in _files((root or default_data_dir()) / "specs" / "objectives")]
 
 
-def load_objective(name: str, root: Path | None = None) -> Objective:
-    """A value model by name (specs/objectives/NAME.toml)."""
-    folder = (root or default_data_dir()) / "specs" / "objectives"
+def _named_file(kind: str, option: str, name: str, root: Path | None) -> Path:
+    """specs/KIND/NAME.toml, or NAME itself when it is the path of a file."""
+    folder = (root or default_data_dir()) / "specs" / kind
+    if name.endswith(".toml") and Path(name).is_file():
+        return Path(name)
     file = folder / f"{name}.toml"
     if not file.is_file():
-        raise InputError("--objective", "", name, f"one of: {', '.join(objective_names(root))}")
-    obj = parse(Objective, read_toml(file), str(file))
-    total = obj.prefill.weight + obj.decode.weight + obj.communication.weight
-    if total != 1:
-        raise InputError(str(file), "weight", float(total), "phase weights that sum to 1")
-    return obj
+        names = ", ".join(f.stem for f in _files(folder))
+        raise InputError(option, "", name, f"one of: {names} (or the path of a .toml file)")
+    return file
+
+
+def load_workload(name: str, root: Path | None = None) -> Workload:
+    """A workload by name (specs/workloads/NAME.toml) or by file path."""
+    file = _named_file("workloads", "--workload", name, root)
+    return parse(Workload, read_toml(file), str(file))
+
+
+def load_efficiency(architecture: str | None, root: Path | None = None) -> Efficiency:
+    """Fitted efficiencies for an architecture (specs/calibration/efficiency.toml), else the pooled fit."""
+    file = (root or default_data_dir()) / "specs" / "calibration" / "efficiency.toml"
+    table = parse(EfficiencyTable, read_toml(file), str(file))
+    return table.architectures.get(architecture or "", table.default)
+
+
+def load_objective(
+    name: str, root: Path | None = None, architecture: str | None = None, workload: str | None = None
+) -> Objective:
+    """A value model by name, resolved with its workload (or `workload`) and the die's efficiencies."""
+    file = _named_file("objectives", "--objective", name, root)
+    spec = parse(ObjectiveFile, read_toml(file), str(file))
+    w = spec.weights
+    if w.prefill + w.decode + w.communication != 1:
+        raise InputError(
+            str(file), "weights", float(w.prefill + w.decode + w.communication), "phase weights that sum to 1"
+        )
+    return Objective(
+        spec.id,
+        spec.title,
+        load_workload(workload or spec.workload, root),
+        spec.weights,
+        load_efficiency(architecture, root),
+    )
 
 
 def load_costs(root: Path | None = None) -> CostData:
     """Wafer, yield, packaging and board figures (specs/economics/costs.toml)."""
     file = (root or default_data_dir()) / "specs" / "economics" / "costs.toml"
     return parse(CostData, read_toml(file), str(file))
+
+
+def load_measured(root: Path | None = None):
+    """Measured throughput points and how the benchmark ran (specs/calibration/measured.toml)."""
+    from explorer.calibrate import Measured
+
+    file = (root or default_data_dir()) / "specs" / "calibration" / "measured.toml"
+    return parse(Measured, read_toml(file), str(file))
+
+
+def load_workloads(root: Path | None = None) -> dict[str, Workload]:
+    folder = (root or default_data_dir()) / "specs" / "workloads"
+    return {f.stem: load_workload(f.stem, root) for f in _files(folder)}

@@ -19,7 +19,7 @@ def reference(space: DesignSpace, catalog: Catalog, obj: v.Objective) -> v.Resou
 def sku_value(sku: Sku, verdict: Verdict, catalog: Catalog, cfg: SpaceConfig, obj: v.Objective) -> Fraction:
     """A shipped SKU on the search's scale: its die's flagship in the SKU's market is 1, fees taken off."""
     die: Die = catalog.dies[sku.die]
-    ref = reference(build_space(die, catalog.memory, cfg, [sku.datacenter]), catalog, obj)
+    ref = reference(build_space(die, catalog, cfg, [sku.datacenter]), catalog, obj)
     gross = v.value(v.resources(catalog.metrics(sku), obj), ref, obj)
     fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
     return gross * (1 - fees / 100)

@@ -106,6 +106,7 @@ def problem(
     markets: list[bool] | None = None,
     data: Data | None = None,
     space: DesignSpace | None = None,
+    workload: str | None = None,
 ) -> Problem:
     """`markets`: the datacenter values to search; default the die's own, or a SKU base's market."""
     data = data or load()
@@ -113,8 +114,8 @@ def problem(
     die, sku_market = resolve_base(data, base)
     if markets is None and sku_market is not None:
         markets = [sku_market]
-    obj = load_objective(objective, data.root)
-    space = space or build_space(die, data.catalog.memory, load_space_config(data.root), markets)
+    obj = load_objective(objective, data.root, die.architecture, workload)
+    space = space or build_space(die, data.catalog, load_space_config(data.root), markets)
     ref = reference(space, data.catalog, obj)
     where = resolve_target(data.destinations, target, on)
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
@@ -158,12 +159,13 @@ def search(
     markets: list[bool] | None = None,
     data: Data | None = None,
     explain: bool = True,
+    workload: str | None = None,
 ) -> SearchResult:
     """The best allowed design on one base die, proved optimal where time allows."""
     from explorer.encode import encode
     from explorer.solve import SolveStatus, solve
 
-    p = problem(base, target, as_of, objective, allow, margin_pct, markets, data)
+    p = problem(base, target, as_of, objective, allow, margin_pct, markets, data, workload=workload)
     sol = solve(encode(p.tables, p.plan), time_limit)
     common = dict(
         base=base,

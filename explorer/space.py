@@ -132,8 +132,21 @@ class DesignSpace:
         )
 
 
-def memory_options(die: Die, techs: dict[str, MemoryTechnology], cfg: SpaceConfig) -> list[MemoryOption]:
-    """Every memory fit the die can drive, at the configured grades and device sizes."""
+def shipped_grades(skus) -> dict[str, set[Fraction]]:
+    """Pin rates shipped parts run, by memory technology: proof that the grade can be built."""
+    out: dict[str, set[Fraction]] = {}
+    for sku in skus:
+        out.setdefault(sku.memory.technology, set()).add(sku.memory.pin_rate_gbps.value)
+    return out
+
+
+def memory_options(
+    die: Die,
+    techs: dict[str, MemoryTechnology],
+    cfg: SpaceConfig,
+    grades: dict[str, set[Fraction]] | None = None,
+) -> list[MemoryOption]:
+    """Every memory fit the die can drive, at the configured grades (and `grades` shipped parts run)."""
     out = []
     for iface in (die.hbm, die.gddr):
         if iface is None:
@@ -152,7 +165,8 @@ def memory_options(die: Die, techs: dict[str, MemoryTechnology], cfg: SpaceConfi
                     for shell in (False, True)
                 ]
             for stacks, bus, shell in widths:
-                for pin in choices.pin_rates_gbps:
+                pins = sorted(set(choices.pin_rates_gbps) | (grades or {}).get(tech_id, set()))
+                for pin in pins:
                     if pin > tech.pin_rate_gbps_max.value:
                         continue
                     for cap in choices.capacities_gb:
@@ -170,13 +184,12 @@ def _option(tech, choices, stacks, bus, shell, pin, cap) -> MemoryOption:
     return MemoryOption(tech.id, tech.kind, pin, cap, stacks, bus, shell, bits * pin / 8, capacity, cost)
 
 
-def build_space(
-    die: Die,
-    techs: dict[str, MemoryTechnology],
-    cfg: SpaceConfig,
-    markets: list[bool] | None = None,
-) -> DesignSpace:
-    """The die's design space under the configured steps; `markets` fixes datacenter or not."""
+def build_space(die: Die, catalog, cfg: SpaceConfig, markets: list[bool] | None = None) -> DesignSpace:
+    """The die's design space under the configured steps; `markets` fixes datacenter or not.
+
+    Memory speed grades are the configured ones plus every grade a shipped part in
+    the catalog runs, so the search can always match a shipped memory system.
+    """
     top = int(die.units_max_enabled.value)
     low = max(1, math.ceil(die.units_full.value * cfg.units_min_fraction))
     lo_clk, hi_clk = int(die.clock_mhz_min.value), int(die.clock_mhz_max.value)
@@ -189,12 +202,13 @@ def build_space(
             for f in cfg.link_rate_fractions
             for n in range(1, int(die.links.count_max.value) + 1)
         ]
+    grades = shipped_grades(catalog.skus.values())
     return DesignSpace(
         die,
         list(range(low, top + 1)),
         clocks,
         sorted(cfg.rate_limits),
-        memory_options(die, techs, cfg),
+        memory_options(die, catalog.memory, cfg, grades),
         links,
         markets or [die.datacenter],
     )

@@ -2,7 +2,8 @@
 
 Each phase rate is a minimum of terms linear in one resource (compute, DRAM
 bandwidth, link bandwidth), so the solver can encode it with min-equalities on
-scaled integers. Formulas: shared/reference/peers_and_models.md section 4.
+scaled integers. Formulas: shared/reference/peers_and_models.md section 4;
+efficiencies per architecture are fitted to measured throughput (calibrate.py).
 """
 
 from __future__ import annotations
@@ -25,48 +26,85 @@ class ModelShape:
     d_model: int
     kv_heads: int
     head_dim: int
+    active_parameters: int | None = None  # mixture of experts: parameters used per token
+    kv_elements_per_token_per_layer: int | None = None  # latent attention (MLA) caches fewer than 2 x heads
+
+    @property
+    def active(self) -> int:
+        return self.active_parameters or self.parameters
+
+    @property
+    def kv_elements(self) -> int:
+        return self.kv_elements_per_token_per_layer or 2 * self.kv_heads * self.head_dim
+
+
+@dataclass(frozen=True)
+class PrefillShape:
+    batch: int
+    prompt_tokens: int
+
+
+@dataclass(frozen=True)
+class DecodeShape:
+    batch: int
+    context_tokens: int
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A model served one way (specs/workloads/*.toml): precision, tensor parallel, batch, lengths."""
+
+    id: str
+    title: str
+    model: ModelShape
+    precisions: list[Precision]  # runs at the first the die supports
     bytes_per_weight: Fraction
     bytes_per_kv: Fraction
     bytes_per_activation: Fraction
+    tensor_parallel: int
+    memory_reserve_fraction: Fraction
+    prefill: PrefillShape
+    decode: DecodeShape
+    sources: dict[str, Source] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Prefill:
-    weight: Fraction
-    batch: int
-    prompt_tokens: int
-    compute_efficiency: Fraction
-    memory_efficiency: Fraction
+class PhaseWeights:
+    prefill: Fraction
+    decode: Fraction
+    communication: Fraction
 
 
 @dataclass(frozen=True)
-class Decode:
-    weight: Fraction
-    batch: int
-    context_tokens: int
-    compute_efficiency: Fraction
-    memory_efficiency: Fraction
+class ObjectiveFile:
+    """A value model as data (specs/objectives/*.toml): a workload and how much each phase counts."""
+
+    id: str
+    title: str
+    workload: str
+    weights: PhaseWeights
+    sources: dict[str, Source] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Communication:
-    weight: Fraction
+class Efficiency:
+    """Achieved share of peak, by phase (fitted per architecture to measured throughput)."""
+
+    prefill_compute: Fraction
+    decode_compute: Fraction
+    memory: Fraction
+    link: Fraction = Fraction(1)
 
 
 @dataclass(frozen=True)
 class Objective:
-    """A value model as data (specs/objectives/*.toml)."""
+    """A value model resolved for one architecture: what the search and the reports evaluate."""
 
     id: str
     title: str
-    precisions: list[Precision]
-    tensor_parallel: int
-    memory_reserve_fraction: Fraction
-    model: ModelShape
-    prefill: Prefill
-    decode: Decode
-    communication: Communication
-    sources: dict[str, Source] = field(default_factory=dict)
+    workload: Workload
+    weights: PhaseWeights
+    efficiency: Efficiency
 
 
 @dataclass(frozen=True)
@@ -79,18 +117,15 @@ class Resources:
     memory_gb: Fraction
 
 
-RESOURCES = ("flops", "memory_gbps", "link_gbps_one_way")
-
-
-def workload_precision(obj: Objective, supported: set[Precision]) -> Precision:
-    for p in obj.precisions:
+def workload_precision(w: Workload, supported: set[Precision]) -> Precision:
+    for p in w.precisions:
         if p in supported:
             return p
-    raise ValueError(f"the die runs none of {[p.value for p in obj.precisions]}")
+    raise ValueError(f"the die runs none of {[p.value for p in w.precisions]}")
 
 
 def resources(metrics: Metrics, obj: Objective) -> Resources:
-    p = workload_precision(obj, set(metrics.dense_tflops))
+    p = workload_precision(obj.workload, set(metrics.dense_tflops))
     return Resources(
         metrics.dense_tflops[p] * 10**12,
         metrics.memory_bandwidth_gbps,
@@ -99,53 +134,57 @@ def resources(metrics: Metrics, obj: Objective) -> Resources:
     )
 
 
-def kv_bytes_per_token(obj: Objective) -> Fraction:
-    m = obj.model
-    return 2 * m.layers * m.kv_heads * m.head_dim * m.bytes_per_kv
+def weight_bytes(w: Workload) -> Fraction:
+    return w.model.parameters * w.bytes_per_weight
+
+
+def kv_bytes_per_token(w: Workload) -> Fraction:
+    return w.model.layers * w.model.kv_elements * w.bytes_per_kv
 
 
 def memory_needed_gb(obj: Objective) -> Fraction:
     """Weights plus the decode batch's KV cache, per chip of the tensor-parallel group (4.3)."""
-    m, d = obj.model, obj.decode
-    total = m.parameters * m.bytes_per_weight + d.batch * d.context_tokens * kv_bytes_per_token(obj)
-    return total / obj.tensor_parallel / GIGA
+    w = obj.workload
+    total = weight_bytes(w) + w.decode.batch * w.decode.context_tokens * kv_bytes_per_token(w)
+    return total / w.tensor_parallel / GIGA
 
 
 def fits(res: Resources, obj: Objective) -> bool:
-    return res.memory_gb * (1 - obj.memory_reserve_fraction) >= memory_needed_gb(obj)
+    return res.memory_gb * (1 - obj.workload.memory_reserve_fraction) >= memory_needed_gb(obj)
 
 
 def phase_terms(obj: Objective) -> dict[str, list[tuple[str, Fraction]]]:
     """Each phase's tokens/s as min over (resource, coefficient): rate = min(coef x resource)."""
-    m, n = obj.model, obj.tensor_parallel
-    weights = m.parameters * m.bytes_per_weight
-    kv = kv_bytes_per_token(obj)
-    p = obj.prefill
+    w, e = obj.workload, obj.efficiency
+    m, n = w.model, w.tensor_parallel
+    weights, kv = weight_bytes(w), kv_bytes_per_token(w)
+    p, d = w.prefill, w.decode
     tokens = p.batch * p.prompt_tokens
-    prefill_flops = 2 * m.parameters + 2 * m.layers * p.prompt_tokens * m.d_model  # 4.4
+    prefill_flops = 2 * m.active + 2 * m.layers * p.prompt_tokens * m.d_model  # 4.4
     prefill_bytes = (weights + tokens * kv) / tokens
-    d = obj.decode
-    step_flops = 2 * m.parameters * d.batch + 4 * m.layers * m.d_model * d.batch * d.context_tokens  # 4.5
+    step_flops = 2 * m.active * d.batch + 4 * m.layers * m.d_model * d.batch * d.context_tokens  # 4.5
     step_bytes = weights + kv * d.batch * d.context_tokens
-    allreduce_bytes = 2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * m.bytes_per_activation  # 4.6
+    allreduce_bytes = (
+        2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * w.bytes_per_activation if n > 1 else 1
+    )
     return {
         "prefill": [
-            ("flops", p.compute_efficiency * n / prefill_flops),
-            ("memory_gbps", p.memory_efficiency * n * GIGA / prefill_bytes),
+            ("flops", e.prefill_compute * n / prefill_flops),
+            ("memory_gbps", e.memory * n * GIGA / prefill_bytes),
         ],
         "decode": [
-            ("flops", d.batch * d.compute_efficiency * n / step_flops),
-            ("memory_gbps", d.batch * d.memory_efficiency * n * GIGA / step_bytes),
+            ("flops", d.batch * e.decode_compute * n / step_flops),
+            ("memory_gbps", d.batch * e.memory * n * GIGA / step_bytes),
         ],
-        "communication": [("link_gbps_one_way", GIGA / allreduce_bytes)],
+        "communication": [("link_gbps_one_way", e.link * GIGA / allreduce_bytes)],  # 4.6
     }
 
 
 def weights(obj: Objective) -> dict[str, Fraction]:
     return {
-        "prefill": obj.prefill.weight,
-        "decode": obj.decode.weight,
-        "communication": obj.communication.weight,
+        "prefill": obj.weights.prefill,
+        "decode": obj.weights.decode,
+        "communication": obj.weights.communication,
     }
 
 

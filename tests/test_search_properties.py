@@ -26,7 +26,7 @@ DATES = [dt.date(2023, 6, 1), dt.date(2024, 6, 1), dt.date(2025, 9, 1), dt.date(
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-SPACES = {d: build_space(DATA.catalog.dies[d], DATA.catalog.memory, CFG, [False, True]) for d in DIES}
+SPACES = {d: build_space(DATA.catalog.dies[d], DATA.catalog, CFG, [False, True]) for d in DIES}
 THRESHOLDS = sum(not isinstance(x.value, bool) for r in DATA.rules for c in r.controls for x in c.clauses)
 
 
