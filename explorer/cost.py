@@ -69,8 +69,10 @@ def usable_share(
     if units_on_die == 0:
         return math.exp(-lam)
     inside = lam * unit_fraction
-    spare = units_on_die - units_needed
-    tolerated = sum(math.exp(-inside) * inside**j / math.factorial(j) for j in range(spare + 1))
+    term = tolerated = math.exp(-inside)  # Poisson probabilities of 0, 1, ... defective units
+    for j in range(1, units_on_die - units_needed + 1):
+        term *= inside / j
+        tolerated += term
     return math.exp(-lam * (1 - unit_fraction)) * tolerated
 
 

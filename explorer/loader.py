@@ -504,6 +504,7 @@ def _check_clause(clause: Clause, file: str, path: str) -> None:
         raise InputError(file, f"{path}.op", clause.op.value, "'==' for a true/false metric")
 
 
+@functools.lru_cache(maxsize=8)
 def load_space_config(root: Path | None = None) -> SpaceConfig:
     """How finely the search steps each knob (specs/spaces/default.toml)."""
     file = (root or default_data_dir()) / "specs" / "spaces" / "default.toml"
@@ -543,6 +544,7 @@ def load_efficiency(architecture: str | None, root: Path | None = None) -> Effic
     return table.architectures.get(architecture or "", table.default)
 
 
+@functools.lru_cache(maxsize=64)
 def load_objective(
     name: str, root: Path | None = None, architecture: str | None = None, workload: str | None = None
 ) -> Objective:
@@ -563,6 +565,7 @@ def load_objective(
     )
 
 
+@functools.lru_cache(maxsize=8)
 def load_costs(root: Path | None = None) -> CostData:
     """Wafer, yield, packaging and board figures (specs/economics/costs.toml)."""
     file = (root or default_data_dir()) / "specs" / "economics" / "costs.toml"

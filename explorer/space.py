@@ -164,24 +164,28 @@ def memory_options(
                     for w in range(step, int(iface.bus_width_bits_max.value) + 1, step)
                     for shell in (False, True)
                 ]
+            pins = sorted(
+                p
+                for p in set(choices.pin_rates_gbps) | (grades or {}).get(tech_id, set())
+                if p <= tech.pin_rate_gbps_max.value
+            )
             for stacks, bus, shell in widths:
-                pins = sorted(set(choices.pin_rates_gbps) | (grades or {}).get(tech_id, set()))
-                for pin in pins:
-                    if pin > tech.pin_rate_gbps_max.value:
-                        continue
-                    for cap in choices.capacities_gb:
-                        out.append(_option(tech, choices, stacks, bus, shell, pin, cap))
+                if tech.kind is MemoryKind.HBM:
+                    bits, devices = stacks * tech.interface_bits.value, Fraction(stacks)
+                else:
+                    bits, devices = Fraction(bus), bus / tech.interface_bits.value * (2 if shell else 1)
+                for cap in choices.capacities_gb:
+                    capacity = devices * cap
+                    cost = (
+                        capacity * choices.cost_usd_per_gb.value + devices * choices.cost_usd_per_device.value
+                    )
+                    out += [
+                        MemoryOption(
+                            tech.id, tech.kind, pin, cap, stacks, bus, shell, bits * pin / 8, capacity, cost
+                        )
+                        for pin in pins
+                    ]
     return out
-
-
-def _option(tech, choices, stacks, bus, shell, pin, cap) -> MemoryOption:
-    if tech.kind is MemoryKind.HBM:
-        bits, devices = stacks * tech.interface_bits.value, Fraction(stacks)
-    else:
-        bits, devices = Fraction(bus), bus / tech.interface_bits.value * (2 if shell else 1)
-    capacity = devices * cap
-    cost = capacity * choices.cost_usd_per_gb.value + devices * choices.cost_usd_per_device.value
-    return MemoryOption(tech.id, tech.kind, pin, cap, stacks, bus, shell, bits * pin / 8, capacity, cost)
 
 
 def build_space(die: Die, catalog, cfg: SpaceConfig, markets: list[bool] | None = None) -> DesignSpace:
