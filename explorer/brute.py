@@ -106,8 +106,8 @@ def score(t: IntTables, plan: Plan, res, n: int):
     return allowed, res["cap"] >= t.need_cap, net
 
 
-def best(t: IntTables, plan: Plan) -> BruteResult:
-    """The highest net value over all allowed points that fit, then the lowest cost."""
+def best(t: IntTables, plan: Plan, max_total_cost: int | None = None) -> BruteResult:
+    """The highest net value over all allowed points that fit (within a cost bound), then the lowest cost."""
     top = None
     points = 0
     for ui in range(len(t.units)):
@@ -115,10 +115,12 @@ def best(t: IntTables, plan: Plan) -> BruteResult:
         n = c.size
         points += n
         allowed, fit, net = score(t, plan, res, n)
+        cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
         ok = allowed & fit
+        if max_total_cost is not None:
+            ok &= cost + t.fixed_cost <= max_total_cost
         if not ok.any():
             continue
-        cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
         cand = np.flatnonzero(ok)
         i = cand[np.lexsort((cost[cand], -net[cand]))[0]]
         key = (int(net[i]), -int(cost[i]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from enum import IntEnum
 
 import click
@@ -71,50 +72,165 @@ OUTCOME_NAMES = [
     "license-case-by-case",
     "license-presumed-denial",
 ]
+GOAL_HELP = (
+    "perf (the value model; default), perf-per-dollar, gross-margin or net-revenue; "
+    "or the name of a value model in specs/objectives/"
+)
+
+
+def search_options(f):
+    """The options every search-based command shares."""
+    options = [
+        click.option(
+            "--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die)."
+        ),
+        click.option(
+            "--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today)."
+        ),
+        click.option("--objective", default="perf", show_default=True, help=GOAL_HELP),
+        click.option(
+            "--value-model",
+            default="llm-serving",
+            show_default=True,
+            help="Value model in specs/objectives/.",
+        ),
+        click.option(
+            "--workload",
+            default=None,
+            help="Workload in specs/workloads/ or a .toml file (default: the value model's).",
+        ),
+        click.option(
+            "--allow",
+            "allow",
+            multiple=True,
+            type=click.Choice(OUTCOME_NAMES),
+            help="Also accept this outcome and every less restrictive one (default: not-controlled).",
+        ),
+        click.option(
+            "--margin",
+            "margin_pct",
+            type=click.FloatRange(0, 50),
+            default=0.0,
+            show_default=True,
+            help="Guard band in percent below every line.",
+        ),
+        click.option(
+            "--market",
+            type=click.Choice(["datacenter", "consumer", "any"]),
+            default=None,
+            help="Designed or marketed for datacenters (default: the die's own; a SKU base: its own).",
+        ),
+        click.option(
+            "--price",
+            "price_usd",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="One price in USD for every design (default: the market curve through an anchor SKU).",
+        ),
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(0.1, 3600),
+            default=10.0,
+            show_default=True,
+            help="Seconds per solve.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@dataclass(frozen=True)
+class Options:
+    target: str
+    bases: list[str]
+    on: object
+    goal: str
+    value_model: str
+    workload: str | None
+    allowed: object
+    margin: object
+    markets: list[bool] | None
+    price: object
+    time_limit: float
+
+    def search(self, data, base: str, **overrides):
+        from explorer import search
+
+        kw = dict(
+            target=self.target,
+            as_of=self.on,
+            objective=self.value_model,
+            allow=self.allowed,
+            margin_pct=self.margin,
+            time_limit=self.time_limit,
+            markets=self.markets,
+            data=data,
+            workload=self.workload,
+            goal=self.goal,
+            price_usd=self.price,
+        )
+        kw.update(overrides)
+        return search.search(base, **kw)
+
+
+def _options(
+    ctx,
+    target,
+    bases,
+    as_of,
+    objective,
+    value_model,
+    workload,
+    allow,
+    margin_pct,
+    market,
+    price_usd,
+    time_limit,
+) -> tuple[object, Options]:
+    """Parse and check every input before the first search starts, so bad input stays one line."""
+    from fractions import Fraction
+
+    from explorer import api, search
+    from explorer.destinations import resolve_target
+    from explorer.economics import GOALS
+    from explorer.loader import load_objective, objective_names
+    from explorer.outcomes import Outcome
+
+    data = _data(ctx)
+    on = api.parse_date(as_of)
+    if objective not in GOALS:  # a value model by name means: maximise performance on it
+        if objective not in objective_names(data.root):
+            raise InputError("--objective", "", objective, GOAL_HELP)
+        objective, value_model = "perf", objective
+    resolve_target(data.destinations, target, on)
+    load_objective(value_model, data.root, workload=workload)
+    bases = list(bases) or list(data.catalog.dies)
+    for base in bases:
+        search.resolve_base(data, base)
+    if market == "any" and objective in ("gross-margin", "net-revenue") and price_usd is None:
+        raise InputError("--market", "", "any", "one market when pricing along a market curve (or a --price)")
+    allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
+    markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}.get(market)
+    price = Fraction(price_usd).limit_denominator(100) if price_usd is not None else None
+    return data, Options(
+        target,
+        bases,
+        on,
+        objective,
+        value_model,
+        workload,
+        allowed,
+        Fraction(margin_pct).limit_denominator(10**6),
+        markets,
+        price,
+        time_limit,
+    )
 
 
 @click.group(cls=_Group, invoke_without_command=True)
 @click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
-@click.option(
-    "--base", "bases", multiple=True, help="Base die or SKU to search (repeatable; default: every die)."
-)
-@click.option("--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today).")
-@click.option(
-    "--objective", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
-)
-@click.option(
-    "--workload",
-    default=None,
-    help="Workload in specs/workloads/ or a .toml file (default: the objective's).",
-)
-@click.option(
-    "--allow",
-    "allow",
-    multiple=True,
-    type=click.Choice(OUTCOME_NAMES),
-    help="Also accept this outcome and every less restrictive one (default: not-controlled).",
-)
-@click.option(
-    "--margin",
-    "margin_pct",
-    type=click.FloatRange(0, 50),
-    default=0.0,
-    show_default=True,
-    help="Guard band in percent below every line.",
-)
-@click.option(
-    "--market",
-    type=click.Choice(["datacenter", "consumer", "any"]),
-    default=None,
-    help="Designed or marketed for datacenters (default: the die's own market; a SKU base: its market).",
-)
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(0.1, 3600),
-    default=10.0,
-    show_default=True,
-    help="Seconds per base die.",
-)
+@search_options
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
 )
@@ -132,21 +248,7 @@ OUTCOME_NAMES = [
     help="Folder holding constraints/ and specs/ (default: the built-in data).",
 )
 @click.pass_context
-def main(
-    ctx: click.Context,
-    target,
-    bases,
-    as_of,
-    objective,
-    workload,
-    allow,
-    margin_pct,
-    market,
-    time_limit,
-    fmt,
-    out,
-    data,
-) -> None:
+def main(ctx: click.Context, target, fmt, out, data, **search_params) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` searches every base die for the most valuable
@@ -159,93 +261,64 @@ def main(
     if target is None:
         click.echo(ctx.get_help())
         return
-    _search(ctx, target, bases, as_of, objective, workload, allow, margin_pct, market, time_limit, fmt, out)
+    _search(ctx, *_options(ctx, target, **search_params), fmt, out)
 
 
-def _search(
-    ctx, target, bases, as_of, objective, workload, allow, margin_pct, market, time_limit, fmt, out
-) -> None:
-    from fractions import Fraction
-
+def _search(ctx, data, opts: Options, fmt: str, out: str | None) -> None:
     from explorer import api, report, search
-    from explorer.outcomes import Outcome
 
-    data = _data(ctx)
-    on = api.parse_date(as_of)
-    allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
-    markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}
-    bases = list(bases) or list(data.catalog.dies)
-    # check every input before the first search starts, so bad input stays one line
-    from explorer.destinations import resolve_target
-    from explorer.loader import load_objective
-
-    resolve_target(data.destinations, target, on)
-    load_objective(objective, data.root, workload=workload)
-    for base in bases:
-        search.resolve_base(data, base)
     results, docs = [], []
-    for i, base in enumerate(bases, 1):
+    for i, base in enumerate(opts.bases, 1):
         if fmt == "table":
-            click.echo(f"[{i}/{len(bases)}] searching {base} ...", err=True)
-        r = search.search(
-            base,
-            target,
-            on,
-            objective,
-            allowed,
-            Fraction(margin_pct).limit_denominator(10**6),
-            time_limit,
-            markets.get(market),
-            data,
-            workload=workload,
-        )
+            click.echo(f"[{i}/{len(opts.bases)}] searching {base} ...", err=True)
+        r = opts.search(data, base)
         d = report.result_dict(r, data)
         results.append(d)
         if out or fmt == "markdown":
             docs.append((r, d))
-    where, _, rules = api.rules_for(target, on, data)
+    where, on, rules = api.rules_for(opts.target, opts.on, data)
     payload = {
         "target": where.code,
         "as_of": on.isoformat(),
-        "objective": objective,
-        "allowed": allowed.value,
-        "margin_pct": margin_pct,
+        "objective": opts.goal,
+        "value_model": opts.value_model,
+        "allowed": opts.allowed.value,
+        "margin_pct": float(opts.margin),
         "results": results,
         "rules": [report.rule_dict(r) for r in rules],
         "note": api.SCREEN_NOTE,
     }
     rendered = {}
-    if docs:
-        for r, d in docs:
-            p = search.problem(
-                r.base,
-                target,
-                on,
-                objective,
-                allowed,
-                markets=markets.get(market),
-                data=data,
-                workload=workload,
-            )
-            shipped = report.shipped_alongside(r, data, p.objective, p.reference) if r.design else []
-            context = {
-                "target": where.name,
-                "as_of": on.isoformat(),
-                "objective": objective,
-                "allowed": allowed.value,
-                "shipped": shipped,
-                "rules": payload["rules"],
-            }
-            doc = {
-                **d,
-                "shipped_same_die": shipped,
-                "provenance": report.provenance(data, r.die.id, rules),
-                "target": where.code,
-                "as_of": on.isoformat(),
-                "objective": objective,
-                "note": api.SCREEN_NOTE,
-            }
-            rendered[r.die.id] = (report.markdown(d, context), doc)
+    for r, d in docs:
+        p = search.problem(
+            r.base,
+            opts.target,
+            on,
+            opts.value_model,
+            opts.allowed,
+            markets=opts.markets,
+            data=data,
+            workload=opts.workload,
+        )
+        shipped = report.shipped_alongside(r, data, p.objective, p.reference) if r.design else []
+        context = {
+            "target": where.name,
+            "as_of": on.isoformat(),
+            "objective": opts.value_model,
+            "allowed": opts.allowed.value,
+            "shipped": shipped,
+            "rules": payload["rules"],
+        }
+        doc = {
+            **d,
+            "shipped_same_die": shipped,
+            "provenance": report.provenance(data, r.die.id, rules),
+            "target": where.code,
+            "as_of": on.isoformat(),
+            "objective": opts.goal,
+            "note": api.SCREEN_NOTE,
+        }
+        rendered[r.die.id] = (report.markdown(d, context), doc)
     if out:
         _write_documents(out, rendered)
     if fmt == "json":
@@ -254,21 +327,127 @@ def _search(
         click.echo("\n".join(md for md, _ in rendered.values()))
     else:
         click.echo(
-            f"Best {allowed.value} design per base die for {where.name} ({where.code}) on {on}, "
-            f"value = {objective} relative to the unmodified die:"
+            f"Best {opts.allowed.value} design per base die for {where.name} ({where.code}) on {on}, "
+            f"objective {opts.goal}, value = {opts.value_model} relative to the unmodified die:"
         )
         click.echo(report.ranked_table(results))
         click.echo("")
         click.echo(api.SCREEN_NOTE)
-    if any(r["status"] == "INFEASIBLE" for r in results):
-        for r in results:
-            if r["status"] == "INFEASIBLE":
-                click.echo(
-                    f"explore: {r['base']}: no design complies; conflicting rules: "
-                    f"{', '.join(r['conflicting_rules'])}",
-                    err=True,
-                )
+    infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
+    for r in infeasible:
+        click.echo(
+            f"explore: {r['base']}: no design complies; conflicting rules: "
+            f"{', '.join(r['conflicting_rules'])}",
+            err=True,
+        )
+    if infeasible:
         ctx.exit(Exit.FINDINGS)
+
+
+PATHS = ["not-controlled", "notification", "license-case-by-case"]
+
+
+@main.command()
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@search_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@click.pass_context
+def compare(ctx: click.Context, target, fmt, **search_params) -> None:
+    """Side by side: the best design on each compliance path, with cost, price, fee and margin."""
+    from explorer import report
+    from explorer.outcomes import Outcome
+
+    data, opts = _options(ctx, target, **search_params)
+    rows = []
+    for base in opts.bases:
+        for path in PATHS:
+            r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
+            rows.append(report.path_dict(r, path))
+    if fmt == "json":
+        _print_json(
+            {"target": opts.target, "as_of": opts.on.isoformat(), "objective": opts.goal, "paths": rows}
+        )
+    else:
+        click.echo(report.compare_text(rows, markdown=fmt == "markdown"))
+
+
+@main.command()
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@search_options
+@click.option(
+    "--x",
+    "x_axis",
+    type=click.Choice(["cost", "margin"]),
+    default="cost",
+    show_default=True,
+    help="cost: value against unit cost; margin: value against the guard band to the nearest line.",
+)
+@click.option("--y", "y_axis", type=click.Choice(["value"]), default="value", show_default=True)
+@click.option(
+    "--points",
+    type=click.IntRange(1, 1000),
+    default=60,
+    show_default=True,
+    help="Most frontier points (cost), or guard-band steps from 0 to --max-margin (margin).",
+)
+@click.option("--max-margin", type=click.FloatRange(0, 50), default=20.0, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also draw it (PNG or SVG).")
+@click.pass_context
+def frontier(
+    ctx: click.Context, target, x_axis, y_axis, points, max_margin, fmt, plot, **search_params
+) -> None:
+    """An exact Pareto frontier: each point proved optimal for its bound (epsilon constraint)."""
+    from fractions import Fraction
+
+    from explorer import frontier as fr
+    from explorer import report, search
+
+    data, opts = _options(ctx, target, **search_params)
+    if len(opts.bases) != 1:
+        raise InputError("--base", "", ",".join(opts.bases), "exactly one base die or SKU")
+    base = opts.bases[0]
+
+    def build(margin):
+        return search.problem(
+            base,
+            opts.target,
+            opts.on,
+            opts.value_model,
+            opts.allowed,
+            margin,
+            opts.markets,
+            data,
+            workload=opts.workload,
+        )
+
+    if x_axis == "cost":
+        pts, complete = fr.cost_frontier(build(opts.margin), opts.time_limit, max_points=points)
+    else:
+        steps = [Fraction(max_margin) * i / max(points - 1, 1) for i in range(points)]
+        pts, complete = fr.margin_frontier(build, steps, opts.time_limit), True
+    rows = report.frontier_rows(pts, x_axis, build(opts.margin))
+    if plot:
+        report.frontier_plot(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
+    if fmt == "json":
+        _print_json({"base": base, "x": x_axis, "y": y_axis, "complete": complete, "points": rows})
+    elif fmt == "csv":
+        from explorer.render import csv_text
+
+        click.echo(csv_text(rows), nl=False)
+    else:
+        from explorer.render import table
+
+        heads = list(rows[0]) if rows else ["x", "value"]
+        click.echo(table([[r[h] for h in heads] for r in rows], heads))
+        click.echo(
+            f"{len(rows)} points, {'complete' if complete else 'truncated at --points'}; "
+            "each proved optimal for its bound"
+        )
 
 
 def _write_documents(out: str, rendered: dict) -> None:

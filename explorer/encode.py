@@ -24,10 +24,17 @@ class Encoded:
     net: cp_model.LinearExpr  # value x scale x basis points, after fees
     cost: cp_model.IntVar
     rule_literals: dict[str, cp_model.IntVar]
+    fees: list[tuple[int, cp_model.IntVar]]  # (basis points, literal) the design's outcome would carry
+    total_cost: cp_model.LinearExpr  # cents, fixed costs included
 
 
-def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Encoded:
-    """The model; controls whose index is in `relax` are dropped (to test whether a line binds)."""
+def encode(
+    t: IntTables, plan: Plan, relax: frozenset[int] = frozenset(), exact_level: int | None = None
+) -> Encoded:
+    """The model; controls in `relax` are dropped (to test whether a line binds).
+
+    `exact_level`: the outcome must be exactly this rank (one compliance path, for comparisons).
+    """
     m = cp_model.CpModel()
     ui = m.new_int_var(0, len(t.units) - 1, "units_idx")
     clk = m.new_int_var_from_domain(cp_model.Domain.from_values(t.clocks), "clock_mhz")
@@ -127,7 +134,11 @@ def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Enc
         )
         for phase, terms in t.value_terms.items()
     )
-    fees = _fees(m, t, plan, levels, owners, condition)
+    final = m.new_int_var(0, 4, "final_level")
+    m.add_max_equality(final, [m.new_constant(0), *levels])
+    if exact_level is not None:
+        m.add(final == exact_level)
+    fees = _fees(m, plan, final, owners, condition)
     basis = t.scales.fee_basis
     cap_value = t.scales.value * 2
     paid = []
@@ -145,7 +156,7 @@ def encode(t: IntTables, plan: Plan, relax: frozenset[int] = frozenset()) -> Enc
         "datacenter": dc,
     }
     m.add_assumptions(list(rule_lits.values()))
-    return Encoded(m, knobs, net, cost, rule_lits)
+    return Encoded(m, knobs, net, cost, rule_lits, fees, cost + t.fixed_cost)
 
 
 def min_of(m: cp_model.CpModel, exprs, upper: int, name: str) -> cp_model.IntVar:
@@ -154,13 +165,10 @@ def min_of(m: cp_model.CpModel, exprs, upper: int, name: str) -> cp_model.IntVar
     return out
 
 
-def _fees(m, t: IntTables, plan: Plan, levels, owners, condition):
+def _fees(m, plan: Plan, final, owners, condition):
     """(basis points, literal) for every fee or tariff the design's outcome would carry."""
-    has_relief_fees = any(r.fee_bp for r in plan.reliefs)
-    if not (has_relief_fees or plan.charges) or not levels:
+    if not (any(r.fee_bp for r in plan.reliefs) or plan.charges):
         return []
-    final = m.new_int_var(0, 4, "final_level")
-    m.add_max_equality(final, [m.new_constant(0), *levels])
     is_level = {}
     for k in range(5):
         b = m.new_bool_var(f"level {k}")

@@ -583,3 +583,13 @@ def load_measured(root: Path | None = None):
 def load_workloads(root: Path | None = None) -> dict[str, Workload]:
     folder = (root or default_data_dir()) / "specs" / "workloads"
     return {f.stem: load_workload(f.stem, root) for f in _files(folder)}
+
+
+@functools.lru_cache(maxsize=8)
+def load_prices(root: Path | None = None):
+    """Price anchors (specs/economics/prices.toml)."""
+    from explorer.economics import Anchor, PriceData
+
+    FIELD_UNITS[(Anchor, "price_usd")] = "USD"
+    file = (root or default_data_dir()) / "specs" / "economics" / "prices.toml"
+    return parse(PriceData, read_toml(file), str(file))

@@ -92,6 +92,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             ],
             "margins": [margin_dict(g) for g in r.verdict.margins],
             "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
+            "economics": economics_dict(r),
             "base_design": design_dict(r.flagship),
         }
     )
@@ -226,3 +227,105 @@ def provenance(data: Data, die_id: str, rules: list) -> dict:
         },
         "rules": [rule_dict(r) for r in rules],
     }
+
+
+def economics_dict(r: SearchResult) -> dict | None:
+    e = r.economics
+    if e is None:
+        return None
+    return {
+        "value": num(e.value, 6),
+        "value_before_fees": num(e.value_before_fees, 6),
+        "fee_percent": num(e.fee_percent),
+        "unit_cost_usd": num(e.unit_cost_usd, 2),
+        "price_usd": num(e.price_usd, 2),
+        "net_revenue_usd": num(e.net_revenue_usd, 2),
+        "gross_margin_usd": num(e.gross_margin_usd, 2),
+        "value_per_kusd": num(e.value_per_kusd, 6),
+    }
+
+
+def path_dict(r: SearchResult, path: str) -> dict:
+    """One row of `explore compare`: the best design on one compliance path."""
+    return {
+        "base": r.base,
+        "path": path,
+        "status": r.status,
+        "design": r.design.describe() if r.design else None,
+        "outcome": r.verdict.outcome.value if r.verdict else None,
+        "charges": [f"{float(c.percent):g}% {c.kind} ({c.status.value})" for c in r.verdict.charges]
+        if r.verdict
+        else [],
+        "economics": economics_dict(r),
+    }
+
+
+def compare_text(rows: list[dict], markdown: bool = False) -> str:
+    def money(x):
+        return "-" if x is None else f"${x:,.0f}"
+
+    out = []
+    for r in rows:
+        e = r["economics"] or {}
+        out.append(
+            [
+                r["base"],
+                r["path"],
+                r["status"] if not r["design"] else f"{e['value']:.3f}",
+                f"{e.get('value_before_fees', 0):.3f}" if r["design"] else "-",
+                f"{e['fee_percent']:g}%" if r["design"] else "-",
+                money(e.get("unit_cost_usd")),
+                money(e.get("price_usd")),
+                money(e.get("net_revenue_usd")),
+                money(e.get("gross_margin_usd")),
+            ]
+        )
+    heads = ["base", "path", "value", "before fees", "fee", "unit cost", "price", "net revenue", "net margin"]
+    if not markdown:
+        return table(out, heads) + "\n\n" + SCREEN_NOTE
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
+    return "\n".join(lines) + f"\n\n> {SCREEN_NOTE}\n"
+
+
+def frontier_rows(points, x_axis: str, p) -> list[dict]:
+    from explorer.search import decode
+
+    rows = []
+    for q in points:
+        d = decode(p, q.solution.knobs)
+        x_name = "unit_cost_usd" if x_axis == "cost" else "guard_band_pct"
+        rows.append(
+            {
+                x_name: num(q.x, 2),
+                "value": num(q.value, 6),
+                "status": q.solution.status.value,
+                "design": d.describe(),
+            }
+        )
+    return rows
+
+
+def frontier_plot(rows: list[dict], x_axis: str, title: str, path: str) -> None:
+    """The frontier as a step plot (PNG or SVG by the file's suffix)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x_name = "unit_cost_usd" if x_axis == "cost" else "guard_band_pct"
+    ordered = sorted(rows, key=lambda r: r[x_name])
+    xs, ys = [r[x_name] for r in ordered], [r["value"] for r in ordered]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    if x_axis == "cost":
+        ax.step(xs, ys, where="post", color="#1f77b4")  # the best value any budget at or above x reaches
+    else:
+        ax.plot(xs, ys, color="#1f77b4")
+    ax.scatter(xs, ys, s=18, color="#1f77b4", zorder=3)
+    ax.set_xlabel("unit cost (USD)" if x_axis == "cost" else "guard band below every line (%)")
+    ax.set_ylabel("value relative to the unmodified die")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -18,6 +18,7 @@ from explorer.checker import Verdict, classify, rules_in_force
 from explorer.chips import Die
 from explorer.cost import CostData, unit_cost_usd
 from explorer.destinations import Target, resolve_target
+from explorer.economics import Economics
 from explorer.errors import InputError
 from explorer.guard import with_guard_band
 from explorer.intmodel import IntTables, tables
@@ -59,6 +60,8 @@ class SearchResult:
     gap: float = 0.0
     binding: list[Binding] = field(default_factory=list)
     conflicting_rules: list[str] = field(default_factory=list)
+    goal: str = "perf"
+    economics: Economics | None = None
 
 
 @dataclass(frozen=True)
@@ -160,13 +163,27 @@ def search(
     data: Data | None = None,
     explain: bool = True,
     workload: str | None = None,
+    goal: str = "perf",
+    price_usd: Fraction | None = None,
+    exact: bool = False,
 ) -> SearchResult:
-    """The best allowed design on one base die, proved optimal where time allows."""
+    """The best allowed design on one base die, proved optimal where time allows.
+
+    `goal`: perf, perf-per-dollar, gross-margin or net-revenue; `exact`: the outcome
+    must be `allow` itself (one compliance path), not anything up to it.
+    """
+    from explorer import frontier, goals
     from explorer.encode import encode
     from explorer.solve import SolveStatus, solve
 
     p = problem(base, target, as_of, objective, allow, margin_pct, markets, data, workload=workload)
-    sol = solve(encode(p.tables, p.plan), time_limit)
+    curve = goals.price_curve(p, price_usd)
+    level = allow.rank if exact else None
+    if goal == "perf-per-dollar":
+        sol = frontier.best_ratio(p, time_limit, level)
+    else:
+        enc = encode(p.tables, p.plan, exact_level=level)
+        sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve))
     common = dict(
         base=base,
         die=p.die,
@@ -193,7 +210,10 @@ def search(
             f"{p.die.id}: solver value {float(solver_net):.6f} but the design is "
             f"worth {float(net):.6f} on the value model"
         )
-    binding = _binding(p, sol.knobs, sol.net) if explain else []
+    binding = _binding(p, sol.knobs, sol.net) if explain and goal == "perf" else []
+    cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
+    fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
+    money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
     return SearchResult(
         **common,
         design=design,
@@ -201,9 +221,11 @@ def search(
         verdict=real,
         value=net,
         value_before_fees=gross,
-        cost_usd=Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100),
+        cost_usd=cost,
         gap=sol.gap,
         binding=binding,
+        goal=goal,
+        economics=money,
     )
 
 

@@ -56,30 +56,46 @@ def _solver(time_limit: float) -> cp_model.CpSolver:
     return s
 
 
-def solve(enc: Encoded, time_limit: float = 10.0) -> Solution:
+def solve(enc: Encoded, time_limit: float = 10.0, stages: list[tuple[str, object]] | None = None) -> Solution:
+    """Optimise lexicographically: each stage fixes its optimum before the next.
+
+    Default: the highest net value, then the lowest cost. `stages` is a list of
+    ("max" or "min", linear expression).
+    """
+    stages = stages or [("max", enc.net), ("min", enc.cost)]
     start = time.perf_counter()
-    enc.model.maximize(enc.net)
-    s = _solver(time_limit)
-    status = _STATUS[s.solve(enc.model)]
-    if status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-        core = []
-        if status is SolveStatus.INFEASIBLE:
-            names = {lit.index: rule for rule, lit in enc.rule_literals.items()}
-            core = sorted(names[i] for i in s.sufficient_assumptions_for_infeasibility() if i in names)
-        return Solution(status, {}, 0, 0, 0, time.perf_counter() - start, core)
-    # the objective is an integer above 2**53: read it exactly, not through the float objective_value
-    net = int(s.value(enc.net))
-    bound = max(net, int(s.best_objective_bound)) if status is SolveStatus.FEASIBLE else net
-    # second stage: at the best net value, the cheapest memory, starting from the first answer
-    enc.model.add(enc.net == net)
-    for var in enc.knobs.values():
-        enc.model.add_hint(var, s.value(var))
-    enc.model.minimize(enc.cost)
-    left = max(0.1, time_limit - (time.perf_counter() - start))
-    s2 = _solver(left)
-    status2 = _STATUS[s2.solve(enc.model)]
-    final = s2 if status2 in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) else s
-    if status is SolveStatus.OPTIMAL and status2 is not SolveStatus.OPTIMAL:
-        status = SolveStatus.FEASIBLE
-    knobs = {k: int(final.value(v)) for k, v in enc.knobs.items()}
-    return Solution(status, knobs, net, bound, int(final.value(enc.cost)), time.perf_counter() - start, [])
+    status, solver, bound = SolveStatus.OPTIMAL, None, 0
+    for i, (sense, expr) in enumerate(stages):
+        (enc.model.maximize if sense == "max" else enc.model.minimize)(expr)
+        s = _solver(max(0.1, time_limit - (time.perf_counter() - start)))
+        got = _STATUS[s.solve(enc.model)]
+        if got is SolveStatus.MODEL_INVALID:
+            raise RuntimeError(f"CP-SAT rejected the model: {enc.model.validate()}")
+        if got not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+            if i == 0:
+                core = []
+                if got is SolveStatus.INFEASIBLE:
+                    names = {lit.index: rule for rule, lit in enc.rule_literals.items()}
+                    core = sorted(
+                        names[j] for j in s.sufficient_assumptions_for_infeasibility() if j in names
+                    )
+                return Solution(got, {}, 0, 0, 0, time.perf_counter() - start, core)
+            status = SolveStatus.FEASIBLE  # a later stage ran out of time: keep the earlier answer
+            break
+        if got is SolveStatus.FEASIBLE:
+            status = SolveStatus.FEASIBLE
+        solver = s
+        # objectives exceed 2**53: read them exactly, not through the float objective_value
+        reached = int(s.value(expr))
+        if i == 0:
+            proved = int(s.best_objective_bound)
+            bound = max(reached, proved) if sense == "max" else min(reached, proved)
+        enc.model.add(expr == reached)
+        enc.model.clear_hints()
+        for var in enc.knobs.values():
+            enc.model.add_hint(var, s.value(var))
+    knobs = {k: int(solver.value(v)) for k, v in enc.knobs.items()}
+    net, cost = int(solver.value(enc.net)), int(solver.value(enc.cost))
+    # the gap is reported on the net value, so only when that is the first stage
+    gap_bound = bound if stages[0][1] is enc.net else net
+    return Solution(status, knobs, net, gap_bound, cost, time.perf_counter() - start, [])

@@ -162,3 +162,42 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_compare_shows_each_compliance_path_with_its_fee() -> None:
+    result = run("compare", "--base", "gh100", "--as-of", "2025-09-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    paths = {p["path"]: p for p in json.loads(result.output)["paths"]}
+    assert set(paths) == {"not-controlled", "notification", "license-case-by-case"}
+    licensed = paths["license-case-by-case"]
+    assert licensed["outcome"] == "license-case-by-case" and licensed["economics"]["fee_percent"] == 15
+    assert paths["not-controlled"]["economics"]["fee_percent"] == 0
+
+
+def test_frontier_csv_and_plot(tmp_path) -> None:
+    png = tmp_path / "frontier.png"
+    result = run(
+        "frontier", "--base", "gh100", "--as-of", "2024-06-01", "--format", "csv", "--plot", str(png)
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("unit_cost_usd,value") and len(lines) >= 3
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_objective_goals_and_price() -> None:
+    result = run(
+        "--target",
+        "china",
+        "--base",
+        "gh100",
+        "--objective",
+        "gross-margin",
+        "--price",
+        "12000",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    r = json.loads(result.output)["results"][0]
+    assert r["economics"]["price_usd"] == 12000 and r["economics"]["gross_margin_usd"] > 0
