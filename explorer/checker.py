@@ -67,6 +67,7 @@ class Verdict:
     margins: list[Margin]
     charges: list[Charge]
     rules_in_force: list[str] = field(default_factory=list)
+    volume_caps: list[str] = field(default_factory=list)  # conditions of the path, such as a volume cap
 
 
 def applies(rule: RuleSet, target: Target, on: dt.date) -> bool:
@@ -129,7 +130,14 @@ def classify(metrics: Metrics, target: Target, on: dt.date, rules: list[RuleSet]
 
     outcome = max((f.outcome for f in fired), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
     charges = _charges(active, fired, fees, outcome, metrics)
-    return Verdict(outcome, fired, margins(active, metrics), charges, [r.id for r in active])
+    caps = [
+        f"{r.id} {x.paragraph}: shipments at most {float(x.volume_cap_percent_of_us):g}% of US shipments"
+        for r in active
+        for x in r.reliefs
+        if x.volume_cap_percent_of_us is not None
+        and any(f.relieved_by == f"{r.id} {x.paragraph}" and f.outcome == outcome for f in fired)
+    ]
+    return Verdict(outcome, fired, margins(active, metrics), charges, [r.id for r in active], caps)
 
 
 def _charges(active, fired, fees, outcome, metrics) -> list[Charge]:

@@ -101,6 +101,7 @@ def classification_dict(c: Classification) -> dict:
             for ch in v.charges
         ],
         "margins": [margin_dict(g) for g in v.margins],
+        "conditions": v.volume_caps,
         "rules": [rule_dict(r) for r in c.rules],
         "note": SCREEN_NOTE,
     }

@@ -256,6 +256,7 @@ def path_dict(r: SearchResult, path: str) -> dict:
         "charges": [f"{float(c.percent):g}% {c.kind} ({c.status.value})" for c in r.verdict.charges]
         if r.verdict
         else [],
+        "conditions": r.verdict.volume_caps if r.verdict else [],
         "economics": economics_dict(r),
     }
 
@@ -281,11 +282,13 @@ def compare_text(rows: list[dict], markdown: bool = False) -> str:
             ]
         )
     heads = ["base", "path", "value", "before fees", "fee", "unit cost", "price", "net revenue", "net margin"]
+    caps = sorted({c for r in rows for c in r.get("conditions", [])})
+    notes = "".join(f"\ncondition: {c}" for c in caps)
     if not markdown:
-        return table(out, heads) + "\n\n" + SCREEN_NOTE
+        return table(out, heads) + notes + "\n\n" + SCREEN_NOTE
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
-    return "\n".join(lines) + f"\n\n> {SCREEN_NOTE}\n"
+    return "\n".join(lines) + notes + f"\n\n> {SCREEN_NOTE}\n"
 
 
 def frontier_rows(points, x_axis: str, p) -> list[dict]:

@@ -94,6 +94,7 @@ class Relief:
     outcome: dict[str, Outcome]
     combine: Combine = Combine.ALL
     fee: Fee | None = None
+    volume_cap_percent_of_us: Fraction | None = None  # shipments capped relative to US shipments
     note: str = ""
 
 

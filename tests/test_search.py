@@ -75,3 +75,12 @@ def test_every_default_search_is_proved_optimal() -> None:
         result = s.search(die, "china", dt.date(2026, 11, 28), data=DATA, explain=False)
         assert result.status == "OPTIMAL", die
         assert name_key(result.base) == name_key(die)
+
+
+def test_a_workload_by_name_or_file_changes_the_value_model(tmp_path) -> None:
+    moe = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload="deepseek-v3")
+    assert moe.status == "OPTIMAL" and moe.value > 0
+    custom = tmp_path / "tiny.toml"
+    text = (DATA.root / "specs" / "workloads" / "llama-3-8b.toml").read_text().replace('"llama-3-8b"', '"tiny"')
+    custom.write_text(text)
+    assert s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload=str(custom)).value > 0
