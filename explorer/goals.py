@@ -21,6 +21,8 @@ def price_curve(p, price_usd: Fraction | None) -> PriceCurve | None:
         return None
     sku = p.data.catalog.skus[anchor.sku]
     worth = v.value(v.resources(p.data.catalog.metrics(sku), p.objective), p.reference, p.objective)
+    if not worth:  # the anchor cannot run this workload (it does not fit): no curve through it
+        return None
     return PriceCurve(usd_per_value=anchor.price_usd.value / worth, anchor_sku=sku.id)
 
 

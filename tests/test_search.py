@@ -81,6 +81,7 @@ def test_a_workload_by_name_or_file_changes_the_value_model(tmp_path) -> None:
     moe = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload="deepseek-v3")
     assert moe.status == "OPTIMAL" and moe.value > 0
     custom = tmp_path / "tiny.toml"
-    text = (DATA.root / "specs" / "workloads" / "llama-3-8b.toml").read_text().replace('"llama-3-8b"', '"tiny"')
-    custom.write_text(text)
-    assert s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload=str(custom)).value > 0
+    text = (DATA.root / "specs" / "workloads" / "llama-3-8b.toml").read_text()
+    custom.write_text(text.replace('"llama-3-8b"', '"tiny"'))
+    result = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload=str(custom))
+    assert result.value > 0
