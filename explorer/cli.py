@@ -47,6 +47,18 @@ def _data(ctx: click.Context):
     return api.load(ctx.obj.get("data"))
 
 
+def _wrapped(text: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, 80) if line else "" for line in text.split("\n"))
+
+
+def _say(ctx: click.Context, text: str) -> None:
+    """The human summary: on stderr, so stdout carries only the payload; silent with --quiet."""
+    if not ctx.find_root().obj.get("quiet"):
+        click.echo(text, err=True)
+
+
 def _print_json(obj: object) -> None:
     click.echo(json.dumps(obj, indent=2))
 
@@ -247,8 +259,9 @@ def _options(
     default=None,
     help="Folder holding constraints/ and specs/ (default: the built-in data).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def main(ctx: click.Context, target, fmt, out, data, **search_params) -> None:
+def main(ctx: click.Context, target, fmt, out, data, quiet, **search_params) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` searches every base die for the most valuable
@@ -256,6 +269,7 @@ def main(ctx: click.Context, target, fmt, out, data, **search_params) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["data"] = data
+    ctx.obj["quiet"] = quiet
     if ctx.invoked_subcommand is not None:
         return
     if target is None:
@@ -265,12 +279,14 @@ def main(ctx: click.Context, target, fmt, out, data, **search_params) -> None:
 
 
 def _search(ctx, data, opts: Options, fmt: str, out: str | None) -> None:
+    import time
+
     from explorer import api, report, search
 
     results, docs = [], []
+    start = time.perf_counter()
     for i, base in enumerate(opts.bases, 1):
-        if fmt == "table":
-            click.echo(f"[{i}/{len(opts.bases)}] searching {base} ...", err=True)
+        _say(ctx, f"[{i}/{len(opts.bases)}] searching {base} ...")
         r = opts.search(data, base)
         d = report.result_dict(r, data)
         results.append(d)
@@ -327,12 +343,19 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None) -> None:
         click.echo("\n".join(md for md, _ in rendered.values()))
     else:
         click.echo(
-            f"Best {opts.allowed.value} design per base die for {where.name} ({where.code}) on {on}, "
-            f"objective {opts.goal}, value = {opts.value_model} relative to the unmodified die:"
+            _wrapped(
+                f"Best {opts.allowed.value} design per base die for {where.name} ({where.code}) "
+                f"on {on}, objective {opts.goal}, value = {opts.value_model} relative to the "
+                "unmodified die:"
+            )
         )
         click.echo(report.ranked_table(results))
         click.echo("")
-        click.echo(api.SCREEN_NOTE)
+        click.echo(_wrapped(api.SCREEN_NOTE))
+    proved = sum(r["status"] == "OPTIMAL" for r in results)
+    _say(
+        ctx, f"{len(results)} bases searched in {time.perf_counter() - start:.2f} s; {proved} proved optimal"
+    )
     infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
     for r in infeasible:
         click.echo(
@@ -610,8 +633,18 @@ def catalog(ctx: click.Context, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(render.csv_text(rows), nl=False)
     else:
-        cols = ["id", "die", *render.METRIC_KEYS]
-        heads = ["chip", "die", "TPP", "PD", "DRAM GB/s", "GB", "memory", "I/O GB/s", "area mm2", "DC", "W"]
+        cols = [
+            "id",
+            "tpp",
+            "performance_density",
+            "memory_bandwidth_gbps",
+            "memory_gb",
+            "memory_type",
+            "io_bidirectional_gbps",
+            "datacenter",
+            "power_w",
+        ]
+        heads = ["chip", "TPP", "PD", "DRAM GB/s", "GB", "memory", "I/O GB/s", "DC", "W"]
         click.echo(render.table([[r[c] for c in cols] for r in rows], heads))
 
 

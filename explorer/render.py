@@ -135,14 +135,29 @@ def fmt(x: object) -> str:
     return str(x)
 
 
-def table(rows: list[list[object]], headers: list[str]) -> str:
+def table(rows: list[list[object]], headers: list[str], width: int = 80, keep: tuple[int, ...] = (0,)) -> str:
+    """A plain text table that fits `width` columns: the widest columns give way, cut with an ellipsis.
+
+    Columns in `keep` (by default the first, an id) are never cut.
+    """
     cells = [[fmt(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
-    for r in cells:
-        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    return "\n".join(out)
+    floor = [min(w, max(6, min(len(h), 12))) for w, h in zip(widths, headers, strict=True)]
+    for k in keep:
+        floor[k] = widths[k]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+
+    def cut(text: str, w: int) -> str:
+        return text if len(text) <= w else text[: w - 1] + "\u2026"
+
+    def line(values: list[str]) -> str:
+        return "  ".join(cut(v, w).ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
 
 
 def csv_text(rows: list[dict]) -> str:
@@ -210,19 +225,17 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
     rows = []
     for c in results:
         m, v = c.metrics, c.verdict
-        paras = ", ".join(sorted({f.paragraph for f in v.fired if f.outcome == v.outcome})) or "-"
-        fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind}" for ch in v.charges) or ""
+        why = ", ".join(sorted({f.paragraph.split(" (")[0] for f in v.fired if f.outcome == v.outcome}))
+        fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind}" for ch in v.charges)
         rows.append(
             [
                 c.sku.id,
                 m.tpp,
                 m.performance_density,
                 m.memory_bandwidth_gbps,
-                m.io_bidirectional_gbps,
-                "DC" if m.datacenter else "consumer",
+                "yes" if m.datacenter else "no",
                 v.outcome.value,
-                paras[:32],
-                fees,
+                "; ".join(x for x in (why, fees) if x) or "-",
             ]
         )
-    return table(rows, ["chip", "TPP", "PD", "DRAM GB/s", "I/O GB/s", "market", "outcome", "why", "charges"])
+    return table(rows, ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome", "why"], keep=(0, 5))

@@ -36,6 +36,7 @@ def design_dict(d: Design) -> dict:
         "links": {"count": d.links.count, "gbps_per_link": num(d.links.gbps_per_link)},
         "datacenter": d.datacenter,
         "summary": d.describe(),
+        "short": d.short(),
     }
 
 
@@ -123,22 +124,28 @@ def shipped_alongside(r: SearchResult, data: Data, objective: v.Objective, refer
 
 
 def ranked_table(results: list[dict]) -> str:
+    """Ranked by value: one row per base, then each design in full (fits 80 columns)."""
+    import textwrap
+
+    ranked = sorted(results, key=lambda x: -(x["value"] or 0))
     rows = []
-    for r in sorted(results, key=lambda x: -(x["value"] or 0)):
-        design = r["design"]["summary"] if r["design"] else "-"
-        binding = ", ".join(b["paragraph"] for b in r["binding"]) or "-"
+    for r in ranked:
+        binding = ", ".join(b["paragraph"].split(" (")[0] for b in r["binding"]) or "-"
         rows.append(
             [
                 r["base"],
-                design,
-                r["outcome"] or "-",
                 f"{r['value']:.3f}",
+                r["outcome"] or "-",
                 binding,
                 r["status"],
                 f"{r['solve_seconds']:.2f}s",
             ]
         )
-    return table(rows, ["base", "design", "outcome", "value", "binding", "proof", "time"])
+    out = [table(rows, ["base", "value", "outcome", "binding", "proof", "time"]), ""]
+    for r in ranked:
+        text = r["design"]["summary"] if r["design"] else "no complying design"
+        out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+    return "\n".join(out)
 
 
 def markdown(result: dict, context: dict) -> str:

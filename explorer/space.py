@@ -83,6 +83,17 @@ class Design:
     links: LinkOption
     datacenter: bool
 
+    def short(self) -> str:
+        """A compact form for tables: units@clock, rate, memory, links."""
+        rate = "" if self.rate_limit == 1 else f" r{self.rate_limit}"
+        mem = self.memory
+        width = f"{mem.stacks}x" if mem.stacks else f"{mem.bus_width_bits}b "
+        links = f" {self.links.count}L" if self.links.count else ""
+        return (
+            f"{self.units}u@{self.clock_mhz}{rate} {mem.technology.upper()} {width}"
+            f"{float(mem.pin_rate_gbps):g}G{links}"
+        )
+
     def describe(self) -> str:
         rate = "" if self.rate_limit == 1 else f", tensor rate {self.rate_limit}"
         link = (

@@ -38,7 +38,7 @@ def run(*args: str):
 def test_classify_json_contract() -> None:
     result = run("classify", "H20", "--target", "china", "--as-of", "2024-06-01", "--format", "json")
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)
     assert {"chip", "target", "as_of", "metrics", "outcome", "fired", "margins"} <= set(out)
     assert out["chip"] == "h20" and out["target"] == "CN" and out["as_of"] == "2024-06-01"
     assert set(out["metrics"]) >= METRIC_KEYS
@@ -53,7 +53,7 @@ def test_classify_json_contract() -> None:
 
 
 def test_classify_json_names_fired_paragraphs() -> None:
-    out = json.loads(run("classify", "l4", "--as-of", "2024-01-01", "--format", "json").output)
+    out = json.loads(run("classify", "l4", "--as-of", "2024-01-01", "--format", "json").stdout)
     assert out["outcome"] in OUTCOMES
     assert {"rule": "us-bis-2023-10-acs", "paragraph": "3A090.a.2"}.items() <= out["fired"][0].items()
 
@@ -68,7 +68,7 @@ def test_screen_lists_rules_and_classifies_the_catalog() -> None:
 def test_main_job_json_contract() -> None:
     result = run("--target", "china", "--base", "h100-sxm", "--as-of", "2024-01-01", "--format", "json")
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)
     assert {"target", "as_of", "objective", "results"} <= set(out)
     (r,) = out["results"]
     assert {
@@ -167,7 +167,7 @@ def test_help_does_not_import_heavy_modules() -> None:
 def test_compare_shows_each_compliance_path_with_its_fee() -> None:
     result = run("compare", "--base", "gh100", "--as-of", "2025-09-01", "--format", "json")
     assert result.exit_code == 0, result.output
-    paths = {p["path"]: p for p in json.loads(result.output)["paths"]}
+    paths = {p["path"]: p for p in json.loads(result.stdout)["paths"]}
     assert set(paths) == {"not-controlled", "notification", "license-case-by-case"}
     licensed = paths["license-case-by-case"]
     assert licensed["outcome"] == "license-case-by-case" and licensed["economics"]["fee_percent"] == 15
@@ -199,5 +199,5 @@ def test_objective_goals_and_price() -> None:
         "json",
     )
     assert result.exit_code == 0, result.output
-    r = json.loads(result.output)["results"][0]
+    r = json.loads(result.stdout)["results"][0]
     assert r["economics"]["price_usd"] == 12000 and r["economics"]["gross_margin_usd"] > 0
