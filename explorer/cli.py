@@ -259,9 +259,15 @@ def _options(
     default=None,
     help="Folder holding constraints/ and specs/ (default: the built-in data).",
 )
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Also render each spec document with this Jinja2 template (written into --out, or printed).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def main(ctx: click.Context, target, fmt, out, data, quiet, **search_params) -> None:
+def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_params) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` searches every base die for the most valuable
@@ -275,13 +281,20 @@ def main(ctx: click.Context, target, fmt, out, data, quiet, **search_params) -> 
     if target is None:
         click.echo(ctx.get_help())
         return
-    _search(ctx, *_options(ctx, target, **search_params), fmt, out)
+    data, opts = _options(ctx, target, **search_params)
+    if template:
+        from pathlib import Path
+
+        from explorer.document import check_template
+
+        check_template(Path(template))
+    _search(ctx, data, opts, fmt, out, template)
 
 
-def _search(ctx, data, opts: Options, fmt: str, out: str | None) -> None:
+def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str | None = None) -> None:
     import time
 
-    from explorer import api, report, search
+    from explorer import api, report
 
     results, docs = [], []
     start = time.perf_counter()
@@ -290,8 +303,8 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None) -> None:
         r = opts.search(data, base)
         d = report.result_dict(r, data)
         results.append(d)
-        if out or fmt == "markdown":
-            docs.append((r, d))
+        if out or template or fmt == "markdown":
+            docs.append((r.die.id, r))
     where, on, rules = api.rules_for(opts.target, opts.on, data)
     payload = {
         "target": where.code,
@@ -304,43 +317,16 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None) -> None:
         "rules": [report.rule_dict(r) for r in rules],
         "note": api.SCREEN_NOTE,
     }
-    rendered = {}
-    for r, d in docs:
-        p = search.problem(
-            r.base,
-            opts.target,
-            on,
-            opts.value_model,
-            opts.allowed,
-            markets=opts.markets,
-            data=data,
-            workload=opts.workload,
-        )
-        shipped = report.shipped_alongside(r, data, p.objective, p.reference) if r.design else []
-        context = {
-            "target": where.name,
-            "as_of": on.isoformat(),
-            "objective": opts.value_model,
-            "allowed": opts.allowed.value,
-            "shipped": shipped,
-            "rules": payload["rules"],
-        }
-        doc = {
-            **d,
-            "shipped_same_die": shipped,
-            "provenance": report.provenance(data, r.die.id, rules),
-            "target": where.code,
-            "as_of": on.isoformat(),
-            "objective": opts.goal,
-            "note": api.SCREEN_NOTE,
-        }
-        rendered[r.die.id] = (report.markdown(d, context), doc)
+    rendered = {name: _documents(data, opts, r, template) for name, r in docs}
     if out:
-        _write_documents(out, rendered)
+        _write_documents(out, rendered, template)
+    elif template:  # the user's own format is the payload
+        click.echo("\n".join(files["custom"] for files in rendered.values()), nl=False)
+        fmt = "none"
     if fmt == "json":
         _print_json(payload)
     elif fmt == "markdown":
-        click.echo("\n".join(md for md, _ in rendered.values()))
+        click.echo("\n".join(files[".md"] for files in rendered.values()))
     else:
         click.echo(
             _wrapped(
@@ -455,7 +441,9 @@ def frontier(
         pts, complete = fr.margin_frontier(build, steps, opts.time_limit), True
     rows = report.frontier_rows(pts, x_axis, build(opts.margin))
     if plot:
-        report.frontier_plot(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
+        from explorer import plots
+
+        plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
     if fmt == "json":
         _print_json({"base": base, "x": x_axis, "y": y_axis, "complete": complete, "points": rows})
     elif fmt == "csv":
@@ -473,18 +461,60 @@ def frontier(
         )
 
 
-def _write_documents(out: str, rendered: dict) -> None:
+def _documents(data, opts: Options, r, template: str | None) -> dict[str, str]:
+    """Every rendering of one result's spec document, by file suffix."""
+    from pathlib import Path
+
+    from explorer import document, plots, search
+
+    p = search.problem(
+        r.base,
+        opts.target,
+        opts.on,
+        opts.value_model,
+        opts.allowed,
+        opts.margin,
+        opts.markets,
+        data,
+        workload=opts.workload,
+    )
+    doc = document.build(r, p, data, {"allowed": opts.allowed.value, "objective": opts.goal})
+    figure = None
+    if r.design is not None:
+        me = [(f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density or 0))]
+        figure = plots.compliance_map(data.rules, p.target, p.as_of, plots.chip_points(data.catalog), me)
+    files = {
+        ".json": json.dumps(doc, indent=2) + "\n",
+        ".md": document.render(doc, "markdown"),
+        ".html": document.render(doc, "html", figure),
+    }
+    if template:
+        files["custom"] = document.render_with(doc, Path(template))
+    return files
+
+
+def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: str | None = None) -> None:
     """All documents are rendered first, then each is written whole, via a temporary file."""
     import os
     from pathlib import Path
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, (md, doc) in rendered.items():
-        for suffix, text in ((".md", md), (".json", json.dumps(doc, indent=2))):
+    for name, files in rendered.items():
+        for suffix, text in files.items():
+            if suffix == "custom":
+                suffix = _template_suffix(template)
             tmp = folder / f".{name}{suffix}.tmp"
             tmp.write_text(text)
             os.replace(tmp, folder / f"{name}{suffix}")
+
+
+def _template_suffix(template: str | None) -> str:
+    """`company.txt.j2` writes `NAME.txt`; a template without a second suffix writes `NAME.out`."""
+    from pathlib import Path
+
+    suffixes = Path(template or "x.out").suffixes
+    return suffixes[-2] if len(suffixes) >= 2 and suffixes[-1] == ".j2" else ".out"
 
 
 def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:

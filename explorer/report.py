@@ -314,28 +314,3 @@ def frontier_rows(points, x_axis: str, p) -> list[dict]:
             }
         )
     return rows
-
-
-def frontier_plot(rows: list[dict], x_axis: str, title: str, path: str) -> None:
-    """The frontier as a step plot (PNG or SVG by the file's suffix)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    x_name = "unit_cost_usd" if x_axis == "cost" else "guard_band_pct"
-    ordered = sorted(rows, key=lambda r: r[x_name])
-    xs, ys = [r[x_name] for r in ordered], [r["value"] for r in ordered]
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    if x_axis == "cost":
-        ax.step(xs, ys, where="post", color="#1f77b4")  # the best value any budget at or above x reaches
-    else:
-        ax.plot(xs, ys, color="#1f77b4")
-    ax.scatter(xs, ys, s=18, color="#1f77b4", zorder=3)
-    ax.set_xlabel("unit cost (USD)" if x_axis == "cost" else "guard band below every line (%)")
-    ax.set_ylabel("value relative to the unmodified die")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)

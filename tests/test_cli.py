@@ -98,10 +98,28 @@ def test_main_job_table_ranks_every_die() -> None:
 def test_out_writes_one_markdown_and_one_json_document_per_result(tmp_path) -> None:
     result = run("--target", "china", "--base", "gh100", "--base", "gb202", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gb202.json", "gb202.md", "gh100.json", "gh100.md"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"{d}.{x}" for d in ("gb202", "gh100") for x in ("html", "json", "md")]
     doc = json.loads((tmp_path / "gh100.json").read_text())
-    assert doc["provenance"]["rules"] and doc["provenance"]["die_sources"]
-    assert "Margin to every line" in (tmp_path / "gh100.md").read_text()
+    assert doc["sources"]["rules"] and doc["sources"]["die"] and doc["compliance"] and doc["sensitivity"]
+    assert "Compliance matrix" in (tmp_path / "gh100.md").read_text()
+    html = (tmp_path / "gh100.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "Compliance matrix" in html
+
+
+def test_a_users_template_renders_the_same_document(tmp_path) -> None:
+    template = tmp_path / "company.txt.j2"
+    template.write_text("{{ doc.die }} | {{ doc.summary.outcome }} | TPP {{ doc.datasheet.tpp }}\n")
+    out = tmp_path / "out"
+    result = run("--target", "china", "--base", "gh100", "--out", str(out), "--template", str(template))
+    assert result.exit_code == 0, result.output
+    assert (out / "gh100.txt").read_text().startswith("gh100 | not-controlled | TPP ")
+    bad = tmp_path / "bad.j2"
+    bad.write_text("{% if %}")
+    result = run("--target", "china", "--base", "gh100", "--template", str(bad))
+    assert (
+        result.exit_code == 2 and "bad.j2" in result.output and len(result.output.strip().splitlines()) == 1
+    )
 
 
 def test_an_infeasible_search_exits_1_naming_the_rule(tmp_path) -> None:
