@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import dataclass
 from enum import IntEnum
+from fractions import Fraction
 
 import click
 
@@ -413,7 +414,7 @@ def frontier(
     """An exact Pareto frontier: each point proved optimal for its bound (epsilon constraint)."""
     from fractions import Fraction
 
-    from explorer import frontier as fr
+    from explorer import frontiers as fr
     from explorer import report, search
 
     data, opts = _options(ctx, target, **search_params)
@@ -551,6 +552,146 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
 def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rules in force for a destination, and the whole catalog classified against them."""
     _overview(ctx, target, as_of, fmt)
+
+
+@main.command()
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@click.option("--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die).")
+@click.option(
+    "--vary",
+    required=True,
+    help="'date' (every rule change up to --as-of) or PARAGRAPH:METRIC, "
+    "e.g. 3A090.a.1:tpp, to move that line.",
+)
+@click.option("--values", default=None, help="For a line: start:stop:step (inclusive) or a comma list.")
+@click.option("--as-of", default=None, help="Date of the rules (YYYY-MM-DD; default: today).")
+@click.option("--value-model", default="llm-serving", show_default=True)
+@click.option("--allow", type=click.Choice(OUTCOME_NAMES), default="not-controlled", show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, help="Write the table: .csv or .parquet."
+)
+@click.option(
+    "--plot", type=click.Path(dir_okay=False), default=None, help="Value against the parameter (PNG/SVG)."
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=None, help="Processes (default: one per core)."
+)
+@click.option("--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def sweep(
+    ctx: click.Context,
+    target,
+    bases,
+    vary,
+    values,
+    as_of,
+    value_model,
+    allow,
+    out,
+    plot,
+    workers,
+    scheduler,
+    fmt,
+) -> None:
+    """What-if: vary a line or the date across bases; a DataFrame to CSV or Parquet, and a plot."""
+    from explorer import api
+    from explorer import search as search_mod
+    from explorer import sweeps as sw
+    from explorer.destinations import resolve_target
+
+    data = _data(ctx)
+    on = api.parse_date(as_of)
+    resolve_target(data.destinations, target, on)
+    bases = list(bases) or list(data.catalog.dies)
+    for base in bases:
+        search_mod.resolve_base(data, base)
+    if out and not out.endswith((".csv", ".parquet")):
+        raise InputError("--out", "", out, "a file ending in .csv or .parquet")
+    if vary == "date":
+        params = [d.isoformat() for d in sw.rule_change_dates(data.rules, on)]
+    else:
+        if values is None:
+            raise InputError(
+                "--values", "", None, "start:stop:step or a comma list, with --vary PARAGRAPH:METRIC"
+            )
+        params = [str(v) for v in sw.parse_values(values)]
+        sw.with_threshold(data.rules, vary, Fraction(params[0]))  # a bad --vary fails before any search
+    jobs = [
+        sw.Job(b, target, on.isoformat(), vary, p, value_model, allow, str(data.root))
+        for b in bases
+        for p in params
+    ]
+    import time
+
+    quiet = ctx.find_root().obj.get("quiet")
+    start = time.perf_counter()
+    hidden = bool(quiet) or not sys.stderr.isatty()
+    with click.progressbar(
+        length=len(jobs), label=f"{len(jobs)} searches", file=sys.stderr, hidden=hidden
+    ) as bar:
+        df = sw.execute(jobs, workers=workers, scheduler=scheduler, progress=bar.update)
+    where = f"Dask at {scheduler}" if scheduler else "local processes"
+    _say(ctx, f"{len(jobs)} searches in {time.perf_counter() - start:.1f} s on {where}")
+    if out:
+        import os
+
+        tmp = out + ".tmp"
+        if out.endswith(".parquet"):
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False)
+        os.replace(tmp, out)
+    if plot:
+        from explorer import plots
+
+        plots.sweep(df, "date" if vary == "date" else vary, plot)
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(df.to_json(orient="records", indent=2))
+    else:
+        from explorer.render import table
+
+        cols = ["base", "parameter", "outcome", "value", "binding"]
+        click.echo(table(df[cols].fillna("-").values.tolist(), cols))
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["map", "timeline"]))
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@click.option("--as-of", default=None, help="Rules in force on this date (map; default: today).")
+@click.option("--base", "bases", multiple=True, help="Search these bases and mark their designs on the map.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="The picture: .png or .svg.")
+@click.pass_context
+def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
+    """Draw the compliance map (TPP against density, regions by outcome) or the rules' timeline."""
+    import os
+
+    from explorer import api, plots, search
+    from explorer.destinations import resolve_target
+
+    if not out.endswith((".png", ".svg")):
+        raise InputError("--out", "", out, "a file ending in .png or .svg")
+    data = _data(ctx)
+    on = api.parse_date(as_of)
+    tmp = out + (".tmp.png" if out.endswith(".png") else ".tmp.svg")
+    if kind == "timeline":
+        plots.timeline(data.rules, list(data.catalog.skus.values()), tmp, on)
+    else:
+        where = resolve_target(data.destinations, target, on)
+        marks = []
+        for base in bases:
+            r = search.search(base, target, on, data=data, explain=False)
+            if r.metrics is not None and r.metrics.performance_density:
+                marks.append(
+                    (f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density))
+                )
+        plots.compliance_map(data.rules, where, on, plots.chip_points(data.catalog), marks, tmp)
+    os.replace(tmp, out)
+    _say(ctx, f"wrote {out}")
 
 
 @main.command()

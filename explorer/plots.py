@@ -200,16 +200,30 @@ def frontier(rows: list[dict], x_axis: str, title: str, path: str) -> None:
 
 
 def sweep(df, parameter: str, path: str) -> None:
-    """Value against the swept parameter, one line per base die."""
+    """Value against the swept parameter, one line per base die (steps between rule changes for dates)."""
+    import pandas as pd
+
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=120)
     for base, group in df.groupby("base"):
         group = group.sort_values("parameter")
-        ax.plot(group["parameter"], group["value"], marker="o", markersize=3, label=base)
-    ax.set_xlabel(parameter)
+        if parameter == "date":
+            ax.step(
+                pd.to_datetime(group["parameter"]),
+                group["value"],
+                where="post",
+                marker="o",
+                markersize=3,
+                label=base,
+            )
+        else:
+            ax.plot(group["parameter"], group["value"], marker="o", markersize=3, label=base)
+    ax.set_xlabel("rules in force on" if parameter == "date" else f"threshold of {parameter}")
     ax.set_ylabel("value relative to the unmodified die")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    if parameter == "date":
+        fig.autofmt_xdate()
     fig.tight_layout()
     _finish(plt, fig, path)
 

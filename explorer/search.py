@@ -172,7 +172,7 @@ def search(
     `goal`: perf, perf-per-dollar, gross-margin or net-revenue; `exact`: the outcome
     must be `allow` itself (one compliance path), not anything up to it.
     """
-    from explorer import frontier, goals
+    from explorer import frontiers, goals
     from explorer.encode import encode
     from explorer.solve import SolveStatus, solve
 
@@ -180,7 +180,7 @@ def search(
     curve = goals.price_curve(p, price_usd)
     level = allow.rank if exact else None
     if goal == "perf-per-dollar":
-        sol = frontier.best_ratio(p, time_limit, level)
+        sol = frontiers.best_ratio(p, time_limit, level)
     else:
         enc = encode(p.tables, p.plan, exact_level=level)
         sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve))

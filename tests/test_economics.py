@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer import api, brute, cost, frontier
+from explorer import api, brute, cost, frontiers
 from explorer import search as s
 from explorer.loader import load_costs
 from explorer.outcomes import Outcome
@@ -103,7 +103,7 @@ def small(base: str, date: str):
 @pytest.mark.parametrize(("base", "date"), [("gh100", "2024-06-01"), ("gb202", "2025-09-01")])
 def test_frontier_points_are_non_dominated_and_optimal_for_their_bound(base, date):
     p = small(base, date)
-    points, complete = frontier.cost_frontier(p)
+    points, complete = frontiers.cost_frontier(p)
     assert complete and len(points) >= 2
     for a in points:
         for b in points:

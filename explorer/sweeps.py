@@ -1,0 +1,149 @@
+"""What-if sweeps: vary a threshold or the date, search every base at each value, collect a DataFrame.
+
+Jobs are small picklable records run by a function at module level, so the same
+work runs serially, across processes, or on a Dask cluster, with identical rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from explorer.errors import InputError
+
+COLUMNS = [
+    "base",
+    "parameter",
+    "status",
+    "outcome",
+    "value",
+    "tpp",
+    "memory_bandwidth_gbps",
+    "binding",
+    "design",
+]
+
+
+@dataclass(frozen=True)
+class Job:
+    base: str
+    target: str
+    as_of: str
+    vary: str  # "date", or "PARAGRAPH:METRIC"
+    parameter: str  # the value: an ISO date, or a number as a string
+    value_model: str
+    allow: str
+    root: str
+
+
+def parse_values(text: str) -> list[Fraction]:
+    """`1000:10000:1000` (start:stop:step, inclusive) or `1000,2400,4800`."""
+    try:
+        if ":" in text:
+            start, stop, step = (Fraction(x) for x in text.split(":"))
+            if step <= 0 or stop < start:
+                raise ValueError
+            n = int((stop - start) / step)
+            return [start + i * step for i in range(n + 1)]
+        return [Fraction(x) for x in text.split(",")]
+    except (ValueError, ZeroDivisionError):
+        raise InputError("--values", "", text, "start:stop:step or a comma list of numbers") from None
+
+
+def rule_change_dates(rules, until: dt.date) -> list[dt.date]:
+    """Every day a rule set took effect or ended, up to `until`."""
+    days = {d for r in rules for d in (r.effective_from, r.effective_until) if d and d <= until}
+    return sorted(days)
+
+
+def with_threshold(rules, vary: str, value: Fraction):
+    """The rules with every lower-bound clause on METRIC in PARAGRAPH set to `value`."""
+    paragraph, _, metric = vary.partition(":")
+    hits = 0
+    out = []
+    for rule in rules:
+        controls = []
+        for c in rule.controls:
+            if c.paragraph == paragraph:
+                clauses = []
+                for x in c.clauses:
+                    if x.metric == metric and x.op.value in (">=", ">"):
+                        x = dataclasses.replace(x, value=value)
+                        hits += 1
+                    clauses.append(x)
+                c = dataclasses.replace(c, clauses=clauses)
+            controls.append(c)
+        out.append(dataclasses.replace(rule, controls=controls))
+    if not hits:
+        raise InputError(
+            "--vary", "", vary, "PARAGRAPH:METRIC naming a lower-bound line, e.g. 3A090.a.1:tpp, or 'date'"
+        )
+    return out
+
+
+def run(job: Job) -> dict:
+    """One search of the sweep (module level, so processes and Dask workers can run it)."""
+    from pathlib import Path
+
+    from explorer import api, search
+    from explorer.outcomes import Outcome
+
+    data = api.load(Path(job.root))
+    as_of = job.as_of
+    if job.vary == "date":
+        as_of = job.parameter
+    else:
+        data = dataclasses.replace(data, rules=with_threshold(data.rules, job.vary, Fraction(job.parameter)))
+    r = search.search(job.base, job.target, as_of, job.value_model, Outcome(job.allow), data=data)
+    m = r.metrics
+    return {
+        "base": job.base,
+        "parameter": job.parameter if job.vary == "date" else float(Fraction(job.parameter)),
+        "status": r.status,
+        "outcome": r.verdict.outcome.value if r.verdict else None,
+        "value": round(float(r.value), 6),
+        "tpp": round(float(m.tpp), 2) if m else None,
+        "memory_bandwidth_gbps": round(float(m.memory_bandwidth_gbps), 2) if m else None,
+        "binding": ", ".join(b.paragraph for b in r.binding),
+        "design": r.design.describe() if r.design else None,
+    }
+
+
+def execute(
+    jobs: list[Job],
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+):
+    """Run every job and return a DataFrame in job order, whichever executor ran them."""
+    import pandas as pd
+
+    rows: list[dict | None] = [None] * len(jobs)
+
+    def done(i: int, row: dict) -> None:
+        rows[i] = row
+        if progress:
+            progress(1)
+
+    if scheduler:
+        from dask.distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(run, job, pure=False): i for i, job in enumerate(jobs)}
+            for f in as_completed(futures):
+                done(futures[f], f.result())
+    elif executor == "process" and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run, job): i for i, job in enumerate(jobs)}
+            for f in as_completed(futures):
+                done(futures[f], f.result())
+    else:
+        for i, job in enumerate(jobs):
+            done(i, run(job))
+    return pd.DataFrame(rows, columns=COLUMNS)

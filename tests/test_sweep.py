@@ -1,0 +1,55 @@
+"""Sweeps give the same rows whichever executor runs them, and move with the line they vary."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from explorer import api
+from explorer import sweeps as sw
+from explorer.errors import InputError
+
+DATA = api.load()
+
+
+def jobs(vary="3A090.b.1:tpp", params=("1600", "4000"), bases=("gh100", "ga100")):
+    return [
+        sw.Job(b, "china", "2024-06-01", vary, p, "llm-serving", "not-controlled", str(DATA.root))
+        for b in bases
+        for p in params
+    ]
+
+
+def test_processes_and_a_local_dask_cluster_give_identical_results():
+    from dask.distributed import LocalCluster
+
+    serial = sw.execute(jobs(), executor="serial")
+    processes = sw.execute(jobs(), executor="process", workers=2)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        on_dask = sw.execute(jobs(), scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(serial, processes)
+    pd.testing.assert_frame_equal(serial, on_dask)
+    assert list(serial.columns) == sw.COLUMNS and len(serial) == 4
+
+
+def test_loosening_the_line_never_lowers_the_value():
+    df = sw.execute(jobs(params=("1600", "2400", "3200", "4000")), executor="serial")
+    for _, group in df.groupby("base"):
+        values = group.sort_values("parameter")["value"].tolist()
+        assert values == sorted(values)
+
+
+def test_a_date_sweep_covers_every_rule_change():
+    days = sw.rule_change_dates(DATA.rules, api.parse_date("2026-11-28"))
+    assert days[0].isoformat() == "2022-10-07" and len(days) == len(set(days)) >= 8
+
+
+@pytest.mark.parametrize("text", ["10:1:1", "a,b", "1:10:0"])
+def test_bad_values_are_refused(text):
+    with pytest.raises(InputError):
+        sw.parse_values(text)
+
+
+def test_an_unknown_line_is_refused():
+    with pytest.raises(InputError, match="3A090.z"):
+        sw.with_threshold(DATA.rules, "3A090.z:tpp", 1)
