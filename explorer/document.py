@@ -12,7 +12,7 @@ from pathlib import Path
 from explorer import explain
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import outcome_for
-from explorer.render import num, rule_dict
+from explorer.render import charge_dict, margin_dict, num, rule_dict
 from explorer.report import design_dict, economics_dict, shipped_alongside
 from explorer.search import Problem, SearchResult
 
@@ -70,18 +70,7 @@ def _compliance(r: SearchResult, p: Problem) -> list[dict]:
                         "fired": bool(f),
                         "outcome": f.outcome.value if f else None,
                         "relieved_by": f.relieved_by if f else None,
-                        "clauses": [
-                            {
-                                "metric": g.metric,
-                                "op": g.op,
-                                "threshold": num(g.threshold),
-                                "value": num(g.value),
-                                "holds": g.holds,
-                                "margin": num(g.margin),
-                                "margin_pct": num(g.margin_pct, 2),
-                            }
-                            for g in margins.get((rule.id, c.paragraph, role), [])
-                        ],
+                        "clauses": [margin_dict(g) for g in margins.get((rule.id, c.paragraph, role), [])],
                     }
                 )
         out.append({**rule_dict(rule), "items": items})
@@ -189,16 +178,7 @@ def build(r: SearchResult, p: Problem, data: Data, context: dict) -> dict:
             "gap": r.gap,
             "solve_seconds": round(r.solve_seconds, 3),
             "designs_searched": r.space_size,
-            "charges": [
-                {
-                    "rule": c.rule,
-                    "paragraph": c.paragraph,
-                    "kind": c.kind,
-                    "percent": num(c.percent),
-                    "status": c.status.value,
-                }
-                for c in r.verdict.charges
-            ],
+            "charges": [charge_dict(c) for c in r.verdict.charges],
             "conditions": r.verdict.volume_caps,
             "economics": economics_dict(r),
         },

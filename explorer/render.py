@@ -56,6 +56,17 @@ def margin_dict(g: Margin) -> dict:
     }
 
 
+def charge_dict(c) -> dict:
+    """A fee or tariff on an outcome's path."""
+    return {
+        "rule": c.rule,
+        "paragraph": c.paragraph,
+        "kind": c.kind,
+        "percent": num(c.percent),
+        "status": c.status.value,
+    }
+
+
 def rule_dict(r: RuleSet) -> dict:
     return {
         "id": r.id,
@@ -90,16 +101,7 @@ def classification_dict(c: Classification) -> dict:
             }
             for f in v.fired
         ],
-        "charges": [
-            {
-                "rule": ch.rule,
-                "paragraph": ch.paragraph,
-                "kind": ch.kind,
-                "percent": num(ch.percent),
-                "status": ch.status.value,
-            }
-            for ch in v.charges
-        ],
+        "charges": [charge_dict(c) for c in v.charges],
         "margins": [margin_dict(g) for g in v.margins],
         "conditions": v.volume_caps,
         "rules": [rule_dict(r) for r in c.rules],

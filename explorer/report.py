@@ -8,7 +8,7 @@ from explorer import explain
 from explorer import value as v
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import classify
-from explorer.render import fmt, margin_dict, metrics_dict, num, rule_dict, table
+from explorer.render import charge_dict, fmt, margin_dict, metrics_dict, num, rule_dict, table
 from explorer.search import SearchResult
 from explorer.space import Design
 
@@ -81,16 +81,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
                 }
                 for f in r.verdict.fired
             ],
-            "charges": [
-                {
-                    "rule": c.rule,
-                    "paragraph": c.paragraph,
-                    "kind": c.kind,
-                    "percent": num(c.percent),
-                    "status": c.status.value,
-                }
-                for c in r.verdict.charges
-            ],
+            "charges": [charge_dict(c) for c in r.verdict.charges],
             "margins": [margin_dict(g) for g in r.verdict.margins],
             "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
             "economics": economics_dict(r),
