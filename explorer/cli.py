@@ -51,7 +51,7 @@ def _data(ctx: click.Context):
 def _wrapped(text: str) -> str:
     import textwrap
 
-    return "\n".join(textwrap.fill(line, 80) if line else "" for line in text.split("\n"))
+    return "\n".join(textwrap.fill(line, 80) if len(line) > 80 else line for line in text.split("\n"))
 
 
 def _say(ctx: click.Context, text: str) -> None:
@@ -380,7 +380,8 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
             {"target": opts.target, "as_of": opts.on.isoformat(), "objective": opts.goal, "paths": rows}
         )
     else:
-        click.echo(report.compare_text(rows, markdown=fmt == "markdown"))
+        text = report.compare_text(rows, markdown=fmt == "markdown")
+        click.echo(text if fmt == "markdown" else _wrapped(text))
 
 
 @main.command()
@@ -541,7 +542,7 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
     click.echo(f"Catalog classified for {where.name} on {on}:")
     click.echo(render.catalog_verdicts_text(results))
     click.echo("")
-    click.echo(api.SCREEN_NOTE)
+    click.echo(_wrapped(api.SCREEN_NOTE))
 
 
 @main.command()
@@ -781,7 +782,7 @@ def classify(ctx: click.Context, chip: str, target: str, as_of: str | None, fmt:
     if fmt == "json":
         _print_json(render.classification_dict(result))
     else:
-        click.echo(render.classification_text(result))
+        click.echo(_wrapped(render.classification_text(result)))
 
 
 @main.command()
@@ -841,8 +842,8 @@ def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
     click.echo(render.rules_text(active))
     for r in active:
-        click.echo(f"\n{r.id}: {r.title}\n  status: {r.status.value}; source: {r.source_url}")
-    click.echo(f"\n{api.SCREEN_NOTE}")
+        click.echo(_wrapped(f"\n{r.id}: {r.title}\n  status: {r.status.value}; source: {r.source_url}"))
+    click.echo(_wrapped(f"\n{api.SCREEN_NOTE}"))
 
 
 if __name__ == "__main__":

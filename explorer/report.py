@@ -271,7 +271,6 @@ def compare_text(rows: list[dict], markdown: bool = False) -> str:
                 r["base"],
                 r["path"],
                 r["status"] if not r["design"] else f"{e['value']:.3f}",
-                f"{e.get('value_before_fees', 0):.3f}" if r["design"] else "-",
                 f"{e['fee_percent']:g}%" if r["design"] else "-",
                 money(e.get("unit_cost_usd")),
                 money(e.get("price_usd")),
@@ -279,11 +278,11 @@ def compare_text(rows: list[dict], markdown: bool = False) -> str:
                 money(e.get("gross_margin_usd")),
             ]
         )
-    heads = ["base", "path", "value", "before fees", "fee", "unit cost", "price", "net revenue", "net margin"]
+    heads = ["base", "path", "value", "fee", "unit cost", "price", "revenue", "margin"]
     caps = sorted({c for r in rows for c in r.get("conditions", [])})
     notes = "".join(f"\ncondition: {c}" for c in caps)
     if not markdown:
-        return table(out, heads) + notes + "\n\n" + SCREEN_NOTE
+        return table(out, heads, keep=(0, 1)) + notes + "\n\n" + SCREEN_NOTE
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
     return "\n".join(lines) + notes + f"\n\n> {SCREEN_NOTE}\n"
