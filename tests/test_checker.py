@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from helpers import chip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,23 +51,6 @@ def near_lines(metric: str) -> st.SearchStrategy[Fraction]:
 
 
 amounts = near_lines("tpp")
-
-
-def chip(tpp, area, memory, io, datacenter=True) -> Metrics:
-    return Metrics(
-        tpp=tpp,
-        performance_density=tpp / area,
-        memory_bandwidth_gbps=memory,
-        memory_gb=Fraction(80),
-        memory_type="HBM3",
-        memory_bandwidth_density=None,
-        io_bidirectional_gbps=io,
-        link_bidirectional_gbps=io,
-        die_area_mm2=area,
-        datacenter=datacenter,
-        power_w=Fraction(700),
-        dense_tflops={},
-    )
 
 
 def judge(metrics: Metrics, code: str, on: dt.date) -> Outcome:

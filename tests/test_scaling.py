@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from helpers import chip
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,7 +13,6 @@ from explorer import api
 from explorer.checker import classify
 from explorer.destinations import resolve_target
 from explorer.guard import with_guard_band
-from explorer.metrics import Metrics
 from explorer.rules import Op
 from explorer.scaling import integer_bound
 
@@ -43,21 +43,8 @@ def test_an_integer_bound_holds_exactly_when_the_rational_one_does(x, threshold,
 def test_a_guard_band_never_makes_an_outcome_less_restrictive(
     tpp, area, memory, io, datacenter, margin, code, on
 ):
-    chip = Metrics(
-        tpp=tpp,
-        performance_density=tpp / area,
-        memory_bandwidth_gbps=memory,
-        memory_gb=Fraction(80),
-        memory_type="HBM3",
-        memory_bandwidth_density=None,
-        io_bidirectional_gbps=io,
-        link_bidirectional_gbps=io,
-        die_area_mm2=area,
-        datacenter=datacenter,
-        power_w=Fraction(500),
-        dense_tflops={},
-    )
+    metrics = chip(tpp, area, memory, io, datacenter)
     target = resolve_target(DATA.destinations, code, on)
-    real = classify(chip, target, on, DATA.rules).outcome
-    guarded = classify(chip, target, on, with_guard_band(DATA.rules, margin)).outcome
+    real = classify(metrics, target, on, DATA.rules).outcome
+    guarded = classify(metrics, target, on, with_guard_band(DATA.rules, margin)).outcome
     assert guarded.rank >= real.rank
