@@ -1,6 +1,6 @@
 """CP-SAT against exhaustive enumeration on the same design spaces, at growing sizes.
 
-    python benchmarks/run.py [--base gh100] [--as-of 2024-06-01] [--max-enumerate 100000000]
+    python benchmarks/run.py [--base gh100] [--as-of 2024-06-01] [--max-enumerate 200000000]
 
 Both run in this process on this machine, so the ratio is the number to read:
 absolute times on a shared 2-core machine are noisy. Spaces too large to
@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--base", default="gh100")
     ap.add_argument("--target", default="china")
     ap.add_argument("--as-of", default="2024-06-01")
-    ap.add_argument("--max-enumerate", type=float, default=1e8, help="largest space to enumerate for real")
+    ap.add_argument("--max-enumerate", type=float, default=2e8, help="largest space to enumerate for real")
     args = ap.parse_args()
     data = api.load()
     rate = None  # enumerated points per second, measured
