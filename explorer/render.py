@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from fractions import Fraction
 
 from explorer.api import SCREEN_NOTE, Classification
@@ -137,13 +138,37 @@ def fmt(x: object) -> str:
     return str(x)
 
 
+OUTCOME_COLOURS = {
+    "not-controlled": "green",
+    "notification": "yellow",
+    "license-presumed-approval": "cyan",
+    "license-case-by-case": "magenta",
+    "license-presumed-denial": "red",
+}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def paint(outcome: str) -> str:
+    """An outcome in its colour; click.echo drops the colour when the output is not a terminal."""
+    import click
+
+    colour = OUTCOME_COLOURS.get(outcome)
+    return click.style(outcome, fg=colour, bold=colour == "red") if colour else outcome
+
+
+def visible_len(text: str) -> int:
+    return len(_ANSI.sub("", text))
+
+
 def table(rows: list[list[object]], headers: list[str], width: int = 80, keep: tuple[int, ...] = (0,)) -> str:
     """A plain text table that fits `width` columns: the widest columns give way, cut with an ellipsis.
 
     Columns in `keep` (by default the first, an id) are never cut.
     """
     cells = [[fmt(c) for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(visible_len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     floor = [min(w, max(6, min(len(h), 12))) for w, h in zip(widths, headers, strict=True)]
     for k in keep:
         floor[k] = widths[k]
@@ -153,11 +178,13 @@ def table(rows: list[list[object]], headers: list[str], width: int = 80, keep: t
             break
         widths[i] -= 1
 
-    def cut(text: str, w: int) -> str:
-        return text if len(text) <= w else text[: w - 1] + "\u2026"
+    def cell(text: str, w: int) -> str:
+        if visible_len(text) > w:  # only plain text is ever cut: coloured columns are kept whole
+            text = text[: w - 1] + "\u2026"
+        return text + " " * (w - visible_len(text))
 
     def line(values: list[str]) -> str:
-        return "  ".join(cut(v, w).ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(cell(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
 
@@ -184,7 +211,7 @@ def classification_text(c: Classification) -> str:
     v, m = c.verdict, c.metrics
     lines = [
         f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
-        f"outcome: {v.outcome.value}",
+        f"outcome: {paint(v.outcome.value)}",
         f"value: {float(c.value):.3f} of the unmodified {c.sku.die} (llm-serving, after fees)",
     ]
     for ch in v.charges:
@@ -236,7 +263,7 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
                 m.performance_density,
                 m.memory_bandwidth_gbps,
                 "yes" if m.datacenter else "no",
-                v.outcome.value,
+                paint(v.outcome.value),
                 "; ".join(x for x in (why, fees) if x) or "-",
             ]
         )

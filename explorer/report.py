@@ -8,7 +8,7 @@ from explorer import explain
 from explorer import value as v
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import classify
-from explorer.render import charge_dict, fmt, margin_dict, metrics_dict, num, rule_dict, table
+from explorer.render import charge_dict, fmt, margin_dict, metrics_dict, num, paint, rule_dict, table
 from explorer.search import SearchResult
 from explorer.space import Design
 
@@ -126,13 +126,13 @@ def ranked_table(results: list[dict]) -> str:
             [
                 r["base"],
                 f"{r['value']:.3f}",
-                r["outcome"] or "-",
+                paint(r["outcome"] or "-"),
                 binding,
                 r["status"],
                 f"{r['solve_seconds']:.2f}s",
             ]
         )
-    out = [table(rows, ["base", "value", "outcome", "binding", "proof", "time"]), ""]
+    out = [table(rows, ["base", "value", "outcome", "binding", "proof", "time"], keep=(0, 2)), ""]
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")

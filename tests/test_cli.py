@@ -219,3 +219,10 @@ def test_objective_goals_and_price() -> None:
     assert result.exit_code == 0, result.output
     r = json.loads(result.stdout)["results"][0]
     assert r["economics"]["price_usd"] == 12000 and r["economics"]["gross_margin_usd"] > 0
+
+
+def test_colour_only_on_a_terminal() -> None:
+    plain = CliRunner().invoke(main, ["-q", "--target", "china", "--base", "gh100"])
+    coloured = CliRunner().invoke(main, ["-q", "--target", "china", "--base", "gh100"], color=True)
+    assert "\x1b[" not in plain.stdout and "\x1b[" in coloured.stdout
+    assert max(len(line) for line in plain.stdout.splitlines()) <= 80
