@@ -30,8 +30,8 @@ def changes(design: Design, metrics: Metrics, base: Design, base_metrics: Metric
             {
                 "knob": label,
                 "unit": unit,
-                "base": float(old),
-                "design": float(new),
+                "base": round(float(old), 3),
+                "design": round(float(new), 3),
                 "change_pct": round(pct, 1),
                 "verdict": verdict,
             }
