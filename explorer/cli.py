@@ -251,7 +251,7 @@ def _options(
     "--out",
     type=click.Path(file_okay=False),
     default=None,
-    help="Write one spec document per result (Markdown and JSON) into this folder.",
+    help="Write each spec document (JSON, Markdown, HTML) into this folder.",
 )
 @click.option(
     "--data",
