@@ -775,7 +775,7 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def classify(ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str) -> None:
-    """Classify one CHIP (e.g. h20, "RTX 4090D") for a destination and date."""
+    """Classify one catalog chip, such as h20 or "RTX 4090D", for a destination and date."""
     from explorer import api, render
 
     result = api.classify(chip, target, as_of, _data(ctx))
