@@ -295,7 +295,7 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_p
 def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str | None = None) -> None:
     import time
 
-    from explorer import api, report
+    from explorer import api, render, report
 
     results, docs = [], []
     start = time.perf_counter()
@@ -315,7 +315,7 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         "allowed": opts.allowed.value,
         "margin_pct": float(opts.margin),
         "results": results,
-        "rules": [report.rule_dict(r) for r in rules],
+        "rules": [render.rule_dict(r) for r in rules],
         "note": api.SCREEN_NOTE,
     }
     rendered = {name: _documents(data, opts, r, template) for name, r in docs}
@@ -467,20 +467,10 @@ def _documents(data, opts: Options, r, template: str | None) -> dict[str, str]:
     """Every rendering of one result's spec document, by file suffix."""
     from pathlib import Path
 
-    from explorer import document, plots, search
+    from explorer import document, plots
 
-    p = search.problem(
-        r.base,
-        opts.target,
-        opts.on,
-        opts.value_model,
-        opts.allowed,
-        opts.margin,
-        opts.markets,
-        data,
-        workload=opts.workload,
-    )
-    doc = document.build(r, p, data, {"allowed": opts.allowed.value, "objective": opts.goal})
+    p = r.problem
+    doc = document.build(r, data, {"allowed": opts.allowed.value, "objective": opts.goal})
     figure = None
     if r.design is not None:
         me = [(f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density or 0))]

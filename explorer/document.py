@@ -149,8 +149,9 @@ def _sources(p: Problem) -> dict:
     }
 
 
-def build(r: SearchResult, p: Problem, data: Data, context: dict) -> dict:
+def build(r: SearchResult, data: Data, context: dict) -> dict:
     """The canonical spec document for one search result (JSON-ready)."""
+    p = r.problem
     doc = {
         "title": f"{r.die.name}: best {context['allowed']} design for {p.target.name} on {p.as_of}",
         "note": SCREEN_NOTE,

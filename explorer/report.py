@@ -8,7 +8,7 @@ from explorer import explain
 from explorer import value as v
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import classify
-from explorer.render import charge_dict, fmt, margin_dict, metrics_dict, num, paint, rule_dict, table
+from explorer.render import charge_dict, margin_dict, metrics_dict, num, paint, table
 from explorer.search import SearchResult
 from explorer.space import Design
 
@@ -137,94 +137,6 @@ def ranked_table(results: list[dict]) -> str:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
     return "\n".join(out)
-
-
-def markdown(result: dict, context: dict) -> str:
-    """One spec document: the design, why it complies, how close each line is, and its sources."""
-    lines = [
-        f"# {result['die']}: best {context['allowed']} design for {context['target']} on {context['as_of']}",
-        "",
-        f"> {SCREEN_NOTE}",
-        "",
-    ]
-    if not result["design"]:
-        lines += [
-            f"Search status: **{result['status']}**.",
-            f"Conflicting rules: {', '.join(result['conflicting_rules']) or 'none named'}.",
-        ]
-        return "\n".join(lines) + "\n"
-    lines += [
-        f"**Design:** {result['design']['summary']}",
-        "",
-        f"- Outcome: **{result['outcome']}**; value {result['value']:.3f} of the unmodified base die "
-        f"({context['objective']}); proof: {result['status']} (gap {result['gap']:.2%}), "
-        f"{result['solve_seconds']:.2f} s over {result['space_size']:,} designs.",
-        f"- Estimated unit cost (dies, memory, packaging, board): ${result['cost_usd']:,.0f}.",
-    ]
-    for c in result["charges"]:
-        lines.append(f"- Charge on this path: {c['percent']:g}% {c['kind']} ({c['rule']}, {c['status']}).")
-    lines += [
-        "",
-        "## Cut and kept against the base die",
-        "",
-        "| knob | base die | design | change |",
-        "|---|---|---|---|",
-    ]
-    for c in result["changes"]:
-        change = f"{c['change_pct']:+.1f}%" if c["change_pct"] is not None else c["verdict"]
-        lines.append(f"| {c['knob']} | {fmt(c['base'])} | {fmt(c['design'])} | {c['verdict']} {change} |")
-    lines += ["", "## Binding lines", ""]
-    lines += [
-        f"- {b['paragraph']} ({b['rule']}): lifting it would raise the value to {b['value_if_lifted']:.3f}"
-        for b in result["binding"]
-    ] or ["- none: the design is limited by the die itself"]
-    lines += [
-        "",
-        "## Margin to every line",
-        "",
-        "| rule | line | metric | threshold | value | margin |",
-        "|---|---|---|---|---|---|",
-    ]
-    for g in result["margins"]:
-        pct = f"{g['margin_pct']:+.1f}%" if g["margin_pct"] is not None else "-"
-        lines.append(
-            f"| {g['rule']} | {g['paragraph']} ({g['role']}) | {g['metric']} | {g['op']} "
-            f"{fmt(g['threshold'])} | {fmt(g['value'])} | {pct} |"
-        )
-    lines += [
-        "",
-        "## Shipped chips on the same die, same date, same value model",
-        "",
-        "| SKU | outcome | value | TPP vs design | DRAM GB/s vs design |",
-        "|---|---|---|---|---|",
-    ]
-    for s in context["shipped"]:
-        by = {x["metric"]: x for x in s["against_design"]}
-        tpp, bw = by.get("TPP", {}), by.get("DRAM bandwidth GB/s", {})
-        lines.append(
-            f"| {s['name']} | {s['outcome']} | {s['value']:.3f} | {fmt(tpp.get('other'))} vs "
-            f"{fmt(tpp.get('design'))} | {fmt(bw.get('other'))} vs {fmt(bw.get('design'))} |"
-        )
-    lines += ["", "## Rules applied", "", "| rule set | status | citation | source |", "|---|---|---|---|"]
-    for rule in context["rules"]:
-        cite = "; ".join(rule["citation"].values())
-        lines.append(f"| {rule['id']} | {rule['status']} | {cite} | {rule['source_url']} |")
-    lines += [
-        "",
-        "Figures for the base die and its memory options carry their sources in the JSON document "
-        "beside this one (`provenance`).",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def provenance(data: Data, die_id: str, rules: list) -> dict:
-    die = data.catalog.dies[die_id]
-    return {
-        "die_sources": {
-            k: {"title": s.title, "status": s.status.value, "url": s.url} for k, s in die.sources.items()
-        },
-        "rules": [rule_dict(r) for r in rules],
-    }
 
 
 def economics_dict(r: SearchResult) -> dict | None:

@@ -62,6 +62,7 @@ class SearchResult:
     conflicting_rules: list[str] = field(default_factory=list)
     goal: str = "perf"
     economics: Economics | None = None
+    problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def search(
         space_size=p.space.size(),
         solve_seconds=sol.seconds,
         flagship=p.space.flagship(),
+        problem=p,
     )
     if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []

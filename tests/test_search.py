@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer import api, report
+from explorer import api, document
 from explorer import search as s
 from explorer.catalog import name_key
 
@@ -26,18 +26,10 @@ def test_gh100_under_the_2023_rule_matches_or_beats_h20() -> None:
     assert h20.verdict.outcome.value == "not-controlled"
     assert result.value >= h20.value
     assert result.metrics.tpp < 2400 or result.metrics.performance_density < Fraction("1.6")
-    problem = s.problem("gh100", "china", "2024-06-01", data=DATA)
-    shipped = report.shipped_alongside(result, DATA, problem.objective, problem.reference)
-    context = {
-        "target": "China",
-        "as_of": "2024-06-01",
-        "objective": "llm-serving",
-        "allowed": "not-controlled",
-        "rules": [],
-        "shipped": shipped,
-    }
-    doc = report.markdown(report.result_dict(result, DATA), context)
-    assert "NVIDIA H20 96GB" in doc and "Cut and kept" in doc
+    doc = document.render(
+        document.build(result, DATA, {"allowed": "not-controlled", "objective": "perf"}), "markdown"
+    )
+    assert "NVIDIA H20 96GB" in doc and "Changes against the base die" in doc
 
 
 @pytest.mark.parametrize("case", COMPLYING, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")

@@ -19,8 +19,7 @@ def golden_document(base: str, target: str, as_of: str) -> tuple[str, str]:
 
     data = api.load()
     result = search.search(base, target, as_of, data=data)
-    problem = search.problem(base, target, as_of, data=data)
-    doc = document.build(result, problem, data, {"allowed": "not-controlled", "objective": "perf"})
+    doc = document.build(result, data, {"allowed": "not-controlled", "objective": "perf"})
     doc["summary"]["solve_seconds"] = 0.0
     return json.dumps(doc, indent=2) + "\n", document.render(doc, "markdown")
 
