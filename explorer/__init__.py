@@ -84,11 +84,15 @@ def sweep(
     """A what-if sweep as a DataFrame (see `explore sweep`)."""
     from explorer import api
     from explorer import sweeps as sw
+    from explorer.destinations import resolve_target
 
     data = api.load()
     on = api.parse_date(as_of)
     if vary == "date":
-        params = [d.isoformat() for d in sw.rule_change_dates(data.rules, on)]
+        params = [
+            d.isoformat()
+            for d in sw.rule_change_dates(data.rules, on, resolve_target(data.destinations, target, on))
+        ]
     else:
         params = [str(v) for v in sw.parse_values(values or "")]
     jobs = [

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
 from explorer.catalog import Catalog
 from explorer.checker import Verdict, applies
-from explorer.checker import classify as judge
 from explorer.chips import Sku
 from explorer.destinations import DestinationData, Target, resolve_target
 from explorer.errors import InputError
+from explorer.facts import Facts
 from explorer.loader import (
+    check_rule_products,
     default_data_dir,
     load_catalog,
     load_destinations,
@@ -23,6 +25,7 @@ from explorer.loader import (
     load_space_config,
 )
 from explorer.metrics import Metrics
+from explorer.ranges import Uncertain, area_figure, judge_over, sku_figures
 from explorer.reference import sku_value
 from explorer.rules import RuleSet
 
@@ -43,7 +46,9 @@ class Data:
 @lru_cache(maxsize=4)
 def _load(root: Path) -> Data:
     destinations = load_destinations(root)
-    return Data(load_catalog(root), load_rules(root, destinations), destinations, root)
+    catalog, rules = load_catalog(root), load_rules(root, destinations)
+    check_rule_products(rules, catalog, root)
+    return Data(catalog, rules, destinations, root)
 
 
 def load(root: Path | str | None = None) -> Data:
@@ -51,7 +56,7 @@ def load(root: Path | str | None = None) -> Data:
     return _load(Path(root) if root else default_data_dir())
 
 
-def parse_date(text: str | dt.date | None) -> dt.date:
+def parse_date(text: str | dt.date | None, option: str = "--as-of") -> dt.date:
     """A date given as YYYY-MM-DD; None means today."""
     if text is None:
         return dt.date.today()
@@ -60,7 +65,7 @@ def parse_date(text: str | dt.date | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError("--as-of", "", text, "a date as YYYY-MM-DD") from None
+        raise InputError(option, "", text, "a date as YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)
@@ -71,28 +76,60 @@ class Classification:
     target: Target
     as_of: dt.date
     metrics: Metrics
-    verdict: Verdict
+    verdict: Verdict  # at the figures' nominal values
     rules: list[RuleSet]
     value: Fraction  # the default value model, relative to the unmodified base die, after fees
+    facts: Facts | None = None
+    worst: Verdict | None = None  # the most restrictive verdict over estimated figures' ranges
+    uncertain: list[Uncertain] = field(default_factory=list)
 
 
 DEFAULT_OBJECTIVE = "llm-serving"
 
 
+def end_user_scopes(data: Data, end_user_hq: str | None, on: dt.date) -> frozenset[str] | None:
+    """The scopes (country and groups) of the buyer's headquarters, from --end-user-hq."""
+    if end_user_hq is None:
+        return None
+    try:
+        return resolve_target(data.destinations, end_user_hq, on).scopes
+    except InputError as e:
+        raise InputError("--end-user-hq", "", end_user_hq, e.expected) from None
+
+
 def classify(
-    chip: str, target: str = "china", as_of: str | dt.date | None = None, data: Data | None = None
+    chip: str,
+    target: str = "china",
+    as_of: str | dt.date | None = None,
+    data: Data | None = None,
+    end_user_hq: str | None = None,
+    assume_us_launch: str | dt.date | None = None,
 ) -> Classification:
-    """Judge a catalog chip (matched by id, name or alias) for a target on a date."""
+    """Judge a catalog chip (matched by id, name or alias) for a target on a date.
+
+    `end_user_hq`: where the buyer (or its ultimate parent) is headquartered;
+    `assume_us_launch`: judge as if the chip had been on sale in the US from that date.
+    """
     data = data or load()
     on = parse_date(as_of)
     sku = data.catalog.find_sku(chip)
     where = resolve_target(data.destinations, target, on)
     metrics = data.catalog.metrics(sku)
-    verdict = judge(metrics, where, on, data.rules)
+    facts = data.catalog.facts(sku, end_user_scopes(data, end_user_hq, on))
+    if assume_us_launch is not None:
+        facts = dataclasses.replace(
+            facts, us_available_from=parse_date(assume_us_launch, "--assume-us-launch")
+        )
+    die = data.catalog.dies[sku.die]
+    figures = [f for f in (area_figure(metrics, die),) if f] + sku_figures(sku, data.catalog)
+    judged = judge_over(metrics, figures, where, on, data.rules, facts)
+    verdict = judged.nominal
     active = [r for r in data.rules if r.id in verdict.rules_in_force]
-    obj = load_objective(DEFAULT_OBJECTIVE, data.root, data.catalog.dies[sku.die].architecture)
+    obj = load_objective(DEFAULT_OBJECTIVE, data.root, die.architecture)
     worth = sku_value(sku, verdict, data.catalog, load_space_config(data.root), obj)
-    return Classification(sku, where, on, metrics, verdict, active, worth)
+    return Classification(
+        sku, where, on, metrics, verdict, active, worth, facts, judged.worst, judged.uncertain
+    )
 
 
 def classify_catalog(

@@ -93,15 +93,30 @@ def score(t: IntTables, plan: Plan, res, n: int):
     value = sum(
         np.minimum.reduce([coef * res[name] for name, coef in terms]) for terms in t.value_terms.values()
     )
-    fee_bp = np.zeros(n, dtype=np.int64)
+    fees = []  # (bp array, group)
+    sets_level = {}
     for j, r in enumerate(plan.reliefs):
-        if r.fee_bp:
-            owners = [o for (ci, jj), o in owner_of.items() if jj == j]
-            if owners:
-                fee_bp += np.where(np.logical_or.reduce(owners) & (final == r.level), r.fee_bp, 0)
+        owners = [o for (ci, jj), o in owner_of.items() if jj == j]
+        if owners:
+            sets_level[j] = np.logical_or.reduce(owners) & (final == r.level)
+    for j, r in enumerate(plan.reliefs):
+        if r.fee_bp and j in sets_level:
+            fees.append((np.where(sets_level[j], r.fee_bp, 0), r.fee_group))
     for ch in plan.charges:
         on = _condition(ch.combine, ch.atoms, res, n) & (final >= LICENSED_MIN)
-        fee_bp += np.where(on, ch.fee_bp, 0)
+        if ch.after_relief is not None:
+            path = [x for j, x in sets_level.items() if plan.reliefs[j].rule == ch.after_relief]
+            on &= np.logical_or.reduce(path) if path else np.zeros(n, dtype=bool)
+        fees.append((np.where(on, ch.fee_bp, 0), ch.fee_group))
+    fee_bp = np.zeros(n, dtype=np.int64)
+    groups: dict[str, np.ndarray] = {}
+    for bp, group in fees:
+        if group is None:
+            fee_bp += bp
+        else:  # one payment per overlap group: the largest
+            groups[group] = np.maximum(groups.get(group, 0), bp)
+    for bp in groups.values():
+        fee_bp += bp
     net = t.scales.fee_basis * value - fee_bp * value
     return allowed, res["cap"] >= t.need_cap, net
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from explorer import metrics as m
 from explorer.chips import Die, MemoryTechnology, PcieGeneration, Sku
 from explorer.errors import InputError
+from explorer.facts import Facts
 
 
 def name_key(text: str) -> str:
@@ -34,6 +35,12 @@ class Catalog:
                 raise InputError("chip", "", text, f"a SKU; {die.id} is a base die, its SKUs are: {children}")
         valid = ", ".join(self.skus)
         raise InputError("chip", "", text, f"a chip in the catalog, one of: {valid}")
+
+    def facts(self, sku: Sku, end_user_hq: frozenset[str] | None = None) -> Facts:
+        """What rules may know of a catalog SKU besides its metrics."""
+        die = self.dies[sku.die]
+        since = sku.us_available.since if sku.us_available else None
+        return Facts(die.vendor, die.family, sku.id, since, end_user_hq)
 
     def metrics_of_design(self, design, die: Die) -> m.Metrics:
         """Metrics of a search design, measured exactly like a SKU."""

@@ -5,10 +5,11 @@ Field names carry units; every published figure is a Quantity with a source.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from explorer.quantity import Quantity, Source
+from explorer.quantity import Quantity, Source, Status
 
 
 class Precision(StrEnum):
@@ -130,6 +131,7 @@ class Die:
     name: str
     vendor: str
     architecture: str
+    family: str  # what rules name: hopper, blackwell, cdna3, ... (the Blackwell exclusion covers GB202 too)
     unit_name: str
     units_full: Quantity
     units_max_enabled: Quantity
@@ -169,6 +171,20 @@ class LinkConfig:
 
 
 @dataclass(frozen=True)
+class UsAvailability:
+    """Whether, and since when, the product was commercially available in the United States.
+
+    The January 2026 review policy covers only items available in the US when it
+    was published; a part sold only in China (H20, L20, RTX 4090D) is not.
+    """
+
+    source: str
+    since: dt.date | None = None  # None: never sold in the US
+    status: Status | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Sku:
     """A shipped product: the values its vendor chose for the die's knobs."""
 
@@ -185,6 +201,7 @@ class Sku:
     # fraction of the die's per-unit rate, by precision (firmware or fuse limits)
     rate_limits: dict[str, Quantity] = field(default_factory=dict)
     links: LinkConfig | None = None
+    us_available: UsAvailability | None = None  # None: not stated, judged as never sold in the US
     derived_from: str | None = None
     designed_for: str | None = None
     launched: str | None = None

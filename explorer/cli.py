@@ -80,6 +80,7 @@ AS_OF = click.option(
 
 OUTCOME_NAMES = [
     "not-controlled",
+    "license-exception",
     "notification",
     "license-presumed-approval",
     "license-case-by-case",
@@ -147,10 +148,35 @@ def search_options(f):
             show_default=True,
             help="Seconds per solve.",
         ),
-    ]
+    ] + product_options()
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def product_options() -> list:
+    """Facts about the product and buyer that rules name besides metrics."""
+    return [
+        click.option(
+            "--end-user-hq",
+            default=None,
+            help="Where the buyer (or its ultimate parent) is headquartered; applies 15 CFR 744.23(a)(3) "
+            "(default: not stated, and that requirement is not applied).",
+        ),
+        click.option(
+            "--assume-us-launch",
+            default=None,
+            help="What-if: the part is on sale in the US from this date (YYYY-MM-DD); "
+            "default: a new design never was.",
+        ),
+        click.option(
+            "--figures",
+            type=click.Choice(["robust", "nominal"]),
+            default="robust",
+            show_default=True,
+            help="robust: comply across every estimated figure's range; nominal: at its point value.",
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -166,6 +192,9 @@ class Options:
     markets: list[bool] | None
     price: object
     time_limit: float
+    end_user_hq: str | None = None
+    assume_us_launch: object = None
+    robust: bool = True
 
     def search(self, data, base: str, **overrides):
         from explorer import search
@@ -182,6 +211,9 @@ class Options:
             workload=self.workload,
             goal=self.goal,
             price_usd=self.price,
+            end_user_hq=self.end_user_hq,
+            assume_us_launch=self.assume_us_launch,
+            robust=self.robust,
         )
         kw.update(overrides)
         return search.search(base, **kw)
@@ -200,6 +232,9 @@ def _options(
     market,
     price_usd,
     time_limit,
+    end_user_hq=None,
+    assume_us_launch=None,
+    figures="robust",
 ) -> tuple[object, Options]:
     """Parse and check every input before the first search starts, so bad input stays one line."""
     from fractions import Fraction
@@ -226,6 +261,8 @@ def _options(
     allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
     markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}.get(market)
     price = Fraction(price_usd).limit_denominator(100) if price_usd is not None else None
+    api.end_user_scopes(data, end_user_hq, on)
+    launch = api.parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch else None
     return data, Options(
         target,
         bases,
@@ -238,6 +275,9 @@ def _options(
         markets,
         price,
         time_limit,
+        end_user_hq,
+        launch,
+        figures == "robust",
     )
 
 
@@ -336,7 +376,10 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
                 "unmodified die:"
             )
         )
-        click.echo(report.ranked_table(results))
+        from explorer.outcomes import LICENSED
+
+        licensed = opts.allowed.rank >= min(o.rank for o in LICENSED)
+        click.echo(report.ranked_table(results, licensed))
         click.echo("")
         click.echo(_wrapped(api.SCREEN_NOTE))
     proved = sum(r["status"] == "OPTIMAL" for r in results)
@@ -602,7 +645,10 @@ def sweep(
     if out and not out.endswith((".csv", ".parquet")):
         raise InputError("--out", "", out, "a file ending in .csv or .parquet")
     if vary == "date":
-        params = [d.isoformat() for d in sw.rule_change_dates(data.rules, on)]
+        params = [
+            d.isoformat()
+            for d in sw.rule_change_dates(data.rules, on, resolve_target(data.destinations, target, on))
+        ]
     else:
         if values is None:
             raise InputError(
@@ -763,12 +809,20 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
 @TARGET
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
+@click.option("--assume-us-launch", default=None, help="What-if: on sale in the US from this date.")
 @click.pass_context
-def classify(ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str) -> None:
-    """Classify one catalog chip, such as h20 or "RTX 4090D", for a destination and date."""
+def classify(
+    ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str, end_user_hq, assume_us_launch
+) -> None:
+    """Classify one catalog chip, such as h20 or "RTX 4090D", for a destination and date.
+
+    Estimated figures are judged across their ranges; an outcome that changes
+    within one is reported as uncertain, with the value where it flips.
+    """
     from explorer import api, render
 
-    result = api.classify(chip, target, as_of, _data(ctx))
+    result = api.classify(chip, target, as_of, _data(ctx), end_user_hq, assume_us_launch)
     if fmt == "json":
         _print_json(render.classification_dict(result))
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from explorer import explain
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import outcome_for
-from explorer.render import charge_dict, margin_dict, num, rule_dict
+from explorer.render import charge_dict, conditions_dict, margin_dict, num, rule_dict
 from explorer.report import design_dict, economics_dict, shipped_alongside
 from explorer.search import Problem, SearchResult
 
@@ -180,7 +180,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
             "solve_seconds": round(r.solve_seconds, 3),
             "designs_searched": r.space_size,
             "charges": [charge_dict(c) for c in r.verdict.charges],
-            "conditions": r.verdict.volume_caps,
+            "conditions": conditions_dict(r.verdict),
             "economics": economics_dict(r),
         },
         "design": design_dict(r.design),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from explorer.intmodel import Atom, IntTables
+from explorer.outcomes import Outcome
 from explorer.plan import LICENSED_MIN, Plan
 from explorer.rules import Combine, Op
 
@@ -134,7 +135,7 @@ def encode(
         )
         for phase, terms in t.value_terms.items()
     )
-    final = m.new_int_var(0, 4, "final_level")
+    final = m.new_int_var(0, len(Outcome) - 1, "final_level")
     m.add_max_equality(final, [m.new_constant(0), *levels])
     if exact_level is not None:
         m.add(final == exact_level)
@@ -166,36 +167,67 @@ def min_of(m: cp_model.CpModel, exprs, upper: int, name: str) -> cp_model.IntVar
 
 
 def _fees(m, plan: Plan, final, owners, condition):
-    """(basis points, literal) for every fee or tariff the design's outcome would carry."""
+    """(basis points, literal) for every fee or tariff the design's outcome would carry.
+
+    Fees of one overlap group are one payment: only the largest active one counts.
+    """
     if not (any(r.fee_bp for r in plan.reliefs) or plan.charges):
         return []
     is_level = {}
-    for k in range(5):
+    for k in range(len(Outcome)):
         b = m.new_bool_var(f"level {k}")
         m.add(final == k).only_enforce_if(b)
         m.add(final != k).only_enforce_if(b.Not())
         is_level[k] = b
-    out = []
+
+    def both(a, b, name=""):
+        out = m.new_bool_var(name)
+        m.add_bool_and([a, b]).only_enforce_if(out)
+        m.add_bool_or([a.Not(), b.Not()]).only_enforce_if(out.Not())
+        return out
+
+    def any_of(lits):
+        out = m.new_bool_var("")
+        if not lits:
+            m.add(out == 0)
+            return out
+        m.add_bool_or(lits).only_enforce_if(out)
+        m.add_bool_and([x.Not() for x in lits]).only_enforce_if(out.Not())
+        return out
+
+    sets_level = {}  # relief index -> the relief owns a control at the final level
     for j, r in enumerate(plan.reliefs):
-        if not r.fee_bp:
-            continue
         mine = [o for (ci, jj), o in owners.items() if jj == j]
-        if not mine:
-            continue
-        any_owner = m.new_bool_var("")
-        m.add_bool_or(mine).only_enforce_if(any_owner)
-        m.add_bool_and([x.Not() for x in mine]).only_enforce_if(any_owner.Not())
-        active = m.new_bool_var(f"fee {r.rule}")
-        m.add_bool_and([any_owner, is_level[r.level]]).only_enforce_if(active)
-        m.add_bool_or([any_owner.Not(), is_level[r.level].Not()]).only_enforce_if(active.Not())
-        out.append((r.fee_bp, active))
+        if mine:
+            sets_level[j] = both(any_of(mine), is_level[r.level], f"path {r.rule}")
+    fees = []  # (bp, literal, group)
+    for j, r in enumerate(plan.reliefs):
+        if r.fee_bp and j in sets_level:
+            fees.append((r.fee_bp, sets_level[j], r.fee_group))
     licensed = m.new_bool_var("licensed")
     m.add(final >= LICENSED_MIN).only_enforce_if(licensed)
     m.add(final <= LICENSED_MIN - 1).only_enforce_if(licensed.Not())
     for ch in plan.charges:
-        cond = condition(ch.combine, ch.atoms)
-        active = m.new_bool_var(f"charge {ch.rule} {ch.paragraph}")
-        m.add_bool_and([cond, licensed]).only_enforce_if(active)
-        m.add_bool_or([cond.Not(), licensed.Not()]).only_enforce_if(active.Not())
-        out.append((ch.fee_bp, active))
+        on = both(condition(ch.combine, ch.atoms), licensed)
+        if ch.after_relief is not None:
+            path = [lit for j, lit in sets_level.items() if plan.reliefs[j].rule == ch.after_relief]
+            on = both(on, any_of(path))
+        fees.append((ch.fee_bp, on, ch.fee_group))
+    return _largest_per_group(m, fees, both)
+
+
+def _largest_per_group(m, fees, both):
+    """Within each overlap group, a fee counts only if no larger (or earlier equal) one is active."""
+    out = []
+    for i, (bp, lit, group) in enumerate(fees):
+        if group is None:
+            out.append((bp, lit))
+            continue
+        above = [x for k, (b, x, g) in enumerate(fees) if g == group and (b > bp or (b == bp and k < i))]
+        if above:
+            none_above = m.new_bool_var("")
+            m.add_bool_and([x.Not() for x in above]).only_enforce_if(none_above)
+            m.add_bool_or(above).only_enforce_if(none_above.Not())
+            lit = both(lit, none_above)
+        out.append((bp, lit))
     return out

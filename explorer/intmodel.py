@@ -14,7 +14,7 @@ from explorer import cost
 from explorer import value as v
 from explorer.chips import BIT_LENGTH, Path, PcieGeneration
 from explorer.cost import CostData
-from explorer.metrics import applicable_die_area_mm2
+from explorer.metrics import applicable_die_area_mm2, applicable_die_area_range_mm2
 from explorer.rules import Clause, Op
 from explorer.scaling import Scales, integer_bound, lcm_of_denominators
 from explorer.space import DesignSpace
@@ -60,9 +60,27 @@ class IntTables:
     need_cap: int
     value_terms: dict[str, list[tuple[str, int]]]  # phase -> [(resource, coefficient)]
     area_mm2: Fraction
+    area_range_mm2: tuple[Fraction, Fraction] | None = None  # estimated area: judged over the range
 
-    def atom(self, clause: Clause) -> Atom:
-        """A rule clause on this space's integers (exact; see scaling.integer_bound)."""
+    def _area(self, op: Op, surely: bool) -> Fraction:
+        """The end of the area range at which a density clause is hardest (surely) or easiest to meet.
+
+        Density falls as area grows, so a lower bound on density is easiest to meet at
+        the smallest area; an upper bound at the largest. Each clause is monotone in
+        the area, so one end decides it exactly.
+        """
+        if self.area_range_mm2 is None:
+            return self.area_mm2
+        low, high = self.area_range_mm2
+        lower_bound = op in (Op.GE, Op.GT)
+        return (high if surely else low) if lower_bound else (low if surely else high)
+
+    def atom(self, clause: Clause, surely: bool = False) -> Atom:
+        """A rule clause on this space's integers (exact; see scaling.integer_bound).
+
+        `surely`: the clause must hold over the whole range of an estimated die area
+        (a relief); otherwise it holds if it can hold anywhere in it (a control, a charge).
+        """
         if clause.metric == "datacenter":
             return Atom("dc", Op.EQ, bool(clause.value))
         if clause.metric == "die_area_mm2":
@@ -74,7 +92,7 @@ class IntTables:
         if clause.metric == "performance_density":
             if not self.area_mm2:
                 return Atom("const", Op.EQ, False)  # no applicable area: density undefined
-            threshold = clause.value * self.area_mm2 * s.tpp
+            threshold = clause.value * self._area(clause.op, surely) * s.tpp
         elif resource == "tpp":
             threshold = clause.value * s.tpp
         elif resource == "cap":
@@ -108,8 +126,14 @@ def _tensor_vector(space: DesignSpace, precisions=None) -> tuple[int, int]:
 
 
 def tables(
-    space: DesignSpace, obj: v.Objective, pcie: PcieGeneration, reference: v.Resources, costs: CostData
+    space: DesignSpace,
+    obj: v.Objective,
+    pcie: PcieGeneration,
+    reference: v.Resources,
+    costs: CostData,
+    robust: bool = True,
 ) -> IntTables:
+    """`robust`: judge density over an estimated die area's whole range (else at its point value)."""
     rate_den = lcm_of_denominators(space.rate_limits)
     mem_values = [q for m in space.memory for q in (m.bandwidth_gbps,)]
     pcie_bidir = space.die.pcie_lanes * pcie.gbps_per_lane_per_direction.value * 2
@@ -160,4 +184,5 @@ def tables(
         need_cap=-(-need.numerator // need.denominator),
         value_terms=terms,
         area_mm2=applicable_die_area_mm2(space.die),
+        area_range_mm2=applicable_die_area_range_mm2(space.die) if robust else None,
     )

@@ -26,8 +26,8 @@ from explorer.catalog import Catalog
 from explorer.cost import Board, CostData, Packaging, ProcessCost
 from explorer.destinations import DestinationData
 from explorer.errors import InputError
-from explorer.quantity import Quantity, Source
-from explorer.rules import Clause, RuleSet
+from explorer.quantity import Quantity, Source, Status
+from explorer.rules import Clause, Condition, Fact, RuleSet
 from explorer.space import MemoryChoices, SpaceConfig
 from explorer.units import UNITS, accepted, to_canonical
 from explorer.value import Efficiency, Objective, ObjectiveFile, Workload
@@ -324,14 +324,55 @@ def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
                 die.units_max_enabled.value,
                 f"at most units_full ({die.units_full.value})",
             )
+        for i, d in enumerate(die.logic_dies):
+            if not d.planar:
+                _check_estimate(die.sources, d.area_mm2, file, f"logic_dies[{i}].area_mm2")
     for sku in cat.skus.values():
         _check_sku(cat, sku, str(specs / "skus" / f"{sku.id}.toml"))
+
+
+def _check_estimate(sources: dict[str, Source], q: Quantity | None, file: str, path: str) -> None:
+    """An estimated figure that a rule metric reads must carry its plausible range (low and high)."""
+    if q is None:
+        return
+    status = q.status or sources[q.source].status
+    if status is Status.ESTIMATED and (q.low is None or q.high is None):
+        raise InputError(
+            file,
+            path,
+            float(q.value),
+            "low and high (the plausible range) on an estimated figure a rule reads",
+        )
+
+
+def _check_sku_estimates(sku: c.Sku, file: str) -> None:
+    """Figures of a SKU that enter TPP, density, bandwidth or I/O."""
+    figures = {
+        "units_enabled": sku.units_enabled,
+        "clock_mhz": sku.clock_mhz,
+        "memory.pin_rate_gbps": sku.memory.pin_rate_gbps,
+        "memory.stacks": sku.memory.stacks,
+        "memory.bus_width_bits": sku.memory.bus_width_bits,
+        **{f"rate_limits.{k}": q for k, q in sku.rate_limits.items()},
+    }
+    if sku.links is not None:
+        figures |= {"links.count": sku.links.count, "links.gbps_per_link": sku.links.gbps_per_link}
+    for path, q in figures.items():
+        _check_estimate(sku.sources, q, file, path)
 
 
 def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
     die = cat.dies.get(sku.die)
     if die is None:
         raise InputError(file, "die", sku.die, f"a die id: {', '.join(cat.dies)}")
+    if sku.us_available is not None and sku.us_available.source not in sku.sources:
+        raise InputError(
+            file,
+            "us_available.source",
+            sku.us_available.source,
+            f"a key of [sources]: {', '.join(sku.sources)}",
+        )
+    _check_sku_estimates(sku, file)
 
     def within(field: str, value: Fraction, low: Fraction, high: Fraction) -> None:
         if not low <= value <= high:
@@ -439,6 +480,7 @@ def load_rules(root: Path | None = None, destinations: DestinationData | None = 
         _check_rule(rule, str(file), scopes)
         rules[rule.id] = rule
         files[rule.id] = str(file)
+    with_reliefs = [r.id for r in rules.values() if r.reliefs]
     for rule in rules.values():
         for i, relief in enumerate(rule.reliefs):
             for target in relief.relieves:
@@ -449,7 +491,34 @@ def load_rules(root: Path | None = None, destinations: DestinationData | None = 
                         target,
                         f"a rule set id: {', '.join(rules)}",
                     )
+        refs = [
+            (f"withdrawals[{i}].reliefs_of", x) for i, w in enumerate(rule.withdrawals) for x in w.reliefs_of
+        ]
+        refs += [(f"charges[{i}].after_relief", ch.after_relief) for i, ch in enumerate(rule.charges)]
+        for path, ref in refs:
+            if ref is not None and ref not in with_reliefs:
+                raise InputError(
+                    files[rule.id], path, ref, f"a rule set with reliefs: {', '.join(with_reliefs)}"
+                )
     return sorted(rules.values(), key=lambda r: (r.effective_from, r.id))
+
+
+def check_rule_products(rules: list[RuleSet], catalog: Catalog, root: Path) -> None:
+    """Products that rules name must be SKUs of the catalog, so a misspelt id cannot silently never match."""
+    for rule in rules:
+        for part in ("controls", "reliefs", "charges", "withdrawals"):
+            for i, item in enumerate(getattr(rule, part)):
+                for j, cond in enumerate(item.facts):
+                    if cond.fact is not Fact.PRODUCT:
+                        continue
+                    for name in [*cond.any_of, *cond.none_of]:
+                        if name not in catalog.skus:
+                            raise InputError(
+                                str(root / "constraints" / f"{rule.id}.toml"),
+                                f"{part}[{i}].facts[{j}]",
+                                name,
+                                f"a SKU id of specs/skus: {', '.join(catalog.skus)}",
+                            )
 
 
 def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
@@ -465,8 +534,17 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
         if scope not in scopes:
             raise InputError(file, "destinations", scope, "a country code, a country group or '*'")
     parts = [("controls", rule.controls), ("reliefs", rule.reliefs), ("charges", rule.charges)]
+    for i, w in enumerate(rule.withdrawals):
+        if not w.facts:
+            raise InputError(
+                file, f"withdrawals[{i}].facts", "[]", "at least one fact the withdrawal turns on"
+            )
+        for j, cond in enumerate(w.facts):
+            _check_condition(cond, file, f"withdrawals[{i}].facts[{j}]", scopes)
     for part, items in parts:
         for i, item in enumerate(items):
+            for j, cond in enumerate(item.facts):
+                _check_condition(cond, file, f"{part}[{i}].facts[{j}]", scopes)
             for j, clause in enumerate(item.clauses):
                 _check_clause(clause, file, f"{part}[{i}].clauses[{j}]")
             for scope in getattr(item, "outcome", {}):
@@ -490,6 +568,20 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
             fee = getattr(item, "fee", None)
             if fee is not None and not 0 < fee.percent <= 100:
                 raise InputError(file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100")
+
+
+def _check_condition(cond: Condition, file: str, path: str, scopes: set[str]) -> None:
+    """A fact condition names a date (us_available) or exactly one list of values (the others)."""
+    if cond.fact is Fact.US_AVAILABLE:
+        if cond.on_or_before is None or cond.any_of or cond.none_of:
+            raise InputError(file, path, cond.fact.value, "on_or_before = DATE (and no any_of/none_of)")
+        return
+    if cond.on_or_before is not None or bool(cond.any_of) == bool(cond.none_of):
+        raise InputError(file, path, cond.fact.value, "exactly one of any_of or none_of (a non-empty list)")
+    if cond.fact is Fact.END_USER_HQ:
+        for scope in [*cond.any_of, *cond.none_of]:
+            if scope not in scopes or scope == "*":
+                raise InputError(file, path, scope, "a country code or a country group")
 
 
 def _check_clause(clause: Clause, file: str, path: str) -> None:

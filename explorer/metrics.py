@@ -100,6 +100,21 @@ def applicable_die_area_mm2(die: Die) -> Fraction:
     return sum((d.area_mm2.value * d.count for d in die.logic_dies if not d.planar), start=Fraction(0))
 
 
+def applicable_die_area_range_mm2(die: Die) -> tuple[Fraction, Fraction] | None:
+    """The applicable die area's plausible range where an estimated logic die carries one; else None."""
+    dies = [d for d in die.logic_dies if not d.planar]
+    if not any(d.area_mm2.low is not None or d.area_mm2.high is not None for d in dies):
+        return None
+    low = sum((_end(d.area_mm2, "low") * d.count for d in dies), start=Fraction(0))
+    high = sum((_end(d.area_mm2, "high") * d.count for d in dies), start=Fraction(0))
+    return low, high
+
+
+def _end(q, end: str) -> Fraction:
+    x = getattr(q, end)
+    return q.value if x is None else x
+
+
 def performance_density(tpp_value: Fraction, area_mm2: Fraction) -> Fraction | None:
     """ "'Performance density' is 'TPP' divided by 'applicable die area'." (88 FR 73458.)"""
     return tpp_value / area_mm2 if area_mm2 else None

@@ -7,6 +7,9 @@ from enum import Enum
 
 class Outcome(Enum):
     NOT_CONTROLLED = "not-controlled"
+    LICENSE_EXCEPTION = (
+        "license-exception"  # controlled, but exportable under an exception without notice (ACA)
+    )
     NOTIFICATION = "notification"  # a licence exception after notice, such as NAC
     LICENSE_PRESUMED_APPROVAL = "license-presumed-approval"
     LICENSE_CASE_BY_CASE = "license-case-by-case"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from explorer.checker import outcome_for
+from explorer.checker import outcome_for, withdrawn
 from explorer.destinations import Target
+from explorer.facts import Facts, all_hold
 from explorer.intmodel import Atom, IntTables
 from explorer.outcomes import LICENSED, Outcome
 from explorer.rules import Combine, RuleSet
@@ -37,6 +38,7 @@ class PlannedRelief:
     combine: Combine
     atoms: list[Atom]
     fee_bp: int | None  # basis points
+    fee_group: str | None = None  # fees in one group combine as the larger
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class PlannedCharge:
     combine: Combine
     atoms: list[Atom]
     fee_bp: int
+    fee_group: str | None = None
+    after_relief: str | None = None  # only when a relief of this rule set set the outcome
 
 
 @dataclass(frozen=True)
@@ -66,21 +70,24 @@ def _bp(percent) -> int:
     return int(bp)
 
 
-def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outcome) -> Plan:
-    """`active`: the rule sets in force for the target, in date order (checker.rules_in_force)."""
+def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outcome, facts: Facts) -> Plan:
+    """`active`: the rule sets in force for the target, in date order (checker.rules_in_force).
+
+    Facts about the product and buyer are the same for every design of the space,
+    so they are folded here: an item whose facts fail is left out, as is every
+    relief a withdrawal denies to this product.
+    """
     controls, reliefs, charges = [], [], []
+    denied = withdrawn(active, facts)
     for rule in active:
         for c in rule.controls:
             level = outcome_for(c.outcome, target)
-            if level is not None:
-                controls.append(
-                    PlannedControl(
-                        rule.id, c.paragraph, level.rank, c.combine, [t.atom(x) for x in c.clauses]
-                    )
-                )
+            if level is not None and all_hold(facts, c.facts):
+                atoms = [t.atom(x, surely=False) for x in c.clauses]
+                controls.append(PlannedControl(rule.id, c.paragraph, level.rank, c.combine, atoms))
         for r in rule.reliefs:
             level = outcome_for(r.outcome, target)
-            if level is not None:
+            if level is not None and rule.id not in denied and all_hold(facts, r.facts):
                 reliefs.append(
                     PlannedRelief(
                         rule.id,
@@ -88,18 +95,22 @@ def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outc
                         level.rank,
                         frozenset(r.relieves),
                         r.combine,
-                        [t.atom(x) for x in r.clauses],
+                        [t.atom(x, surely=True) for x in r.clauses],
                         _bp(r.fee.percent) if r.fee else None,
+                        r.fee.overlaps if r.fee else None,
                     )
                 )
         for ch in rule.charges:
-            charges.append(
-                PlannedCharge(
-                    rule.id,
-                    ch.paragraph,
-                    ch.combine,
-                    [t.atom(x) for x in ch.clauses],
-                    _bp(ch.fee.percent),
+            if all_hold(facts, ch.facts):
+                charges.append(
+                    PlannedCharge(
+                        rule.id,
+                        ch.paragraph,
+                        ch.combine,
+                        [t.atom(x, surely=False) for x in ch.clauses],
+                        _bp(ch.fee.percent),
+                        ch.fee.overlaps,
+                        ch.after_relief,
+                    )
                 )
-            )
     return Plan(controls, reliefs, charges, allowed.rank)

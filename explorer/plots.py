@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 OUTCOME_COLOURS = {
+    "license-exception": "#c5e17a",
     "notification": "#f6d55c",
     "license-presumed-approval": "#9ecae1",
     "license-case-by-case": "#f4a261",

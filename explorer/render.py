@@ -65,7 +65,66 @@ def charge_dict(c) -> dict:
         "kind": c.kind,
         "percent": num(c.percent),
         "status": c.status.value,
+        "base": c.base,
+        "overlaps": c.overlaps,
     }
+
+
+def conditions_dict(v) -> dict:
+    """What the verdict rests on besides metric lines: path conditions, product and buyer facts."""
+    return {
+        "path": v.conditions,
+        "facts": [
+            {
+                "rule": f.rule,
+                "paragraph": f.paragraph,
+                "role": f.role,
+                "condition": f.condition,
+                "actual": f.actual,
+                "holds": f.holds,
+            }
+            for f in v.facts
+        ],
+        "not_applied": v.not_applied,
+        "covered_charges": [charge_dict(c) for c in v.overlapped],
+    }
+
+
+def uncertain_dict(u) -> dict:
+    return {
+        "figure": u.figure,
+        "low": num(u.low),
+        "high": num(u.high),
+        "nominal": num(u.nominal),
+        "outcomes": u.outcomes,
+        "flips_at": num(u.flips_at),
+    }
+
+
+def conditions_lines(v) -> list[str]:
+    """Text lines for the non-metric side of a verdict (empty when there is nothing to say)."""
+    out = [f"  path condition: {text}" for text in v.conditions]
+    out += [
+        f"  {'held' if f.holds else 'failed'}: {f.rule} {f.paragraph} ({f.role}) needs {f.condition};"
+        f" this is {f.actual}"
+        for f in v.facts
+        if f.role != "control" or f.holds
+    ]
+    out += [f"  not applied: {text}" for text in v.not_applied]
+    out += [
+        f"  covered: {fmt(c.percent)}% {c.kind} ({c.rule} {c.paragraph}, {c.status.value})"
+        " is the same payment as a larger or equal one taken above"
+        for c in v.overlapped
+    ]
+    return out
+
+
+def uncertain_lines(items) -> list[str]:
+    return [
+        f"  uncertain: {u.figure} is estimated at {fmt(u.nominal)} in [{fmt(u.low)}, {fmt(u.high)}];"
+        f" the outcome is {' or '.join(u.outcomes)}, flipping at {float(u.flips_at):.6g}"
+        for u in items
+    ]
 
 
 def rule_dict(r: RuleSet) -> dict:
@@ -76,7 +135,9 @@ def rule_dict(r: RuleSet) -> dict:
         "citation": {k: v for k, v in vars(r.citation).items() if v},
         "source_url": r.source_url,
         "effective_from": r.effective_from.isoformat(),
+        "compliance_from": r.compliance_from.isoformat() if r.compliance_from else None,
         "effective_until": r.effective_until.isoformat() if r.effective_until else None,
+        "ever_bound": r.ever_binds(),
         "applies_to": r.applies_to.value,
     }
 
@@ -104,7 +165,9 @@ def classification_dict(c: Classification) -> dict:
         ],
         "charges": [charge_dict(c) for c in v.charges],
         "margins": [margin_dict(g) for g in v.margins],
-        "conditions": v.volume_caps,
+        "conditions": conditions_dict(v),
+        "worst_outcome": c.worst.outcome.value if c.worst else v.outcome.value,
+        "uncertain": [uncertain_dict(u) for u in c.uncertain],
         "rules": [rule_dict(r) for r in c.rules],
         "note": SCREEN_NOTE,
     }
@@ -140,6 +203,7 @@ def fmt(x: object) -> str:
 
 OUTCOME_COLOURS = {
     "not-controlled": "green",
+    "license-exception": "green",
     "notification": "yellow",
     "license-presumed-approval": "cyan",
     "license-case-by-case": "magenta",
@@ -215,7 +279,11 @@ def classification_text(c: Classification) -> str:
         f"value: {float(c.value):.3f} of the unmodified {c.sku.die} (llm-serving, after fees)",
     ]
     for ch in v.charges:
-        lines.append(f"  charge: {fmt(ch.percent)}% {ch.kind} ({ch.rule} {ch.paragraph}; {ch.status.value})")
+        lines.append(
+            f"  charge: {fmt(ch.percent)}% {ch.kind} on {ch.base}"
+            f" ({ch.rule} {ch.paragraph}; {ch.status.value})"
+        )
+    lines += conditions_lines(v) + uncertain_lines(c.uncertain)
     lines.append(
         f"TPP {fmt(m.tpp)}  density {fmt(m.performance_density)}/mm2"
         f"  DRAM {fmt(m.memory_bandwidth_gbps)} GB/s"
@@ -256,6 +324,8 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
         m, v = c.metrics, c.verdict
         why = ", ".join(sorted({f.paragraph.split(" (")[0] for f in v.fired if f.outcome == v.outcome}))
         fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind}" for ch in v.charges)
+        if c.uncertain:
+            fees = "; ".join(x for x in (fees, "uncertain: " + ", ".join(u.figure for u in c.uncertain)) if x)
         rows.append(
             [
                 c.sku.id,

@@ -8,7 +8,7 @@ from explorer import explain
 from explorer import value as v
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import classify
-from explorer.render import charge_dict, margin_dict, metrics_dict, num, paint, table
+from explorer.render import charge_dict, conditions_dict, margin_dict, metrics_dict, num, paint, table
 from explorer.search import SearchResult
 from explorer.space import Design
 
@@ -56,6 +56,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         "fired": [],
         "charges": [],
         "margins": [],
+        "conditions": _conditions(r),
         "binding": [
             {"rule": b.rule, "paragraph": b.paragraph, "value_if_lifted": round(b.value_if_lifted, 6)}
             for b in r.binding
@@ -98,7 +99,8 @@ def shipped_alongside(r: SearchResult, data: Data, objective: v.Objective, refer
         if sku.die != r.die.id:
             continue
         m = data.catalog.metrics(sku)
-        verdict = classify(m, r.target, r.as_of, data.rules)
+        hq = r.problem.facts.end_user_hq if r.problem else None
+        verdict = classify(m, r.target, r.as_of, data.rules, data.catalog.facts(sku, hq))
         gross = v.value(v.resources(m, objective), reference, objective)
         fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
         rows.append(
@@ -114,8 +116,47 @@ def shipped_alongside(r: SearchResult, data: Data, objective: v.Objective, refer
     return rows
 
 
-def ranked_table(results: list[dict]) -> str:
-    """Ranked by value: one row per base, then each design in full (fits 80 columns)."""
+def _conditions(r: SearchResult) -> dict | None:
+    """Non-metric conditions: the design's verdict, or (no design) the facts of the problem itself."""
+    if r.verdict is not None:
+        return conditions_dict(r.verdict)
+    if r.problem is None:
+        return None
+    from explorer.checker import Verdict, fact_checks, rules_in_force
+    from explorer.outcomes import Outcome
+
+    p = r.problem
+    active = rules_in_force(p.guarded_rules, p.target, p.as_of)
+    return conditions_dict(
+        Verdict(Outcome.NOT_CONTROLLED, [], [], [], facts=fact_checks(active, p.target, p.facts))
+    )
+
+
+def closed_paths(results: list[dict]) -> list[str]:
+    """Why a licence path is closed to these designs: reliefs whose product or buyer facts failed,
+    and withdrawals that held (one line each, naming the bases)."""
+    seen: dict[tuple, list[str]] = {}
+    for r in results:
+        for f in (r.get("conditions") or {}).get("facts", []):
+            closed = (f["role"] == "relief" and not f["holds"]) or (f["role"] == "withdrawal" and f["holds"])
+            if closed:
+                key = (f["rule"], f["paragraph"], f["role"], f["condition"], f["actual"])
+                seen.setdefault(key, []).append(r["base"])
+    out = []
+    for (rule, paragraph, role, condition, actual), bases in seen.items():
+        verb = "withdrawn where" if role == "withdrawal" else "needs"
+        out.append(f"{rule} {paragraph}: {verb} {condition}; {', '.join(bases)}: {actual}")
+    if any("commercially available in the US" in line for line in out):
+        out.append("(--assume-us-launch DATE judges a design as if it had been on sale in the US from DATE)")
+    return out
+
+
+def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
+    """Ranked by value: one row per base, then each design in full (fits 80 columns).
+
+    With a licensed outcome allowed, the licence paths that product or buyer facts
+    close are listed under the designs.
+    """
     import textwrap
 
     ranked = sorted(results, key=lambda x: -(x["value"] or 0))
@@ -136,6 +177,11 @@ def ranked_table(results: list[dict]) -> str:
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+    paths = closed_paths(results) if licensed_allowed else []
+    if paths:
+        out += ["", "Licence paths closed by product or buyer facts:"]
+        for line in paths:
+            out += textwrap.wrap(line, width=80, initial_indent="  ", subsequent_indent="    ")
     return "\n".join(out)
 
 
@@ -166,7 +212,7 @@ def path_dict(r: SearchResult, path: str) -> dict:
         "charges": [f"{float(c.percent):g}% {c.kind} ({c.status.value})" for c in r.verdict.charges]
         if r.verdict
         else [],
-        "conditions": r.verdict.volume_caps if r.verdict else [],
+        "conditions": conditions_dict(r.verdict) if r.verdict else None,
         "economics": economics_dict(r),
     }
 
@@ -191,7 +237,7 @@ def compare_text(rows: list[dict], markdown: bool = False) -> str:
             ]
         )
     heads = ["base", "path", "value", "fee", "unit cost", "price", "revenue", "margin"]
-    caps = sorted({c for r in rows for c in r.get("conditions", [])})
+    caps = sorted({c for r in rows if r.get("conditions") for c in r["conditions"]["path"]})
     notes = "".join(f"\ncondition: {c}" for c in caps)
     if not markdown:
         return table(out, heads, keep=(0, 1)) + notes + "\n\n" + SCREEN_NOTE

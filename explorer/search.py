@@ -12,20 +12,22 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from explorer import value as v
-from explorer.api import Data, load, parse_date
+from explorer.api import Data, end_user_scopes, load, parse_date
 from explorer.catalog import name_key
-from explorer.checker import Verdict, classify, rules_in_force
+from explorer.checker import Verdict, rules_in_force
 from explorer.chips import Die
 from explorer.cost import CostData, unit_cost_usd
 from explorer.destinations import Target, resolve_target
 from explorer.economics import Economics
 from explorer.errors import InputError
+from explorer.facts import Facts, of_design
 from explorer.guard import with_guard_band
 from explorer.intmodel import IntTables, tables
 from explorer.loader import load_costs, load_objective, load_space_config
 from explorer.metrics import Metrics
 from explorer.outcomes import Outcome
 from explorer.plan import Plan, make_plan
+from explorer.ranges import area_figure, judge_over
 from explorer.reference import reference
 from explorer.space import Design, DesignSpace, build_space, to_sku
 
@@ -80,6 +82,8 @@ class Problem:
     guarded_rules: list
     data: Data
     costs: CostData
+    facts: Facts  # the design's: a new product unless a US launch is assumed; the buyer
+    robust: bool = True  # estimated die areas judged over their whole range
 
 
 def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
@@ -111,8 +115,15 @@ def problem(
     data: Data | None = None,
     space: DesignSpace | None = None,
     workload: str | None = None,
+    end_user_hq: str | None = None,
+    assume_us_launch=None,
+    robust: bool = True,
 ) -> Problem:
-    """`markets`: the datacenter values to search; default the die's own, or a SKU base's market."""
+    """`markets`: the datacenter values to search; default the die's own, or a SKU base's market.
+
+    `assume_us_launch`: the what-if where the vendor sells the design in the US from
+    that date; `robust`: comply over every estimated die area's range (else at its value).
+    """
     data = data or load()
     on = parse_date(as_of)
     die, sku_market = resolve_base(data, base)
@@ -124,9 +135,11 @@ def problem(
     where = resolve_target(data.destinations, target, on)
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
     costs = load_costs(data.root)
-    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs)
-    plan = make_plan(rules_in_force(guarded, where, on), where, t, allow)
-    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data, costs)
+    launch = parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch is not None else None
+    facts = of_design(die.vendor, die.family, launch, end_user_scopes(data, end_user_hq, on))
+    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs, robust)
+    plan = make_plan(rules_in_force(guarded, where, on), where, t, allow, facts)
+    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data, costs, facts, robust)
 
 
 def decode(p: Problem, knobs: dict[str, int]) -> Design:
@@ -143,10 +156,16 @@ def decode(p: Problem, knobs: dict[str, int]) -> Design:
 
 
 def judge(p: Problem, design: Design) -> tuple[Metrics, Verdict, Verdict, Fraction, Fraction]:
-    """Metrics, verdict under the real rules and under the guarded ones, value before and after fees."""
+    """Metrics, verdict under the real rules and under the guarded ones, value before and after fees.
+
+    In a robust search each verdict is the most restrictive one over the die's
+    estimated area range, judged by the checker piece by piece.
+    """
     metrics, res = resources_of(design, p.die, p.data, p.objective)
-    real = classify(metrics, p.target, p.as_of, p.data.rules)
-    guarded = classify(metrics, p.target, p.as_of, p.guarded_rules)
+    area = area_figure(metrics, p.die) if p.robust else None
+    figures = [area] if area else []
+    real = judge_over(metrics, figures, p.target, p.as_of, p.data.rules, p.facts).worst
+    guarded = judge_over(metrics, figures, p.target, p.as_of, p.guarded_rules, p.facts).worst
     gross = v.value(res, p.reference, p.objective)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
     return metrics, real, guarded, gross, gross * (1 - fees / 100)
@@ -167,6 +186,9 @@ def search(
     goal: str = "perf",
     price_usd: Fraction | None = None,
     exact: bool = False,
+    end_user_hq: str | None = None,
+    assume_us_launch=None,
+    robust: bool = True,
 ) -> SearchResult:
     """The best allowed design on one base die, proved optimal where time allows.
 
@@ -177,7 +199,20 @@ def search(
     from explorer.encode import encode
     from explorer.solve import SolveStatus, solve
 
-    p = problem(base, target, as_of, objective, allow, margin_pct, markets, data, workload=workload)
+    p = problem(
+        base,
+        target,
+        as_of,
+        objective,
+        allow,
+        margin_pct,
+        markets,
+        data,
+        workload=workload,
+        end_user_hq=end_user_hq,
+        assume_us_launch=assume_us_launch,
+        robust=robust,
+    )
     curve = goals.price_curve(p, price_usd)
     level = allow.rank if exact else None
     if goal == "perf-per-dollar":
@@ -287,11 +322,23 @@ def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
 
 
 def _recheck_core(p: Problem, core: list[str], time_limit: float) -> list[str]:
-    """The solver's conflict list is a hint: keep only those rules and confirm it is still infeasible."""
+    """The solver's conflict list is a hint: confirm it, then drop every rule set not needed for it.
+
+    Deletion-based minimisation: a rule set is kept only if, without it, the rest
+    of the core admits a design. An embargo alone thus names itself.
+    """
     from explorer.encode import encode
     from explorer.solve import SolveStatus, solve
 
-    keep = {ci for ci, c in enumerate(p.plan.controls) if c.rule in core}
-    relax = frozenset(set(range(len(p.plan.controls))) - keep)
-    sol = solve(encode(p.tables, p.plan, relax=relax), time_limit)
-    return core if sol.status is SolveStatus.INFEASIBLE else sorted({c.rule for c in p.plan.controls})
+    def infeasible(rules: set[str]) -> bool:
+        keep = {ci for ci, c in enumerate(p.plan.controls) if c.rule in rules}
+        relax = frozenset(set(range(len(p.plan.controls))) - keep)
+        return solve(encode(p.tables, p.plan, relax=relax), time_limit).status is SolveStatus.INFEASIBLE
+
+    if not infeasible(set(core)):
+        return sorted({c.rule for c in p.plan.controls})
+    kept = set(core)
+    for rule in sorted(core):
+        if infeasible(kept - {rule}):
+            kept.discard(rule)
+    return sorted(kept)

@@ -53,9 +53,21 @@ def parse_values(text: str) -> list[Fraction]:
         raise InputError("--values", "", text, "start:stop:step or a comma list of numbers") from None
 
 
-def rule_change_dates(rules, until: dt.date) -> list[dt.date]:
-    """Every day a rule set took effect or ended, up to `until`."""
-    days = {d for r in rules for d in (r.effective_from, r.effective_until) if d and d <= until}
+def rule_change_dates(rules, until: dt.date, target=None) -> list[dt.date]:
+    """Every day a rule set that reaches `target` began to bind or ended, up to `until`.
+
+    A rule that never bound (AI Diffusion) changes nothing; with a target, rule
+    sets that never cover it (an embargo on another country) are left out.
+    """
+    from explorer.checker import applies
+
+    days = set()
+    for r in rules:
+        if not r.ever_binds():
+            continue
+        if target is not None and not applies(r, target, r.binds_from) and not applies(r, target, until):
+            continue
+        days |= {d for d in (r.binds_from, r.effective_until) if d and d <= until}
     return sorted(days)
 
 

@@ -54,11 +54,14 @@ def test_every_sku_publishes_tpp_and_memory(sku_id: str) -> None:
     assert {"tpp", "memory_gb"} <= set(DATA.catalog.skus[sku_id].published)
 
 
-def test_thin_public_record_is_marked_estimated() -> None:
+def test_thin_public_record_is_never_presented_as_published() -> None:
+    """Factors solved from published products are 'derived'; a figure that is a guess carries a range."""
     sku = DATA.catalog.skus
-    assert sku["h20"].clock_mhz.status is Status.ESTIMATED
-    assert sku["rtx-pro-6000d"].clock_mhz.status is Status.ESTIMATED
-    assert all(q.status is Status.ESTIMATED for q in sku["rtx-pro-6000d"].rate_limits.values())
+    assert sku["h20"].clock_mhz.status is Status.DERIVED
+    assert sku["rtx-pro-6000d"].clock_mhz.status is Status.DERIVED
+    assert all(q.status is Status.DERIVED for q in sku["rtx-pro-6000d"].rate_limits.values())
+    pin = sku["rtx-pro-6000d"].memory.pin_rate_gbps
+    assert pin.status is Status.ESTIMATED and pin.low < pin.high
 
 
 @pytest.mark.parametrize("text", ["h20", "H20", "RTX 4090D", "rtx-4090d", "rtx4090d", "Rtx_4090d", "4090D"])

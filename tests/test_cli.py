@@ -183,13 +183,30 @@ def test_help_does_not_import_heavy_modules() -> None:
 
 
 def test_compare_shows_each_compliance_path_with_its_fee() -> None:
+    """A new GH100 design has no licence path in September 2025 (the August licences named products);
+    launched in the US first, it gets the January 2026 path with the 25% share."""
     result = run("compare", "--base", "gh100", "--as-of", "2025-09-01", "--format", "json")
     assert result.exit_code == 0, result.output
     paths = {p["path"]: p for p in json.loads(result.stdout)["paths"]}
     assert set(paths) == {"not-controlled", "notification", "license-case-by-case"}
-    licensed = paths["license-case-by-case"]
-    assert licensed["outcome"] == "license-case-by-case" and licensed["economics"]["fee_percent"] == 15
+    assert paths["license-case-by-case"]["outcome"] is None
+    assert paths["license-case-by-case"]["status"] == "INFEASIBLE"
     assert paths["not-controlled"]["economics"]["fee_percent"] == 0
+    launched = run(
+        "compare",
+        "--base",
+        "gh100",
+        "--as-of",
+        "2026-02-01",
+        "--assume-us-launch",
+        "2025-06-01",
+        "--format",
+        "json",
+    )
+    assert launched.exit_code == 0, launched.output
+    licensed = {p["path"]: p for p in json.loads(launched.stdout)["paths"]}["license-case-by-case"]
+    assert licensed["outcome"] == "license-case-by-case" and licensed["economics"]["fee_percent"] == 25
+    assert any("third-party testing" in c for c in licensed["conditions"]["path"])
 
 
 def test_frontier_csv_and_plot(tmp_path) -> None:

@@ -46,20 +46,22 @@ def test_more_memory_capacity_costs_more():
 
 
 def test_the_fee_is_taken_once_on_the_path_that_carries_it():
+    """On the January 2026 path the announced share and the Section 232 duty are one 25% payment."""
     licensed = s.search(
         "gh100",
         "china",
-        "2025-09-01",
+        "2026-02-01",
         allow=Outcome.LICENSE_CASE_BY_CASE,
         exact=True,
         data=DATA,
         explain=False,
+        assume_us_launch="2025-06-01",
     )
     assert licensed.verdict.outcome is Outcome.LICENSE_CASE_BY_CASE
-    assert [c.percent for c in licensed.verdict.charges] == [15]
+    assert [c.percent for c in licensed.verdict.charges] == [25]
     e = licensed.economics
-    assert e.fee_percent == 15 and e.value == e.value_before_fees * Fraction(85, 100)
-    assert e.net_revenue_usd == e.price_usd * Fraction(85, 100)
+    assert e.fee_percent == 25 and e.value == e.value_before_fees * Fraction(75, 100)
+    assert e.net_revenue_usd == e.price_usd * Fraction(75, 100)
     free = s.search("gh100", "china", "2025-09-01", data=DATA, explain=False)
     assert free.economics.fee_percent == 0 and free.economics.value == free.economics.value_before_fees
 

@@ -15,9 +15,11 @@ CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").re
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
 def test_known_answer(case: dict, data: api.Data) -> None:
     assert case["source"], "every known answer carries its source"
-    result = api.classify(case["chip"], case["target"], case["date"], data)
+    result = api.classify(case["chip"], case["target"], case["date"], data, case.get("end_user_hq"))
     verdict = result.verdict
     assert verdict.outcome.value == case["expected"], case["source"]
     setting = {f.paragraph for f in verdict.fired if f.outcome == verdict.outcome}
     assert set(case.get("paragraphs", [])) <= setting
     assert sorted(c.kind for c in verdict.charges) == sorted(case.get("charges", []))
+    assert result.worst.outcome.value == case.get("worst", case["expected"]), case["source"]
+    assert [u.figure for u in result.uncertain] == ([case["uncertain"]] if "uncertain" in case else [])

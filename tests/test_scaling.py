@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from helpers import chip
+from helpers import NEW_DESIGN, chip
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,6 +45,6 @@ def test_a_guard_band_never_makes_an_outcome_less_restrictive(
 ):
     metrics = chip(tpp, area, memory, io, datacenter)
     target = resolve_target(DATA.destinations, code, on)
-    real = classify(metrics, target, on, DATA.rules).outcome
-    guarded = classify(metrics, target, on, with_guard_band(DATA.rules, margin)).outcome
+    real = classify(metrics, target, on, DATA.rules, NEW_DESIGN).outcome
+    guarded = classify(metrics, target, on, with_guard_band(DATA.rules, margin), NEW_DESIGN).outcome
     assert guarded.rank >= real.rank

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from explorer import api
 from explorer import sweeps as sw
+from explorer.destinations import resolve_target
 from explorer.errors import InputError
 
 DATA = api.load()
@@ -40,8 +43,12 @@ def test_loosening_the_line_never_lowers_the_value():
 
 
 def test_a_date_sweep_covers_every_rule_change():
-    days = sw.rule_change_dates(DATA.rules, api.parse_date("2026-11-28"))
-    assert days[0].isoformat() == "2022-10-07" and len(days) == len(set(days)) >= 8
+    on = api.parse_date("2026-11-28")
+    china = resolve_target(DATA.destinations, "china", on)
+    days = sw.rule_change_dates(DATA.rules, on, china)
+    assert days[0].isoformat() == "2022-08-26" and len(days) == len(set(days)) >= 8
+    assert dt.date(2025, 1, 13) not in days  # AI Diffusion never bound
+    assert dt.date(2022, 2, 24) not in days  # the Russia embargo does not reach China
 
 
 @pytest.mark.parametrize("text", ["10:1:1", "a,b", "1:10:0"])
