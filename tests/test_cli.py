@@ -13,6 +13,7 @@ from explorer.cli import main
 
 OUTCOMES = {
     "not-controlled",
+    "license-exception",
     "notification",
     "license-presumed-approval",
     "license-case-by-case",
@@ -243,3 +244,36 @@ def test_colour_only_on_a_terminal() -> None:
     coloured = CliRunner().invoke(main, ["-q", "--target", "china", "--base", "gh100"], color=True)
     assert "\x1b[" not in plain.stdout and "\x1b[" in coloured.stdout
     assert max(len(line) for line in plain.stdout.splitlines()) <= 80
+
+
+def test_a_licensed_search_says_which_facts_close_each_path() -> None:
+    result = run("--target", "china", "--base", "gh100", "--allow", "license-case-by-case", "-q")
+    assert result.exit_code == 0, result.output
+    assert "Licence paths closed by product or buyer facts:" in result.output
+    assert "us-bis-2026-01-cn-case-by-case" in result.output and "--assume-us-launch" in result.output
+    data = run("--target", "china", "--base", "gh100", "--allow", "license-case-by-case", "--format", "json")
+    facts = json.loads(data.stdout)["results"][0]["conditions"]["facts"]
+    closing = [f for f in facts if f["rule"] == "us-bis-2026-01-cn-case-by-case"]
+    assert closing and not closing[0]["holds"] and closing[0]["actual"] == "never sold in the US"
+
+
+def test_classify_reports_an_uncertain_verdict_with_its_flip_point() -> None:
+    result = run(
+        "classify", "rtx-pro-6000d", "--target", "china", "--as-of", "2025-09-01", "--format", "json"
+    )
+    out = json.loads(result.stdout)
+    assert out["outcome"] == "not-controlled" and out["worst_outcome"] == "license-presumed-denial"
+    (u,) = out["uncertain"]
+    assert u["figure"] == "rtx-pro-6000d memory.pin_rate_gbps" and abs(u["flips_at"] - 25) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["classify", "h100", "--target", "singapore", "--end-user-hq", "narnia"], "--end-user-hq"),
+        (["--target", "china", "--base", "gh100", "--assume-us-launch", "2025-13-01"], "--assume-us-launch"),
+    ],
+)
+def test_a_bad_fact_option_is_one_line_and_exit_2(args, option) -> None:
+    result = run(*args)
+    assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output

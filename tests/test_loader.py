@@ -124,3 +124,77 @@ def test_a_malformed_data_file_gives_one_line_and_exit_2(target, mutation, pick)
 def dt_string_or_bad(cls: type) -> object:
     """A value the loader must refuse where a date (rules) or a string (SKUs) belongs."""
     return "2023-13-45" if cls is RuleSet else 2024
+
+
+def _edit(rel: str, change) -> tuple[Path, object]:
+    """Copy the data, apply `change` to one file's TOML, and run classify on the copy."""
+    tmp = Path(tempfile.mkdtemp())
+    for folder in ("constraints", "specs"):
+        shutil.copytree(ROOT / folder, tmp / folder)
+    path = tmp / rel
+    raw = read(path)
+    change(raw)
+    path.write_text(tomli_w.dumps(raw))
+    result = CliRunner().invoke(main, ["--data", str(tmp), "classify", "h20"])
+    shutil.rmtree(tmp)
+    return path, result
+
+
+def _drop_range(raw):
+    del raw["logic_dies"][0]["area_mm2"]["low"]
+
+
+def _misspell_product(raw):
+    raw["reliefs"][0]["facts"][0]["any_of"] = ["h-20"]
+
+
+def _bad_withdrawal(raw):
+    raw["withdrawals"][0]["reliefs_of"] = ["no-such-rule"]
+
+
+def _date_and_list(raw):
+    raw["reliefs"][0]["facts"][0]["any_of"] = ["x"]
+
+
+def _bad_hq_scope(raw):
+    raw["controls"][0]["facts"][0]["any_of"] = ["D:9"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "change", "field"),
+    [
+        ("specs/dies/gb100.toml", _drop_range, "logic_dies[0].area_mm2"),
+        ("constraints/usg-2025-08-h20-licences.toml", _misspell_product, "reliefs[0].facts[0]"),
+        ("constraints/usg-2025-12-h200-announcement.toml", _bad_withdrawal, "withdrawals[0].reliefs_of"),
+        ("constraints/us-bis-2026-01-cn-case-by-case.toml", _date_and_list, "reliefs[0].facts[0]"),
+        ("constraints/us-bis-2024-04-hq.toml", _bad_hq_scope, "controls[0].facts[0]"),
+    ],
+    ids=[
+        "estimate-without-range",
+        "unknown-product",
+        "withdrawal-of-nothing",
+        "date-fact-with-list",
+        "bad-hq",
+    ],
+)
+def test_facts_and_ranges_are_checked_at_load(rel, change, field) -> None:
+    """A misspelt product or an estimate without its range would silently change verdicts."""
+    _, result = _edit(rel, change)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert len(line.splitlines()) == 1 and rel in line and field in line, line
+
+
+PRIMARY = ("www.federalregister.gov", "www.govinfo.gov", "www.ecfr.gov", "www.gpo.gov")
+
+
+def test_official_rule_sets_cite_the_primary_text_first() -> None:
+    """Federal Register, govinfo or eCFR first; reproductions may stay among the sources."""
+    from explorer import api
+
+    for rule in api.load().rules:
+        host = rule.source_url.split("/")[2]
+        if rule.status.value == "official":
+            assert host in PRIMARY, (rule.id, rule.source_url)
+        if rule.status.value == "company-notice":
+            assert host == "www.sec.gov", (rule.id, rule.source_url)

@@ -77,3 +77,60 @@ def test_a_workload_by_name_or_file_changes_the_value_model(tmp_path) -> None:
     custom.write_text(text.replace('"llama-3-8b"', '"tiny"'))
     result = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload=str(custom))
     assert result.value > 0
+
+
+def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() -> None:
+    """91 FR 1684 covers items sold in the US at publication; a new design was not (issue 8, finding 1)."""
+    from explorer.outcomes import Outcome
+
+    today = dt.date(2026, 11, 28)
+    for die in DATA.catalog.dies:
+        r = s.search(die, "china", today, allow=Outcome.LICENSE_CASE_BY_CASE, data=DATA, explain=False)
+        assert r.verdict is None or r.verdict.outcome.rank < Outcome.LICENSE_PRESUMED_APPROVAL.rank, die
+        failed = {(f.rule, f.holds) for f in (r.verdict.facts if r.verdict else [])}
+        assert ("us-bis-2026-01-cn-case-by-case", False) in failed, die
+    launched = s.search(
+        "gh100",
+        "china",
+        today,
+        allow=Outcome.LICENSE_CASE_BY_CASE,
+        data=DATA,
+        explain=False,
+        assume_us_launch="2025-06-01",
+    )
+    assert launched.verdict.outcome is Outcome.LICENSE_CASE_BY_CASE
+    # the announced 25% share is taken wherever the design sits against the tariff bands: one payment
+    assert [c.percent for c in launched.verdict.charges] == [25]
+    assert launched.value == launched.value_before_fees * Fraction(3, 4)
+    assert any("third-party testing" in c for c in launched.verdict.conditions)
+
+
+def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us() -> None:
+    from explorer.outcomes import Outcome
+
+    r = s.search(
+        "gb100",
+        "china",
+        "2026-11-28",
+        allow=Outcome.LICENSE_CASE_BY_CASE,
+        data=DATA,
+        explain=False,
+        assume_us_launch="2025-06-01",
+    )
+    assert r.verdict.outcome.rank < Outcome.LICENSE_PRESUMED_APPROVAL.rank
+    held = {f.rule for f in r.verdict.facts if f.role == "withdrawal" and f.holds}
+    assert held == {"usg-2025-12-h200-announcement"}
+
+
+def test_an_embargoed_target_has_no_complying_design_and_the_embargo_is_named() -> None:
+    r = s.search("gh100", "iran", "2024-06-01", data=DATA, explain=False)
+    assert r.status == "INFEASIBLE" and r.conflicting_rules == ["us-ear-746-7-iran"]
+
+
+def test_a_buyer_headquartered_in_china_is_judged_wherever_the_chip_ships() -> None:
+    free = s.search("gh100", "singapore", "2026-11-28", data=DATA, explain=False)
+    assert free.metrics.tpp > 4800  # Singapore (A:6) is outside the destination rules
+    bound = s.search("gh100", "singapore", "2026-11-28", data=DATA, explain=False, end_user_hq="china")
+    assert bound.verdict.outcome.value == "not-controlled"
+    assert bound.metrics.tpp < 4800 and bound.value < free.value
+    assert free.verdict.not_applied and not bound.verdict.not_applied

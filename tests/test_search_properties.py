@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from explorer import api, brute
 from explorer import search as s
+from explorer.checker import classify
 from explorer.encode import encode
 from explorer.loader import load_space_config
+from explorer.metrics import applicable_die_area_range_mm2
 from explorer.outcomes import Outcome
 from explorer.rules import Op
 from explorer.solve import solve
@@ -22,7 +24,16 @@ from explorer.space import build_space
 DATA = api.load()
 CFG = load_space_config()
 DIES = ["gh100", "gb202", "ad104", "ga100", "gb202-hbm"]
-DATES = [dt.date(2023, 6, 1), dt.date(2024, 6, 1), dt.date(2025, 9, 1), dt.date(2026, 2, 1)]
+DATES = [
+    dt.date(2022, 9, 1),
+    dt.date(2023, 6, 1),
+    dt.date(2024, 6, 1),
+    dt.date(2025, 9, 1),
+    dt.date(2026, 2, 1),
+]
+TARGETS = ["china", "china", "vietnam", "singapore", "syria"]
+LAUNCHES = [None, dt.date(2024, 1, 1), dt.date(2026, 6, 1)]  # a US launch before or after the 2026 rule
+HQS = [None, "china", "germany"]
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -39,6 +50,10 @@ class Case:
     factors: tuple  # one per numeric control clause, in data order
     allow: Outcome
     date: dt.date
+    target: str = "china"
+    launch: dt.date | None = None  # --assume-us-launch
+    hq: str | None = None  # --end-user-hq
+    robust: bool = True
 
 
 def _picks(n: int, most: int):
@@ -55,15 +70,31 @@ def cases(draw) -> Case:
     picks = tuple(draw(_picks(len(k), most)) for k, most in zip(knobs, (4, 4, 3, 5, 3, 2), strict=True))
     factors = st.fractions(min_value=Fraction(1, 5), max_value=Fraction(3), max_denominator=100)
     allow = draw(
-        st.sampled_from([Outcome.NOT_CONTROLLED, Outcome.NOTIFICATION, Outcome.LICENSE_CASE_BY_CASE])
+        st.sampled_from(
+            [
+                Outcome.NOT_CONTROLLED,
+                Outcome.LICENSE_EXCEPTION,
+                Outcome.NOTIFICATION,
+                Outcome.LICENSE_CASE_BY_CASE,
+            ]
+        )
     )
     return Case(
-        die, picks, tuple(draw(factors) for _ in range(THRESHOLDS)), allow, draw(st.sampled_from(DATES))
+        die,
+        picks,
+        tuple(draw(factors) for _ in range(THRESHOLDS)),
+        allow,
+        draw(st.sampled_from(DATES)),
+        draw(st.sampled_from(TARGETS)),
+        draw(st.sampled_from(LAUNCHES)),
+        draw(st.sampled_from(HQS)),
+        draw(st.booleans()),
     )
 
 
-def build(case: Case) -> s.Problem:
-    sp = SPACES[case.die]
+def build(case: Case, die=None) -> s.Problem:
+    """The case's problem; `die` replaces the base die's model (e.g. with its area range collapsed)."""
+    sp = SPACES[case.die] if die is None else dataclasses.replace(SPACES[case.die], die=die)
     chosen = [
         [k[i] for i in pick]
         for k, pick in zip(
@@ -93,7 +124,21 @@ def build(case: Case) -> s.Problem:
             controls.append(dataclasses.replace(c, clauses=clauses))
         rules.append(dataclasses.replace(rule, controls=controls))
     data = dataclasses.replace(DATA, rules=rules)
-    return s.problem(case.die, "china", case.date, allow=case.allow, data=data, space=space)
+    if die is not None:
+        data = dataclasses.replace(
+            data, catalog=dataclasses.replace(DATA.catalog, dies={**DATA.catalog.dies, die.id: die})
+        )
+    return s.problem(
+        case.die,
+        case.target,
+        case.date,
+        allow=case.allow,
+        data=data,
+        space=space,
+        end_user_hq=case.hq,
+        assume_us_launch=case.launch,
+        robust=case.robust,
+    )
 
 
 def solved(p: s.Problem):
@@ -188,3 +233,65 @@ def test_determinism_the_same_inputs_give_the_same_design(case):
     p = build(case)
     first, second = solved(p), solved(p)
     assert (first.status, first.knobs, first.net) == (second.status, second.knobs, second.net)
+
+
+@SETTINGS
+@given(case=cases(), seed=st.integers(0, 2**32 - 1))
+def test_the_checker_and_the_enumerator_agree_on_random_designs(case, seed):
+    """Product and buyer facts, reliefs, withdrawals, fee groups and area ranges: the plan the solver and
+    the enumerator read says 'allowed' and 'net value' exactly where the independent checker does."""
+    p = build(case)
+    t = p.tables
+    rng = np.random.default_rng(seed)
+    sizes = [len(t.units), len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets)]
+    cols = [rng.integers(0, n, 12) for n in sizes]
+    allowed, fit, net = brute.score(t, p.plan, brute.resources(t, *cols), 12)
+    for i in range(12):
+        knobs = {
+            "units": t.units[cols[0][i]],
+            "clock_mhz": t.clocks[cols[1][i]],
+            "rate_idx": int(cols[2][i]),
+            "memory_idx": int(cols[3][i]),
+            "link_idx": int(cols[4][i]),
+            "datacenter": int(t.markets[cols[5][i]]),
+        }
+        _, _, verdict, _, value = s.judge(p, s.decode(p, knobs))
+        assert bool(allowed[i]) == (verdict.outcome.rank <= p.plan.allowed), (knobs, verdict.outcome)
+        scale = t.scales.value * t.scales.fee_basis
+        if fit[i]:  # the value model scores 0 where the workload does not fit; the search excludes those
+            assert abs(Fraction(int(net[i]), scale) - value) < Fraction(1, 10**4), knobs
+
+
+@SETTINGS
+@given(case=cases())
+def test_a_robust_design_complies_at_both_ends_of_the_area_range(case):
+    p = build(dataclasses.replace(case, robust=True))
+    sol = solved(p)
+    span = applicable_die_area_range_mm2(p.die)
+    if sol.status.value != "OPTIMAL" or span is None:
+        return
+    metrics, _ = s.resources_of(s.decode(p, sol.knobs), p.die, p.data, p.objective)
+    for area in span:
+        at = dataclasses.replace(metrics, die_area_mm2=area, performance_density=metrics.tpp / area)
+        verdict = classify(at, p.target, p.as_of, p.guarded_rules, p.facts)
+        assert verdict.outcome.rank <= p.plan.allowed
+    nominal = solved(build(dataclasses.replace(case, robust=False)))
+    assert nominal.status.value == "OPTIMAL" and nominal.net >= sol.net  # robustness only costs value
+
+
+@SETTINGS
+@given(case=cases())
+def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(case):
+    die = DATA.catalog.dies[case.die]
+    collapsed = dataclasses.replace(
+        die,
+        logic_dies=[
+            dataclasses.replace(
+                d, area_mm2=dataclasses.replace(d.area_mm2, low=d.area_mm2.value, high=d.area_mm2.value)
+            )
+            for d in die.logic_dies
+        ],
+    )
+    robust = solved(build(dataclasses.replace(case, robust=True), collapsed))
+    nominal = solved(build(dataclasses.replace(case, robust=False), collapsed))
+    assert (robust.status, robust.knobs, robust.net) == (nominal.status, nominal.knobs, nominal.net)
