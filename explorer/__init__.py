@@ -6,17 +6,18 @@ The notebook API: every function returns result objects or a pandas DataFrame.
     explorer.classify("h20", "china", "2024-06-01").verdict.outcome
     explorer.explore("china", bases=["gh100"], as_of="2024-01-01")      # DataFrame, one row per base
     explorer.frontier("gh100", "china", as_of="2024-06-01")             # DataFrame of frontier points
+    explorer.explore("china", allow=Outcome.LICENSE_CASE_BY_CASE, assume_us_launch="2025-06-01")
     explorer.sweep("china", vary="3A090.b.1:tpp", values="1600:4000:800", bases=["gh100"])
 """
 
 from __future__ import annotations
 
 
-def classify(chip: str, target: str = "china", as_of=None):
+def classify(chip: str, target: str = "china", as_of=None, end_user_hq=None, assume_us_launch=None):
     """One catalog chip judged for a target and date (an api.Classification)."""
     from explorer import api
 
-    return api.classify(chip, target, as_of)
+    return api.classify(chip, target, as_of, end_user_hq=end_user_hq, assume_us_launch=assume_us_launch)
 
 
 def explore(target: str = "china", bases: list[str] | None = None, as_of=None, **options):
@@ -49,7 +50,13 @@ def explore(target: str = "china", bases: list[str] | None = None, as_of=None, *
 
 
 def frontier(
-    base: str, target: str = "china", as_of=None, x: str = "cost", points: int = 60, max_margin: float = 20.0
+    base: str,
+    target: str = "china",
+    as_of=None,
+    x: str = "cost",
+    points: int = 60,
+    max_margin: float = 20.0,
+    **options,
 ):
     """An exact Pareto frontier as a DataFrame: value against unit cost, or against the guard band."""
     from fractions import Fraction
@@ -61,7 +68,7 @@ def frontier(
     from explorer import search as s
 
     def build(margin):
-        return s.problem(base, target, as_of, margin_pct=margin)
+        return s.problem(base, target, as_of, margin_pct=margin, **options)
 
     if x == "cost":
         pts, _ = fr.cost_frontier(build(Fraction(0)), max_points=points)

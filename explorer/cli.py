@@ -477,6 +477,9 @@ def frontier(
             opts.markets,
             data,
             workload=opts.workload,
+            end_user_hq=opts.end_user_hq,
+            assume_us_launch=opts.assume_us_launch,
+            robust=opts.robust,
         )
 
     if x_axis == "cost":

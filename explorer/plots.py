@@ -125,8 +125,16 @@ def compliance_map(
     return _finish(plt, fig, path)
 
 
+TIMELINE_START = dt.date(2022, 6, 1)  # older rules (embargoes) start here, their date in the label
+
+
 def timeline(rules, skus: list, path: str | None = None, today: dt.date | None = None) -> str | None:
-    """Each rule set as a bar over the dates it was in force, with the chips designed against it."""
+    """Each rule set as a bar over the dates it bound, with the chips designed against it.
+
+    A rule that never bound (AI Diffusion: non-enforcement before its compliance
+    date) is a hatched outline; rules older than the AI-chip rules start at the
+    left edge, with their start date in the label.
+    """
     plt = _pyplot()
     import matplotlib.dates as mdates
 
@@ -134,19 +142,26 @@ def timeline(rules, skus: list, path: str | None = None, today: dt.date | None =
     order = sorted(rules, key=lambda r: r.effective_from)
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(order) + 1.6), dpi=120)
     for i, r in enumerate(order):
+        start = max(r.effective_from, TIMELINE_START)
         end = r.effective_until or today
         colour = "#2a6f97" if r.status.value == "official" else "#c77d2a"
+        bound = r.ever_binds()
         ax.barh(
             i,
-            (end - r.effective_from).days,
-            left=mdates.date2num(r.effective_from),
+            (end - start).days,
+            left=mdates.date2num(start),
             height=0.5,
-            color=colour,
+            color=colour if bound else "none",
+            edgecolor=colour,
+            hatch=None if bound else "///",
             alpha=0.8,
         )
-        ax.text(
-            mdates.date2num(r.effective_from), i - 0.38, f"{r.id} ({r.status.value})", fontsize=7, va="bottom"
-        )
+        label = f"{r.id} ({r.status.value})"
+        if r.effective_from < TIMELINE_START:
+            label += f", since {r.effective_from}"
+        if not bound:
+            label += f", never bound (compliance from {r.compliance_from})"
+        ax.text(mdates.date2num(start), i - 0.38, label, fontsize=7, va="bottom")
         designed = [s for s in skus if s.designed_for == r.id and s.launched]
         for k, sku in enumerate(sorted(designed, key=lambda s: _launch_date(s.launched, r.effective_from))):
             when = mdates.date2num(_launch_date(sku.launched, r.effective_from))
