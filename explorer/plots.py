@@ -65,6 +65,8 @@ def compliance_map(
                 continue
             if any(x.metric == "datacenter" and x.value is False for x in c.clauses):
                 continue  # the map shows datacenter parts; consumer parts are judged on TPP alone
+            if c.facts:
+                continue  # lines that hold only for some products or buyers are not regions of the map
             outcome = outcome_for(c.outcome, target)
             if outcome is None or outcome.value not in OUTCOME_COLOURS:
                 continue

@@ -8,7 +8,16 @@ from explorer import explain
 from explorer import value as v
 from explorer.api import SCREEN_NOTE, Data
 from explorer.checker import classify
-from explorer.render import charge_dict, conditions_dict, margin_dict, metrics_dict, num, paint, table
+from explorer.render import (
+    charge_dict,
+    conditions_dict,
+    margin_dict,
+    metrics_dict,
+    num,
+    paint,
+    table,
+    uncertain_dict,
+)
 from explorer.search import SearchResult
 from explorer.space import Design
 
@@ -57,6 +66,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         "charges": [],
         "margins": [],
         "conditions": _conditions(r),
+        "uncertain": [uncertain_dict(u) for u in r.uncertain],
         "binding": [
             {"rule": b.rule, "paragraph": b.paragraph, "value_if_lifted": round(b.value_if_lifted, 6)}
             for b in r.binding
@@ -177,6 +187,14 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+    for r in ranked:
+        for u in r.get("uncertain", []):
+            line = (
+                f"uncertain: {r['base']}: {u['figure']} is estimated in [{u['low']:g}, {u['high']:g}];"
+                f" the outcome is {' or '.join(u['outcomes'])}, flipping at {u['flips_at']:.6g}"
+                " (--figures robust complies over the whole range)"
+            )
+            out += textwrap.wrap(line, width=80, subsequent_indent="    ")
     paths = closed_paths(results) if licensed_allowed else []
     if paths:
         out += ["", "Licence paths closed by product or buyer facts:"]

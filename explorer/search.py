@@ -62,6 +62,7 @@ class SearchResult:
     gap: float = 0.0
     binding: list[Binding] = field(default_factory=list)
     conflicting_rules: list[str] = field(default_factory=list)
+    uncertain: list = field(default_factory=list)  # estimated figures whose range changes the outcome
     goal: str = "perf"
     economics: Economics | None = None
     problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
@@ -248,6 +249,10 @@ def search(
             f"worth {float(net):.6f} on the value model"
         )
     binding = _binding(p, sol.knobs, sol.net) if explain and goal == "perf" else []
+    area = area_figure(metrics, p.die)
+    uncertain = judge_over(
+        metrics, [area] if area else [], p.target, p.as_of, p.data.rules, p.facts
+    ).uncertain
     cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
     money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
@@ -261,6 +266,7 @@ def search(
         cost_usd=cost,
         gap=sol.gap,
         binding=binding,
+        uncertain=uncertain,
         goal=goal,
         economics=money,
     )

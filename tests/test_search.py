@@ -134,3 +134,14 @@ def test_a_buyer_headquartered_in_china_is_judged_wherever_the_chip_ships() -> N
     assert bound.verdict.outcome.value == "not-controlled"
     assert bound.metrics.tpp < 4800 and bound.value < free.value
     assert free.verdict.not_applied and not bound.verdict.not_applied
+
+
+@pytest.mark.parametrize("die", ["gb100", "aqua-vanjaram"])
+def test_a_nominal_optimum_on_an_estimated_area_is_flagged_and_the_robust_one_is_safe(die) -> None:
+    """Both optima sat within 0.01% of the 1.6 density line over an estimated die area (issue 8)."""
+    nominal = s.search(die, "china", "2026-11-28", data=DATA, explain=False, robust=False)
+    (u,) = nominal.uncertain
+    assert u.figure.startswith(die) and "notification" in u.outcomes
+    robust = s.search(die, "china", "2026-11-28", data=DATA, explain=False)
+    assert robust.uncertain == [] and robust.value < nominal.value
+    assert robust.verdict.outcome.value == "not-controlled"
