@@ -38,9 +38,33 @@ SCREEN_NOTE = (
 @dataclass(frozen=True)
 class Data:
     catalog: Catalog
-    rules: list[RuleSet]
+    rules: list[RuleSet]  # with the scenarios applied, if any
     destinations: DestinationData
     root: Path
+    scenarios: tuple = ()  # the scenarios applied (explorer.scenarios.Scenario)
+    law: list[RuleSet] | None = None  # the rules as encoded before any scenario
+
+
+def with_scenarios(data: Data, names) -> Data:
+    """The data with scenarios (ids or files) applied to its rules, in the order given."""
+    from explorer.loader import load_scenario
+    from explorer.scenarios import apply
+
+    if not names:
+        return data
+    law = data.law if data.law is not None else data.rules
+    loaded = [*data.scenarios, *(load_scenario(n, law, data.destinations, data.root) for n in names)]
+    rules = apply(law, loaded)
+    check_rule_products(rules, data.catalog, data.root)
+    return dataclasses.replace(data, rules=rules, scenarios=tuple(loaded), law=law)
+
+
+def screen_note(scenarios=()) -> str:
+    """The standing caveat, naming any scenario applied."""
+    if not scenarios:
+        return SCREEN_NOTE
+    named = "; ".join(f"{sc.id} ({sc.status.value})" for sc in scenarios)
+    return f"{SCREEN_NOTE} Scenarios applied, what-ifs and not law: {named}."
 
 
 @lru_cache(maxsize=4)
@@ -82,6 +106,7 @@ class Classification:
     facts: Facts | None = None
     worst: Verdict | None = None  # the most restrictive verdict over estimated figures' ranges
     uncertain: list[Uncertain] = field(default_factory=list)
+    scenarios: tuple = ()
 
 
 DEFAULT_OBJECTIVE = "llm-serving"
@@ -124,11 +149,11 @@ def classify(
     figures = [f for f in (area_figure(metrics, die),) if f] + sku_figures(sku, data.catalog)
     judged = judge_over(metrics, figures, where, on, data.rules, facts)
     verdict = judged.nominal
-    active = [r for r in data.rules if r.id in verdict.rules_in_force]
+    active = [r for r in data.rules if r.id in verdict.rules_in_force and r.in_force(on)]
     obj = load_objective(DEFAULT_OBJECTIVE, data.root, die.architecture)
     worth = sku_value(sku, verdict, data.catalog, load_space_config(data.root), obj)
     return Classification(
-        sku, where, on, metrics, verdict, active, worth, facts, judged.worst, judged.uncertain
+        sku, where, on, metrics, verdict, active, worth, facts, judged.worst, judged.uncertain, data.scenarios
     )
 
 

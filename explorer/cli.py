@@ -43,9 +43,28 @@ class _Group(click.Group):
 
 
 def _data(ctx: click.Context):
+    """The data folder's chips and rules, with any --scenario applied (each named in the output)."""
     from explorer import api
 
-    return api.load(ctx.obj.get("data"))
+    data = api.load(ctx.obj.get("data"))
+    return api.with_scenarios(data, ctx.obj.get("scenarios"))
+
+
+def _keep_scenarios(ctx: click.Context, param, value):
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj.setdefault("scenarios", []).extend(value)
+    return value
+
+
+SCENARIO = click.option(
+    "--scenario",
+    multiple=True,
+    expose_value=False,
+    callback=_keep_scenarios,
+    help="Apply a policy scenario (an id in constraints/scenarios/ or a .toml file; repeatable). "
+    "A what-if, never law.",
+)
 
 
 def _wrapped(text: str) -> str:
@@ -94,61 +113,65 @@ GOAL_HELP = (
 
 def search_options(f):
     """The options every search-based command shares."""
-    options = [
-        click.option(
-            "--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die)."
-        ),
-        click.option(
-            "--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today)."
-        ),
-        click.option("--objective", default="perf", show_default=True, help=GOAL_HELP),
-        click.option(
-            "--value-model",
-            default="llm-serving",
-            show_default=True,
-            help="Value model in specs/objectives/.",
-        ),
-        click.option(
-            "--workload",
-            default=None,
-            help="Workload in specs/workloads/ or a .toml file (default: the value model's).",
-        ),
-        click.option(
-            "--allow",
-            "allow",
-            multiple=True,
-            type=click.Choice(OUTCOME_NAMES),
-            help="Also accept this outcome and every less restrictive one (default: not-controlled).",
-        ),
-        click.option(
-            "--margin",
-            "margin_pct",
-            type=click.FloatRange(0, 50),
-            default=0.0,
-            show_default=True,
-            help="Guard band in percent below every line.",
-        ),
-        click.option(
-            "--market",
-            type=click.Choice(["datacenter", "consumer", "any"]),
-            default=None,
-            help="Designed or marketed for datacenters (default: the die's own; a SKU base: its own).",
-        ),
-        click.option(
-            "--price",
-            "price_usd",
-            type=click.FloatRange(min=0, min_open=True),
-            default=None,
-            help="One price in USD for every design (default: the market curve through an anchor SKU).",
-        ),
-        click.option(
-            "--time-limit",
-            type=click.FloatRange(0.1, 3600),
-            default=10.0,
-            show_default=True,
-            help="Seconds per solve.",
-        ),
-    ] + product_options()
+    options = (
+        [
+            click.option(
+                "--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die)."
+            ),
+            click.option(
+                "--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today)."
+            ),
+            click.option("--objective", default="perf", show_default=True, help=GOAL_HELP),
+            click.option(
+                "--value-model",
+                default="llm-serving",
+                show_default=True,
+                help="Value model in specs/objectives/.",
+            ),
+            click.option(
+                "--workload",
+                default=None,
+                help="Workload in specs/workloads/ or a .toml file (default: the value model's).",
+            ),
+            click.option(
+                "--allow",
+                "allow",
+                multiple=True,
+                type=click.Choice(OUTCOME_NAMES),
+                help="Also accept this outcome and every less restrictive one (default: not-controlled).",
+            ),
+            click.option(
+                "--margin",
+                "margin_pct",
+                type=click.FloatRange(0, 50),
+                default=0.0,
+                show_default=True,
+                help="Guard band in percent below every line.",
+            ),
+            click.option(
+                "--market",
+                type=click.Choice(["datacenter", "consumer", "any"]),
+                default=None,
+                help="Designed or marketed for datacenters (default: the die's own; a SKU base: its own).",
+            ),
+            click.option(
+                "--price",
+                "price_usd",
+                type=click.FloatRange(min=0, min_open=True),
+                default=None,
+                help="One price in USD for every design (default: the market curve through an anchor SKU).",
+            ),
+            click.option(
+                "--time-limit",
+                type=click.FloatRange(0.1, 3600),
+                default=10.0,
+                show_default=True,
+                help="Seconds per solve.",
+            ),
+        ]
+        + product_options()
+        + [SCENARIO]
+    )
     for option in reversed(options):
         f = option(f)
     return f
@@ -356,7 +379,8 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         "margin_pct": float(opts.margin),
         "results": results,
         "rules": [render.rule_dict(r) for r in rules],
-        "note": api.SCREEN_NOTE,
+        "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
+        "note": api.screen_note(data.scenarios),
     }
     rendered = {name: _documents(data, opts, r, template) for name, r in docs}
     if out:
@@ -381,7 +405,7 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         licensed = opts.allowed.rank >= min(o.rank for o in LICENSED)
         click.echo(report.ranked_table(results, licensed))
         click.echo("")
-        click.echo(_wrapped(api.SCREEN_NOTE))
+        click.echo(_wrapped(api.screen_note(data.scenarios)))
     proved = sum(r["status"] == "OPTIMAL" for r in results)
     _say(
         ctx, f"{len(results)} bases searched in {time.perf_counter() - start:.2f} s; {proved} proved optimal"
@@ -568,7 +592,8 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
                 "as_of": on.isoformat(),
                 "rules": [render.rule_dict(r) for r in rules],
                 "results": [render.classification_dict(c) for c in results],
-                "note": api.SCREEN_NOTE,
+                "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
+                "note": api.screen_note(data.scenarios),
             }
         )
         return
@@ -578,13 +603,14 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
     click.echo(f"Catalog classified for {where.name} on {on}:")
     click.echo(render.catalog_verdicts_text(results))
     click.echo("")
-    click.echo(_wrapped(api.SCREEN_NOTE))
+    click.echo(_wrapped(api.screen_note(data.scenarios)))
 
 
 @main.command()
 @TARGET
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@SCENARIO
 @click.pass_context
 def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rules in force for a destination, and the whole catalog classified against them."""
@@ -597,8 +623,8 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None
 @click.option(
     "--vary",
     required=True,
-    help="'date' (every rule change up to --as-of) or PARAGRAPH:METRIC, "
-    "e.g. 3A090.a.1:tpp, to move that line.",
+    help="'date' (every rule change up to --as-of), 'scenario' (today's rules, then each scenario "
+    "in constraints/scenarios/ or --values A,B) or PARAGRAPH:METRIC, e.g. 3A090.a.1:tpp, to move that line.",
 )
 @click.option("--values", default=None, help="For a line: start:stop:step (inclusive) or a comma list.")
 @click.option("--as-of", default=None, help="Date of the rules (YYYY-MM-DD; default: today).")
@@ -617,6 +643,7 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@SCENARIO
 @click.pass_context
 def sweep(
     ctx: click.Context,
@@ -652,6 +679,12 @@ def sweep(
             d.isoformat()
             for d in sw.rule_change_dates(data.rules, on, resolve_target(data.destinations, target, on))
         ]
+    elif vary == "scenario":
+        from explorer.loader import scenario_names
+
+        params = ["", *(values.split(",") if values else scenario_names(data.root))]
+        for name in params[1:]:
+            api.with_scenarios(data, [name])  # a bad scenario fails before any search
     else:
         if values is None:
             raise InputError(
@@ -660,7 +693,17 @@ def sweep(
         params = [str(v) for v in sw.parse_values(values)]
         sw.with_threshold(data.rules, vary, Fraction(params[0]))  # a bad --vary fails before any search
     jobs = [
-        sw.Job(b, target, on.isoformat(), vary, p, value_model, allow, str(data.root))
+        sw.Job(
+            b,
+            target,
+            on.isoformat(),
+            vary,
+            p,
+            value_model,
+            allow,
+            str(data.root),
+            tuple(ctx.obj.get("scenarios") or ()),
+        )
         for b in bases
         for p in params
     ]
@@ -705,6 +748,7 @@ def sweep(
 @click.option("--as-of", default=None, help="Rules in force on this date (map; default: today).")
 @click.option("--base", "bases", multiple=True, help="Search these bases and mark their designs on the map.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="The picture: .png or .svg.")
+@SCENARIO
 @click.pass_context
 def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
     """Draw the compliance map (TPP against density, regions by outcome) or the rules' timeline."""
@@ -814,6 +858,7 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
 @click.option("--assume-us-launch", default=None, help="What-if: on sale in the US from this date.")
+@SCENARIO
 @click.pass_context
 def classify(
     ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str, end_user_hq, assume_us_launch
@@ -871,26 +916,32 @@ def catalog(ctx: click.Context, fmt: str) -> None:
 @TARGET
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@SCENARIO
 @click.pass_context
 def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rule sets in force for a destination on a date, with citations and status."""
     from explorer import api, render
 
-    where, on, active = api.rules_for(target, as_of, _data(ctx))
+    data = _data(ctx)
+    where, on, active = api.rules_for(target, as_of, data)
     if fmt == "json":
         _print_json(
             {
                 "target": where.code,
                 "as_of": on.isoformat(),
                 "rules": [render.rule_dict(r) for r in active],
+                "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
             }
         )
         return
     click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
     click.echo(render.rules_text(active))
     for r in active:
-        click.echo(_wrapped(f"\n{r.id}: {r.title}\n  status: {r.status.value}; source: {r.source_url}"))
-    click.echo(_wrapped(f"\n{api.SCREEN_NOTE}"))
+        changed = f"; changed by scenario {r.scenario}" if r.scenario else ""
+        click.echo(
+            _wrapped(f"\n{r.id}: {r.title}\n  status: {r.status.value}{changed}; source: {r.source_url}")
+        )
+    click.echo(_wrapped(f"\n{api.screen_note(data.scenarios)}"))
 
 
 if __name__ == "__main__":

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from explorer import explain
-from explorer.api import SCREEN_NOTE, Data
+from explorer.api import Data, screen_note
 from explorer.checker import outcome_for
-from explorer.render import charge_dict, conditions_dict, margin_dict, num, rule_dict
+from explorer.render import charge_dict, conditions_dict, margin_dict, num, rule_dict, scenario_dict
 from explorer.report import design_dict, economics_dict, shipped_alongside
 from explorer.search import Problem, SearchResult
 
@@ -54,7 +54,7 @@ def _compliance(r: SearchResult, p: Problem) -> list[dict]:
         margins.setdefault((g.rule, g.paragraph, g.role), []).append(g)
     out = []
     for rule in p.data.rules:
-        if rule.id not in r.verdict.rules_in_force:
+        if rule.id not in r.verdict.rules_in_force or not rule.in_force(r.as_of):
             continue
         items = []
         for role, group in (("control", rule.controls), ("relief", rule.reliefs), ("charge", rule.charges)):
@@ -118,11 +118,13 @@ def _sensitivity(r: SearchResult) -> list[dict]:
 
 def _assumptions(r: SearchResult, p: Problem) -> list[str]:
     reported = [
-        x.id for x in p.data.rules if x.id in r.verdict.rules_in_force and x.status.value != "official"
+        x.id
+        for x in p.data.rules
+        if x.id in r.verdict.rules_in_force and x.in_force(r.as_of) and x.status.value != "official"
     ]
     eff = p.objective.efficiency
     out = [
-        SCREEN_NOTE,
+        screen_note(p.data.scenarios),
         f"Value model: {p.objective.title}; efficiencies fitted for {p.die.architecture} (prefill compute "
         f"{float(eff.prefill_compute):g}, decode compute {float(eff.decode_compute):g}, memory "
         f"{float(eff.memory):g}).",
@@ -154,7 +156,8 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
     p = r.problem
     doc = {
         "title": f"{r.die.name}: best {context['allowed']} design for {p.target.name} on {p.as_of}",
-        "note": SCREEN_NOTE,
+        "note": screen_note(p.data.scenarios),
+        "scenarios": [scenario_dict(sc) for sc in p.data.scenarios],
         "target": p.target.code,
         "target_name": p.target.name,
         "as_of": p.as_of.isoformat(),

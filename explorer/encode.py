@@ -8,7 +8,7 @@ rules that conflict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -22,11 +22,23 @@ from explorer.rules import Combine, Op
 class Encoded:
     model: cp_model.CpModel
     knobs: dict[str, cp_model.IntVar]
-    net: cp_model.LinearExpr  # value x scale x basis points, after fees
+    net: cp_model.LinearExpr  # value x scale x basis points, after fees (robust: the robust objective)
     cost: cp_model.IntVar
     rule_literals: dict[str, cp_model.IntVar]
     fees: list[tuple[int, cp_model.IntVar]]  # (basis points, literal) the design's outcome would carry
     total_cost: cp_model.LinearExpr  # cents, fixed costs included
+    world_nets: list[cp_model.LinearExpr] = field(default_factory=list)  # robust: net value per world
+    world_ok: list[cp_model.IntVar] = field(default_factory=list)  # robust: outcome allowed per world
+
+
+@dataclass
+class _Space:
+    """The design variables and what they give: shared by every plan encoded on them."""
+
+    knobs: dict[str, cp_model.IntVar]
+    res: dict[str, object]
+    value: cp_model.LinearExpr
+    cost: cp_model.IntVar
 
 
 def encode(
@@ -37,6 +49,54 @@ def encode(
     `exact_level`: the outcome must be exactly this rank (one compliance path, for comparisons).
     """
     m = cp_model.CpModel()
+    sp = _space(m, t)
+    w = _world(m, t, plan, sp, "", relax, exact_level, enforce=True)
+    m.add_assumptions(list(w.rule_literals.values()))
+    return Encoded(m, sp.knobs, w.net, sp.cost, w.rule_literals, w.fees, sp.cost + t.fixed_cost)
+
+
+def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> Encoded:
+    """One model over shared design variables with one copy of each world's rules.
+
+    `weights` None: worst case, every world must allow the design and the objective
+    is the smallest net value over the worlds. Otherwise expected value: the weighted
+    sum of each world's net value, counted only where the world allows the design.
+    """
+    m = cp_model.CpModel()
+    sp = _space(m, t)
+    worlds = [
+        _world(m, t, plan, sp, f"w{i} ", frozenset(), None, enforce=weights is None)
+        for i, plan in enumerate(plans)
+    ]
+    lits = {f"{i}:{rule}": lit for i, w in enumerate(worlds) for rule, lit in w.rule_literals.items()}
+    top = t.scales.fee_basis * t.scales.value * 2
+    if weights is None:
+        objective = m.new_int_var(-top, top, "worst_case")
+        for w in worlds:
+            m.add(objective <= w.net)
+        m.add_assumptions(list(lits.values()))
+    else:
+        parts = []
+        for w, weight in zip(worlds, weights, strict=True):
+            got = m.new_int_var(0, top, "")
+            m.add(got <= w.net)
+            m.add(got <= top * w.ok)
+            parts.append(weight * got)
+        objective = sum(parts)
+    return Encoded(
+        m,
+        sp.knobs,
+        objective,
+        sp.cost,
+        lits,
+        [],
+        sp.cost + t.fixed_cost,
+        [w.net for w in worlds],
+        [w.ok for w in worlds],
+    )
+
+
+def _space(m: cp_model.CpModel, t: IntTables) -> _Space:
     ui = m.new_int_var(0, len(t.units) - 1, "units_idx")
     clk = m.new_int_var_from_domain(cp_model.Domain.from_values(t.clocks), "clock_mhz")
     r = m.new_int_var(0, len(t.k_tpp) - 1, "rate_idx")
@@ -68,8 +128,45 @@ def encode(
     cost = m.new_int_var(0, max(t.mem_cost) + max(t.die_cost), "cost_cents")
     m.add(cost == element(mem, t.mem_cost, "memory_cost") + element(ui, t.die_cost, "die_cost"))
     io, lk = element(link, t.io, "io_x"), element(link, t.link, "link_x")
-    res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io}
+    res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io, "dc": dc}
     m.add(cap >= t.need_cap)  # weights and KV cache fit
+    upper = {"flops": top * max(t.k_flops), "bw": max(t.mem_bw), "io": max(t.io)}
+    value = sum(
+        min_of(
+            m,
+            [coef * res[name] for name, coef in terms],
+            min(coef * upper[name] for name, coef in terms),
+            phase,
+        )
+        for phase, terms in t.value_terms.items()
+    )
+    knobs = {
+        "units": u,
+        "clock_mhz": clk,
+        "rate_idx": r,
+        "memory_idx": mem,
+        "link_idx": link,
+        "datacenter": dc,
+    }
+    return _Space(knobs, res, value, cost)
+
+
+@dataclass
+class _World:
+    net: cp_model.LinearExpr
+    ok: cp_model.IntVar  # the outcome is allowed
+    rule_literals: dict[str, cp_model.IntVar]
+    fees: list[tuple[int, cp_model.IntVar]]
+
+
+def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level, enforce: bool) -> _World:
+    """One plan's compliance on the shared design: its outcome, fees and net value.
+
+    `enforce`: the outcome must be allowed (under one enforcement literal per rule
+    set); otherwise `ok` only says whether it is.
+    """
+    res = sp.res
+    dc = res["dc"]
 
     def atom(a: Atom) -> cp_model.IntVar:
         if a.resource == "const":
@@ -106,7 +203,7 @@ def encode(
         return out
 
     relief_active = [condition(x.combine, x.atoms) for x in plan.reliefs]
-    rule_lits = {c.rule: m.new_bool_var(f"enforce {c.rule}") for c in plan.controls}
+    rule_lits = {c.rule: m.new_bool_var(f"{tag}enforce {c.rule}") for c in plan.controls}
     levels, owners = [], {}
     for ci, c in enumerate(plan.controls):
         fired = condition(c.combine, c.atoms)
@@ -122,42 +219,30 @@ def encode(
             owners[ci, j] = all_of([takes[j], *later]) if later else takes[j]
         level = fired * c.level - sum(owners[ci, j] * (c.level - plan.reliefs[j].level) for j in takes)
         levels.append(level)
-        if ci not in relax:
+        if enforce and ci not in relax:
             m.add(level <= plan.allowed).only_enforce_if(rule_lits[c.rule])
 
-    upper = {"flops": top * max(t.k_flops), "bw": max(t.mem_bw), "io": max(t.io)}
-    value = sum(
-        min_of(
-            m,
-            [coef * res[name] for name, coef in terms],
-            min(coef * upper[name] for name, coef in terms),
-            phase,
-        )
-        for phase, terms in t.value_terms.items()
-    )
-    final = m.new_int_var(0, len(Outcome) - 1, "final_level")
+    final = m.new_int_var(0, len(Outcome) - 1, f"{tag}final_level")
     m.add_max_equality(final, [m.new_constant(0), *levels])
     if exact_level is not None:
         m.add(final == exact_level)
+    ok = m.new_bool_var(f"{tag}allowed")
+    m.add(final <= plan.allowed).only_enforce_if(ok)
+    m.add(final >= plan.allowed + 1).only_enforce_if(ok.Not())
     fees = _fees(m, plan, final, owners, condition)
     basis = t.scales.fee_basis
     cap_value = t.scales.value * 2
     paid = []
     for bp, active in fees:
+        # the share is exactly the value when the fee applies and 0 otherwise, for any feasible
+        # solution (not only at the optimum), so a stopped or robust solve reads exact net values
         share = m.new_int_var(0, cap_value, "")
-        m.add(share >= value - cap_value * (1 - active))
+        m.add(share >= sp.value - cap_value * (1 - active))
+        m.add(share <= sp.value)
+        m.add(share <= cap_value * active)
         paid.append(bp * share)
-    net = basis * value - sum(paid)
-    knobs = {
-        "units": u,
-        "clock_mhz": clk,
-        "rate_idx": r,
-        "memory_idx": mem,
-        "link_idx": link,
-        "datacenter": dc,
-    }
-    m.add_assumptions(list(rule_lits.values()))
-    return Encoded(m, knobs, net, cost, rule_lits, fees, cost + t.fixed_cost)
+    net = basis * sp.value - sum(paid)
+    return _World(net, ok, rule_lits, fees)
 
 
 def min_of(m: cp_model.CpModel, exprs, upper: int, name: str) -> cp_model.IntVar:

@@ -555,7 +555,7 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
                         scope,
                         "a country code, a country group or '*'",
                     )
-            if part == "controls":
+            if part == "controls" and "*" not in dest.include:
                 needed = {*dest.include, *(a.scope for a in dest.added)}
                 if "*" not in item.outcome and not needed <= set(item.outcome):
                     missing = sorted(needed - set(item.outcome))
@@ -685,3 +685,98 @@ def load_prices(root: Path | None = None):
     FIELD_UNITS[(Anchor, "price_usd")] = "USD"
     file = (root or default_data_dir()) / "specs" / "economics" / "prices.toml"
     return parse(PriceData, read_toml(file), str(file))
+
+
+def scenario_names(root: Path | None = None) -> list[str]:
+    folder = (root or default_data_dir()) / "constraints" / "scenarios"
+    return [f.stem for f in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+
+
+def load_scenario(name: str, rules: list[RuleSet], destinations: DestinationData, root: Path | None = None):
+    """A scenario by id (constraints/scenarios/ID.toml) or by file, checked against the rules it names."""
+    from explorer.scenarios import SCENARIO_STATUSES, Scenario
+
+    folder = (root or default_data_dir()) / "constraints" / "scenarios"
+    file = Path(name) if name.endswith(".toml") and Path(name).is_file() else folder / f"{name}.toml"
+    if not file.is_file():
+        names = ", ".join(scenario_names(root)) or "(none)"
+        raise InputError("--scenario", "", name, f"a scenario id ({names}) or the path of a .toml file")
+    where = str(file)
+    sc = parse(Scenario, read_toml(file), where)
+    allowed = ", ".join(s.value for s in SCENARIO_STATUSES)
+    if sc.status not in SCENARIO_STATUSES:
+        raise InputError(where, "status", sc.status.value, f"one of: {allowed} (a scenario is never law)")
+    if not sc.sources:
+        raise InputError(where, "sources", "{}", "at least one source for the scenario")
+    by_id = {r.id: r for r in rules}
+    scopes = destinations.scopes()
+    for i, added in enumerate(sc.add):
+        if added.id in by_id:
+            raise InputError(where, f"add[{i}].id", added.id, "an id no rule set in constraints/ uses")
+        if added.status not in SCENARIO_STATUSES:
+            raise InputError(where, f"add[{i}].status", added.status.value, f"one of: {allowed}")
+        _check_rule(added, where, scopes)
+    known = {**by_id, **{r.id: r for r in sc.add}}
+    for i, added in enumerate(sc.add):
+        for j, relief in enumerate(added.reliefs):
+            for target in relief.relieves:
+                if target not in known:
+                    raise InputError(where, f"add[{i}].reliefs[{j}].relieves", target, "a rule set id")
+    for i, rid in enumerate(sc.remove):
+        if rid not in by_id:
+            raise InputError(where, f"remove[{i}]", rid, f"a rule set id: {', '.join(by_id)}")
+    parts = {"control": "controls", "relief": "reliefs", "charge": "charges"}
+    for i, ch in enumerate(sc.change_line):
+        path = f"change_line[{i}]"
+        if ch.role not in parts:
+            raise InputError(where, f"{path}.role", ch.role, "control, relief or charge")
+        items = [
+            x
+            for x in getattr(_rule(by_id, ch.rule, where, path), parts[ch.role])
+            if x.paragraph == ch.paragraph
+        ]
+        if not items:
+            raise InputError(where, f"{path}.paragraph", ch.paragraph, f"a {ch.role} paragraph of {ch.rule}")
+        hits = [
+            x
+            for it in items
+            for x in it.clauses
+            if x.metric == ch.metric and (ch.op is None or x.op.value == ch.op)
+        ]
+        if not hits or isinstance(hits[0].value, bool):
+            raise InputError(
+                where, f"{path}.metric", ch.metric, f"a numeric clause of {ch.rule} {ch.paragraph}"
+            )
+        if ch.value <= 0:
+            raise InputError(where, f"{path}.value", float(ch.value), "a positive line")
+    for i, ch in enumerate(sc.change_charge):
+        path = f"change_charge[{i}]"
+        rule = _rule(by_id, ch.rule, where, path)
+        fees = [x for x in (*rule.charges, *rule.reliefs) if x.paragraph == ch.paragraph and x.fee]
+        if not fees:
+            raise InputError(
+                where, f"{path}.paragraph", ch.paragraph, f"a charge or fee-carrying relief of {ch.rule}"
+            )
+        if not 0 <= ch.percent <= 100:
+            raise InputError(where, f"{path}.percent", float(ch.percent), "between 0 and 100")
+    from explorer.scenarios import PARTS
+
+    for i, ch in enumerate(sc.remove_item):
+        path = f"remove_item[{i}]"
+        if ch.role not in PARTS:
+            raise InputError(where, f"{path}.role", ch.role, ", ".join(PARTS))
+        if not any(
+            x.paragraph == ch.paragraph for x in getattr(_rule(by_id, ch.rule, where, path), PARTS[ch.role])
+        ):
+            raise InputError(where, f"{path}.paragraph", ch.paragraph, f"a {ch.role} paragraph of {ch.rule}")
+    for i, ch in enumerate(sc.add_condition):
+        path = f"add_condition[{i}]"
+        if not any(x.paragraph == ch.paragraph for x in _rule(by_id, ch.rule, where, path).reliefs):
+            raise InputError(where, f"{path}.paragraph", ch.paragraph, f"a relief paragraph of {ch.rule}")
+    return sc
+
+
+def _rule(by_id: dict, rid: str, where: str, path: str) -> RuleSet:
+    if rid not in by_id:
+        raise InputError(where, f"{path}.rule", rid, f"a rule set id: {', '.join(by_id)}")
+    return by_id[rid]

@@ -16,6 +16,10 @@ class Status(StrEnum):
     RUMOURED = "rumoured"  # unconfirmed leak
     ESTIMATED = "estimated"  # an analyst's or our own estimate
     DERIVED = "derived"  # arithmetic on cited figures
+    # what-if rules (constraints/scenarios/): never law
+    PROPOSED_BILL = "proposed-bill"  # a bill before Congress
+    REPORTED_PLAN = "reported-plan"  # a policy the press reports is planned
+    HYPOTHETICAL = "hypothetical"  # an engineer's what-if
 
 
 @dataclass(frozen=True)

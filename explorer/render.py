@@ -7,7 +7,7 @@ import io
 import re
 from fractions import Fraction
 
-from explorer.api import SCREEN_NOTE, Classification
+from explorer.api import Classification, screen_note
 from explorer.catalog import Catalog
 from explorer.checker import Margin
 from explorer.metrics import Metrics
@@ -127,6 +127,17 @@ def uncertain_lines(items) -> list[str]:
     ]
 
 
+def scenario_dict(sc) -> dict:
+    """A scenario applied to the rules: a what-if, never law."""
+    return {
+        "id": sc.id,
+        "title": sc.title,
+        "status": sc.status.value,
+        "effective_from": sc.effective_from.isoformat() if sc.effective_from else None,
+        "sources": [{"title": x.title, "url": x.url, "status": x.status.value} for x in sc.sources.values()],
+    }
+
+
 def rule_dict(r: RuleSet) -> dict:
     return {
         "id": r.id,
@@ -139,6 +150,7 @@ def rule_dict(r: RuleSet) -> dict:
         "effective_until": r.effective_until.isoformat() if r.effective_until else None,
         "ever_bound": r.ever_binds(),
         "applies_to": r.applies_to.value,
+        "scenario": r.scenario,
     }
 
 
@@ -169,7 +181,8 @@ def classification_dict(c: Classification) -> dict:
         "worst_outcome": c.worst.outcome.value if c.worst else v.outcome.value,
         "uncertain": [uncertain_dict(u) for u in c.uncertain],
         "rules": [rule_dict(r) for r in c.rules],
-        "note": SCREEN_NOTE,
+        "scenarios": [scenario_dict(sc) for sc in c.scenarios],
+        "note": screen_note(c.scenarios),
     }
 
 
@@ -314,7 +327,7 @@ def classification_text(c: Classification) -> str:
         lines.append("")
     lines.append(rules_text(c.rules))
     lines.append("")
-    lines.append(SCREEN_NOTE)
+    lines.append(screen_note(c.scenarios))
     return "\n".join(lines)
 
 

@@ -209,6 +209,7 @@ class RuleSet:
     charges: list[Charge] = field(default_factory=list)
     withdrawals: list[Withdrawal] = field(default_factory=list)
     notes: str = ""
+    scenario: str | None = None  # set when a scenario added or changed this rule set
 
     @property
     def binds_from(self) -> dt.date:

@@ -1,4 +1,4 @@
-"""What-if sweeps: vary a threshold or the date, search every base at each value, collect a DataFrame.
+"""What-if sweeps: vary a threshold, the date or the scenario, search every base at each, collect a DataFrame.
 
 Jobs are small picklable records run by a function at module level, so the same
 work runs serially, across processes, or on a Dask cluster, with identical rows.
@@ -32,11 +32,12 @@ class Job:
     base: str
     target: str
     as_of: str
-    vary: str  # "date", or "PARAGRAPH:METRIC"
-    parameter: str  # the value: an ISO date, or a number as a string
+    vary: str  # "date", "scenario", or "PARAGRAPH:METRIC"
+    parameter: str  # the value: an ISO date, a scenario id ("" for today's rules), or a number as a string
     value_model: str
     allow: str
     root: str
+    scenarios: tuple[str, ...] = ()  # applied to every job (--scenario)
 
 
 def parse_values(text: str) -> list[Fraction]:
@@ -103,17 +104,19 @@ def run(job: Job) -> dict:
     from explorer import api, search
     from explorer.outcomes import Outcome
 
-    data = api.load(Path(job.root))
+    data = api.with_scenarios(api.load(Path(job.root)), job.scenarios)
     as_of = job.as_of
     if job.vary == "date":
         as_of = job.parameter
+    elif job.vary == "scenario":
+        data = api.with_scenarios(data, [job.parameter] if job.parameter else [])
     else:
         data = dataclasses.replace(data, rules=with_threshold(data.rules, job.vary, Fraction(job.parameter)))
     r = search.search(job.base, job.target, as_of, job.value_model, Outcome(job.allow), data=data)
     m = r.metrics
     return {
         "base": job.base,
-        "parameter": job.parameter if job.vary == "date" else float(Fraction(job.parameter)),
+        "parameter": job.parameter if job.vary in ("date", "scenario") else float(Fraction(job.parameter)),
         "status": r.status,
         "outcome": r.verdict.outcome.value if r.verdict else None,
         "value": round(float(r.value), 6),
