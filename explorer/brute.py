@@ -153,3 +153,47 @@ def best(t: IntTables, plan: Plan, max_total_cost: int | None = None) -> BruteRe
         return BruteResult(False, 0, 0, {}, points)
     (net, neg_cost), knobs = top
     return BruteResult(True, net, -neg_cost, knobs, points)
+
+
+def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> BruteResult:
+    """The robust optimum by enumeration, with the same objective as encode.encode_robust.
+
+    `weights` None: worst case (allowed in every plan, the smallest net value);
+    otherwise the weighted sum of each plan's net value where that plan allows the point.
+    """
+    top = None
+    points = 0
+    for ui in range(len(t.units)):
+        res, (c, r, m, k, d) = _grid(t, ui)
+        n = c.size
+        points += n
+        scored = [score(t, plan, res, n) for plan in plans]
+        fit = scored[0][1]
+        if weights is None:
+            ok = fit & np.logical_and.reduce([a for a, _, _ in scored])
+            objective = np.minimum.reduce([net for _, _, net in scored])
+        else:
+            ok = fit
+            objective = sum(
+                w * np.where(a, np.maximum(net, 0), 0) for w, (a, _, net) in zip(weights, scored, strict=True)
+            )
+        cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
+        if not ok.any():
+            continue
+        cand = np.flatnonzero(ok)
+        i = cand[np.lexsort((cost[cand], -objective[cand]))[0]]
+        key = (int(objective[i]), -int(cost[i]))
+        if top is None or key > top[0]:
+            knobs = {
+                "units": t.units[ui],
+                "clock_mhz": t.clocks[c[i]],
+                "rate_idx": int(r[i]),
+                "memory_idx": int(m[i]),
+                "link_idx": int(k[i]),
+                "datacenter": int(t.markets[d[i]]),
+            }
+            top = (key, knobs)
+    if top is None:
+        return BruteResult(False, 0, 0, {}, points)
+    (net, neg_cost), knobs = top
+    return BruteResult(True, net, -neg_cost, knobs, points)

@@ -79,8 +79,8 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
         parts = []
         for w, weight in zip(worlds, weights, strict=True):
             got = m.new_int_var(0, top, "")
-            m.add(got <= w.net)
-            m.add(got <= top * w.ok)
+            m.add(got == w.net).only_enforce_if(w.ok)
+            m.add(got == 0).only_enforce_if(w.ok.Not())
             parts.append(weight * got)
         objective = sum(parts)
     return Encoded(
@@ -237,9 +237,8 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
         # the share is exactly the value when the fee applies and 0 otherwise, for any feasible
         # solution (not only at the optimum), so a stopped or robust solve reads exact net values
         share = m.new_int_var(0, cap_value, "")
-        m.add(share >= sp.value - cap_value * (1 - active))
-        m.add(share <= sp.value)
-        m.add(share <= cap_value * active)
+        m.add(share == sp.value).only_enforce_if(active)
+        m.add(share == 0).only_enforce_if(active.Not())
         paid.append(bp * share)
     net = basis * sp.value - sum(paid)
     return _World(net, ok, rule_lits, fees)

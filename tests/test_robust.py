@@ -1,0 +1,128 @@
+"""Robust search: CP-SAT against the enumerator on small random spaces, and the robust search end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_search_properties import SETTINGS, THRESHOLDS, Case, build, cases
+
+from explorer import api, brute
+from explorer import robust as rb
+from explorer import search as s
+from explorer.encode import encode, encode_robust
+from explorer.outcomes import Outcome
+from explorer.solve import solve
+
+DATA = api.load()
+factor_sets = st.lists(
+    st.fractions(min_value=Fraction(1, 5), max_value=Fraction(3), max_denominator=100),
+    min_size=THRESHOLDS,
+    max_size=THRESHOLDS,
+).map(tuple)
+
+
+def worlds(case: Case, extra: list[tuple]) -> list:
+    """The case's problem and one more per factor set: the same space under other rules."""
+    return [build(case), *(build(dataclasses.replace(case, factors=f)) for f in extra)]
+
+
+def robust_solve(problems, weights=None):
+    return solve(encode_robust(problems[0].tables, [p.plan for p in problems], weights))
+
+
+@SETTINGS
+@given(case=cases(), extra=st.lists(factor_sets, min_size=1, max_size=2), expected=st.booleans())
+def test_the_enumerator_finds_no_better_robust_design(case, extra, expected):
+    problems = worlds(case, extra)
+    weights = [3, 1, 2][: len(problems)] if expected else None
+    sol = robust_solve(problems, weights)
+    ref = brute.best_robust(problems[0].tables, [p.plan for p in problems], weights)
+    assert (sol.status.value == "OPTIMAL") == ref.feasible
+    if ref.feasible:
+        assert (sol.net, sol.cost_cents) == (ref.net, ref.cost_cents)
+
+
+@SETTINGS
+@given(case=cases(), extra=st.lists(factor_sets, min_size=1, max_size=2))
+def test_a_worst_case_design_complies_everywhere_and_no_world_does_worse_alone(case, extra):
+    problems = worlds(case, extra)
+    sol = robust_solve(problems)
+    if sol.status.value != "OPTIMAL":
+        return
+    design = s.decode(problems[0], sol.knobs)
+    scale = problems[0].tables.scales.value * problems[0].tables.scales.fee_basis
+    for p in problems:
+        _, _, verdict, _, net = s.judge(p, design)
+        assert verdict.outcome.rank <= p.plan.allowed  # the checker agrees in every world
+        own = solve(encode(p.tables, p.plan))
+        assert own.status.value == "OPTIMAL" and Fraction(sol.net, scale) <= Fraction(own.net, scale)
+        assert abs(net - Fraction(sol.net, scale)) < Fraction(1, 10**4) or net > Fraction(sol.net, scale)
+
+
+@SETTINGS
+@given(case=cases())
+def test_with_one_world_the_robust_search_is_the_plain_search(case):
+    p = build(case)
+    robust, plain = robust_solve([p]), solve(encode(p.tables, p.plan))
+    assert (robust.status, robust.net, robust.cost_cents) == (plain.status, plain.net, plain.cost_cents)
+
+
+@SETTINGS
+@given(case=cases(), extra=st.lists(factor_sets, min_size=2, max_size=2))
+def test_adding_a_world_never_raises_the_worst_case_and_order_never_matters(case, extra):
+    two = worlds(case, extra[:1])
+    three = worlds(case, extra)
+    a, b = robust_solve(two), robust_solve(three)
+    if b.status.value == "OPTIMAL":
+        assert a.status.value == "OPTIMAL" and b.net <= a.net
+    reordered = robust_solve(three[::-1])
+    assert (reordered.status, reordered.net, reordered.cost_cents) == (b.status, b.net, b.cost_cents)
+
+
+def test_robust_gh100_across_today_the_safe_chips_act_and_lifted_april_lines() -> None:
+    r = rb.robust(
+        "gh100", "china", ["safe-chips-act", "april-2025-lines-lifted"], as_of="2026-11-28", data=DATA
+    )
+    assert r.status == "OPTIMAL" and [w.world for w in r.worlds] == [
+        "today",
+        "safe-chips-act",
+        "april-2025-lines-lifted",
+    ]
+    assert all(w.allowed for w in r.worlds)
+    assert r.objective == min(w.value for w in r.worlds)
+    assert all(w.regret >= 0 for w in r.worlds)
+    lifted = r.worlds[2]
+    assert lifted.regret > 0  # without the April lines, more bandwidth would pay: robustness costs there
+    assert r.price_of_robustness == r.worlds[0].own_best - r.worlds[0].value
+
+
+def test_expected_value_counts_nothing_where_a_world_refuses_the_design() -> None:
+    r = rb.robust(
+        "gh100",
+        "china",
+        ["safe-chips-act"],
+        mode="expected",
+        weights="today=3,safe-chips-act=1",
+        as_of="2026-11-28",
+        allow=Outcome.LICENSE_CASE_BY_CASE,
+        data=DATA,
+        assume_us_launch="2025-06-01",
+    )
+    today, safe = r.worlds
+    assert today.weight == Fraction(3, 4) and safe.weight == Fraction(1, 4)
+    assert not safe.allowed and safe.value == 0  # the bill denies the licensed design
+    assert r.objective == Fraction(3, 4) * today.value
+
+
+@pytest.mark.parametrize(
+    ("weights", "field"), [("nowhere=1", "nowhere"), ("today=-1", "today"), ("today=x", "today")]
+)
+def test_bad_weights_are_one_clear_error(weights, field) -> None:
+    from explorer.errors import InputError
+
+    with pytest.raises(InputError, match="--weights"):
+        rb.parse_weights(weights, ["today", "safe-chips-act"])
