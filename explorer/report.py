@@ -280,3 +280,88 @@ def frontier_rows(points, x_axis: str, p) -> list[dict]:
             }
         )
     return rows
+
+
+def robust_dict(r) -> dict:
+    """The record of one robust search (explorer.robust.RobustResult): the design and every world."""
+
+    def opt(x):
+        return None if x is None else num(x, 6)
+
+    return {
+        "base": r.base,
+        "target": r.target,
+        "as_of": r.as_of.isoformat(),
+        "objective": r.mode,
+        "status": r.status,
+        "value": num(r.objective, 6),
+        "solve_seconds": round(r.solve_seconds, 3),
+        "design": design_dict(r.design) if r.design else None,
+        "cost_usd": num(r.cost_usd, 2) if r.design else None,
+        "price_of_robustness": opt(r.price_of_robustness),
+        "worlds": [
+            {
+                "world": w.world,
+                "status": w.status,
+                "weight": num(w.weight, 6),
+                "outcome": w.verdict.outcome.value,
+                "allowed": w.allowed,
+                "charges": [charge_dict(c) for c in w.verdict.charges],
+                "value": num(w.value, 6),
+                "own_optimum": opt(w.own_best),
+                "own_design": w.own_design.describe() if w.own_design else None,
+                "regret": opt(w.regret),
+            }
+            for w in r.worlds
+        ],
+        "conflicting_rules": r.conflicting_rules,
+    }
+
+
+def robust_text(records: list[dict], markdown: bool = False) -> str:
+    """Per base: the robust design, then one row per world (outcome, fees, value, own optimum, regret)."""
+    heads = ["world", "status", "outcome", "fees", "value", "own best", "regret"]
+    blocks = []
+    for d in records:
+        title = f"{d['base']}: {d['objective']} over {len(d['worlds']) or 'the'} worlds, {d['status']}"
+        if d["design"] is None:
+            blocks.append(
+                f"{title}\n  no design is allowed in every world; conflicting: "
+                + ", ".join(d["conflicting_rules"])
+            )
+            continue
+        rows = [
+            [
+                w["world"],
+                w["status"],
+                paint(w["outcome"]) if not markdown else w["outcome"],
+                " + ".join(f"{c['percent']:g}% {c['kind']}" for c in w["charges"]) or "-",
+                f"{w['value']:.3f}",
+                "-" if w["own_optimum"] is None else f"{w['own_optimum']:.3f}",
+                "-" if w["regret"] is None else f"{w['regret']:.3f}",
+            ]
+            for w in d["worlds"]
+        ]
+        price = d["price_of_robustness"]
+        tail = [
+            f"robust value {d['value']:.3f} ({d['objective']}); unit cost ${d['cost_usd']:,.0f}",
+            f"price of robustness (today's optimum less the robust value today): {price:.3f}"
+            if price is not None
+            else "price of robustness: - (today's rules not among the worlds)",
+        ]
+        if markdown:
+            lines = [f"### {title}", "", f"Design: {d['design']['summary']}", ""]
+            lines += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+            lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+            blocks.append("\n".join([*lines, "", *(f"- {t}" for t in tail)]))
+        else:
+            import textwrap
+
+            design = textwrap.wrap(f"design: {d['design']['summary']}", width=80, subsequent_indent="    ")
+            blocks.append("\n".join([title, *design, table(rows, heads, keep=(0, 2)), *tail]))
+    note = "Scenarios are what-ifs (proposed bills, reported plans, hypotheticals), never law."
+    if markdown:
+        return "\n\n".join(blocks) + f"\n\n> {SCREEN_NOTE} {note}\n"
+    import textwrap
+
+    return "\n\n".join(blocks) + "\n\n" + textwrap.fill(f"{SCREEN_NOTE} {note}", width=80)

@@ -60,6 +60,30 @@ class RobustResult:
     objective: Fraction = Fraction(0)  # worst-case value, or the weighted expected value
     cost_usd: Fraction = Fraction(0)
     conflicting_rules: list[str] = field(default_factory=list)  # "world: rule set"
+    problem: s.Problem | None = field(default=None, repr=False, compare=False)  # the first world's
+
+    def first_world_result(self) -> s.SearchResult:
+        """The robust design as a search result in the first world (today's rules, by default)."""
+        p = self.problem
+        first = self.worlds[0]
+        _, _, _, gross, _ = s.judge(p, self.design)
+        return s.SearchResult(
+            base=self.base,
+            die=p.die,
+            target=p.target,
+            as_of=p.as_of,
+            status=self.status,
+            space_size=p.space.size(),
+            solve_seconds=self.solve_seconds,
+            design=self.design,
+            flagship=p.space.flagship(),
+            metrics=self.metrics,
+            verdict=first.verdict,
+            value=first.value,
+            value_before_fees=gross,
+            cost_usd=self.cost_usd,
+            problem=p,
+        )
 
     @property
     def price_of_robustness(self) -> Fraction | None:
@@ -203,6 +227,7 @@ def robust(
         metrics=judged[0][3],
         objective=objective,
         cost_usd=cost,
+        problem=p0,
     )
 
 
