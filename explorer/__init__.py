@@ -8,16 +8,28 @@ The notebook API: every function returns result objects or a pandas DataFrame.
     explorer.frontier("gh100", "china", as_of="2024-06-01")             # DataFrame of frontier points
     explorer.explore("china", allow=Outcome.LICENSE_CASE_BY_CASE, assume_us_launch="2025-06-01")
     explorer.sweep("china", vary="3A090.b.1:tpp", values="1600:4000:800", bases=["gh100"])
+    explorer.robust("gh100", "china", ["safe-chips-act", "april-2025-lines-lifted"])  # a RobustResult
+    explorer.classify("h200", "china", scenarios=["safe-chips-act"])                  # a what-if verdict
 """
 
 from __future__ import annotations
 
 
-def classify(chip: str, target: str = "china", as_of=None, end_user_hq=None, assume_us_launch=None):
-    """One catalog chip judged for a target and date (an api.Classification)."""
+def classify(
+    chip: str, target: str = "china", as_of=None, end_user_hq=None, assume_us_launch=None, scenarios=()
+):
+    """One catalog chip judged for a target and date (an api.Classification), under any scenarios."""
     from explorer import api
 
-    return api.classify(chip, target, as_of, end_user_hq=end_user_hq, assume_us_launch=assume_us_launch)
+    data = api.with_scenarios(api.load(), list(scenarios))
+    return api.classify(chip, target, as_of, data, end_user_hq=end_user_hq, assume_us_launch=assume_us_launch)
+
+
+def robust(base: str, target: str = "china", scenarios=(), **options):
+    """The design that does best across today's rules and each scenario (a RobustResult)."""
+    from explorer import robustness as rb
+
+    return rb.robust(base, target, list(scenarios), **options)
 
 
 def explore(target: str = "china", bases: list[str] | None = None, as_of=None, **options):

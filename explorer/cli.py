@@ -495,7 +495,7 @@ def robust(
     against that world's own optimum (regret).
     """
     from explorer import api, report, search
-    from explorer import robust as rb
+    from explorer import robustness as rb
     from explorer.outcomes import Outcome
 
     data = _data(ctx)
@@ -586,7 +586,7 @@ PATHS = ["not-controlled", "notification", "license-case-by-case"]
 @click.pass_context
 def compare(ctx: click.Context, target, fmt, **search_params) -> None:
     """Side by side: the best design on each compliance path, with cost, price, fee and margin."""
-    from explorer import report
+    from explorer import api, report
     from explorer.outcomes import Outcome
 
     data, opts = _options(ctx, target, **search_params)
@@ -597,10 +597,17 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
             rows.append(report.path_dict(r, path))
     if fmt == "json":
         _print_json(
-            {"target": opts.target, "as_of": opts.on.isoformat(), "objective": opts.goal, "paths": rows}
+            {
+                "target": opts.target,
+                "as_of": opts.on.isoformat(),
+                "objective": opts.goal,
+                "paths": rows,
+                "scenarios": [render_scenario(sc) for sc in data.scenarios],
+                "note": api.screen_note(data.scenarios),
+            }
         )
     else:
-        text = report.compare_text(rows, markdown=fmt == "markdown")
+        text = report.compare_text(rows, markdown=fmt == "markdown", note=api.screen_note(data.scenarios))
         click.echo(text if fmt == "markdown" else _wrapped(text))
 
 
@@ -670,7 +677,16 @@ def frontier(
 
         plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
     if fmt == "json":
-        _print_json({"base": base, "x": x_axis, "y": y_axis, "complete": complete, "points": rows})
+        _print_json(
+            {
+                "base": base,
+                "x": x_axis,
+                "y": y_axis,
+                "complete": complete,
+                "points": rows,
+                "scenarios": [render_scenario(sc) for sc in data.scenarios],
+            }
+        )
     elif fmt == "csv":
         from explorer.render import csv_text
 

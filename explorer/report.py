@@ -235,7 +235,7 @@ def path_dict(r: SearchResult, path: str) -> dict:
     }
 
 
-def compare_text(rows: list[dict], markdown: bool = False) -> str:
+def compare_text(rows: list[dict], markdown: bool = False, note: str = SCREEN_NOTE) -> str:
     def money(x):
         return "-" if x is None else f"${x:,.0f}"
 
@@ -258,10 +258,10 @@ def compare_text(rows: list[dict], markdown: bool = False) -> str:
     caps = sorted({c for r in rows if r.get("conditions") for c in r["conditions"]["path"]})
     notes = "".join(f"\ncondition: {c}" for c in caps)
     if not markdown:
-        return table(out, heads, keep=(0, 1)) + notes + "\n\n" + SCREEN_NOTE
+        return table(out, heads, keep=(0, 1)) + notes + "\n\n" + note
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
-    return "\n".join(lines) + notes + f"\n\n> {SCREEN_NOTE}\n"
+    return "\n".join(lines) + notes + f"\n\n> {note}\n"
 
 
 def frontier_rows(points, x_axis: str, p) -> list[dict]:
@@ -283,7 +283,7 @@ def frontier_rows(points, x_axis: str, p) -> list[dict]:
 
 
 def robust_dict(r) -> dict:
-    """The record of one robust search (explorer.robust.RobustResult): the design and every world."""
+    """The record of one robust search (explorer.robustness.RobustResult): the design and every world."""
 
     def opt(x):
         return None if x is None else num(x, 6)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_search_properties import SETTINGS, THRESHOLDS, Case, build, cases
 
 from explorer import api, brute
-from explorer import robust as rb
+from explorer import robustness as rb
 from explorer import search as s
 from explorer.encode import encode, encode_robust
 from explorer.outcomes import Outcome
