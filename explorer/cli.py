@@ -713,7 +713,9 @@ def _documents(data, opts: Options, r, template: str | None) -> dict[str, str]:
     figure = None
     if r.design is not None:
         me = [(f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density or 0))]
-        figure = plots.compliance_map(data.rules, p.target, p.as_of, plots.chip_points(data.catalog), me)
+        figure = plots.compliance_map(
+            data.rules, p.target, p.as_of, plots.chip_points(data.catalog), me, scenarios=data.scenarios
+        )
     files = {
         ".json": json.dumps(doc, indent=2) + "\n",
         ".md": document.render(doc, "markdown"),
@@ -942,7 +944,9 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
                 marks.append(
                     (f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density))
                 )
-        plots.compliance_map(data.rules, where, on, plots.chip_points(data.catalog), marks, tmp)
+        plots.compliance_map(
+            data.rules, where, on, plots.chip_points(data.catalog), marks, tmp, scenarios=data.scenarios
+        )
     os.replace(tmp, out)
     _say(ctx, f"wrote {out}")
 

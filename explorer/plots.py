@@ -42,8 +42,11 @@ def compliance_map(
     chips: list[tuple[str, float, float]],
     highlight: list[tuple[str, float, float]],
     path: str | None = None,
+    scenarios=(),
 ) -> str | None:
     """TPP against performance density with the datacenter regions of the rules in force shaded.
+
+    `scenarios` applied to the rules are named in the title (what-ifs, never law).
 
     `chips` and `highlight` are (label, tpp, density). Writes `path` (PNG or SVG by suffix), or returns
     the SVG text.
@@ -112,7 +115,12 @@ def compliance_map(
     ax.set_ylim(y_lo, y_hi)
     ax.set_xlabel("total processing performance (TPP)")
     ax.set_ylabel("performance density (TPP per mm² of logic)")
-    ax.set_title(f"Datacenter chips for {target.name} on {on}: regions of the rules in force")
+    title = f"Datacenter chips for {target.name} on {on}: regions of the rules in force"
+    if scenarios:
+        title += "\nwith scenarios (what-ifs, not law): " + ", ".join(
+            f"{x.id} ({x.status.value})" for x in scenarios
+        )
+    ax.set_title(title, fontsize=9 if scenarios else None)
     handles = [Patch(facecolor=c, alpha=0.5, label=o) for o, c in seen.items()]
     if handles:
         ax.legend(
