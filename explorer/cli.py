@@ -574,6 +574,158 @@ def _write_robust_documents(data, out: str, results, allow: str) -> None:
     _write_documents(out, rendered)
 
 
+def _keep_data(ctx: click.Context, param, value):
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj["data"] = value
+    return value
+
+
+@main.command()
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@click.option("--base", "bases", multiple=True, help="Base die (repeatable; default: every die).")
+@click.option("--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today).")
+@click.option(
+    "--samples",
+    type=click.IntRange(0, 100000),
+    default=40,
+    show_default=True,
+    help="Random small cases per base: CP-SAT against the enumerator and the checker.",
+)
+@click.option(
+    "--designs",
+    type=click.IntRange(0, 10**7),
+    default=200,
+    show_default=True,
+    help="Random designs per base judged by the checker and the integer model.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=None, help="Processes (default: one per core)."
+)
+@click.option("--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT).")
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Run the counterexamples of a verify report (JSON) again.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the JSON report here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False),
+    expose_value=False,
+    callback=_keep_data,
+    help="Folder holding constraints/ and specs/ (your own dies and rules).",
+)
+@SCENARIO
+@click.pass_context
+def verify(ctx, target, bases, as_of, samples, designs, seed, workers, scheduler, replay, out, fmt) -> None:
+    """Check the solver on your data: CP-SAT against the enumerator and the checker.
+
+    Exit 0 when every check agrees, 3 on any disagreement (each a reproducible
+    counterexample that --replay runs again).
+    """
+    import time
+
+    from explorer import api, search
+    from explorer import verify as v
+
+    data = _data(ctx)
+    if replay:
+        raw = _read_json(replay)
+        if isinstance(raw, dict) and "bases" in raw:  # a whole report: its counterexamples
+            cases = [f["case"] for b in raw["bases"] for f in b.get("counterexamples", [])]
+        else:  # one case, or a list of them
+            cases = raw if isinstance(raw, list) else [raw]
+        try:
+            findings = v.replay(cases, data.root)
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError("--replay", "", replay, f"verify cases as written by --out ({e!r})") from None
+        report = {
+            "clean": not findings,
+            "replayed": len(cases),
+            "counterexamples": [dataclasses_asdict(f) for f in findings],
+        }
+    else:
+        api.resolve_target(data.destinations, target, api.parse_date(as_of))
+        for b in bases:
+            search.resolve_base(data, b)
+        todo = list(bases) or list(data.catalog.dies)
+        start = time.perf_counter()
+        hidden = bool(ctx.find_root().obj.get("quiet")) or not sys.stderr.isatty()
+        with click.progressbar(
+            length=len(todo), label=f"verifying {len(todo)} bases", file=sys.stderr, hidden=hidden
+        ) as bar:
+            reports = v.verify(
+                data.root,
+                todo,
+                target,
+                as_of,
+                samples,
+                designs,
+                seed,
+                workers,
+                scheduler,
+                bar.update,
+                tuple(ctx.obj.get("scenarios") or ()),
+            )
+        report = v.report_dict(reports)
+        _say(ctx, f"verified {len(todo)} bases in {time.perf_counter() - start:.1f} s")
+    if out:
+        import os
+
+        tmp = out + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(json.dumps(report, indent=2) + "\n")
+        os.replace(tmp, out)
+    if fmt == "json":
+        _print_json(report)
+    elif "bases" in report:
+        from explorer.render import table
+
+        rows = [
+            [
+                b["base"],
+                b["cases"],
+                b["designs_judged"],
+                b["designs_judged_by_cp_sat"],
+                len(b["counterexamples"]),
+            ]
+            for b in report["bases"]
+        ]
+        click.echo(table(rows, ["base", "cases", "designs", "by CP-SAT", "disagreements"]))
+        for b in report["bases"]:
+            for f in b["counterexamples"]:
+                click.echo(_wrapped(f"{b['base']}: {f['check']}: {f['detail']}"))
+        click.echo(
+            "clean: every check agreed"
+            if report["clean"]
+            else "DISAGREEMENT: see the counterexamples (--out FILE, then --replay FILE)"
+        )
+    else:
+        for f in report["counterexamples"]:
+            click.echo(_wrapped(f"{f['check']}: {f['detail']}"))
+        click.echo("clean on replay" if report["clean"] else "the disagreement reproduces")
+    if not report["clean"]:
+        ctx.exit(Exit.INTERNAL)
+
+
+def _read_json(path: str):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError("--replay", "", path, f"a verify report in JSON ({e})") from None
+
+
+def dataclasses_asdict(x):
+    import dataclasses
+
+    return dataclasses.asdict(x)
+
+
 PATHS = ["not-controlled", "notification", "license-case-by-case"]
 
 

@@ -137,28 +137,7 @@ def execute(
     """Run every job and return a DataFrame in job order, whichever executor ran them."""
     import pandas as pd
 
-    rows: list[dict | None] = [None] * len(jobs)
+    from explorer.parallel import map_jobs
 
-    def done(i: int, row: dict) -> None:
-        rows[i] = row
-        if progress:
-            progress(1)
-
-    if scheduler:
-        from dask.distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            futures = {client.submit(run, job, pure=False): i for i, job in enumerate(jobs)}
-            for f in as_completed(futures):
-                done(futures[f], f.result())
-    elif executor == "process" and len(jobs) > 1:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run, job): i for i, job in enumerate(jobs)}
-            for f in as_completed(futures):
-                done(futures[f], f.result())
-    else:
-        for i, job in enumerate(jobs):
-            done(i, run(job))
+    rows = map_jobs(run, jobs, executor, workers, scheduler, progress)
     return pd.DataFrame(rows, columns=COLUMNS)
