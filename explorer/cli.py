@@ -304,7 +304,10 @@ def _options(
     )
 
 
-@click.group(cls=_Group, invoke_without_command=True)
+@click.group(
+    cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.version_option(package_name="chip-explorer", prog_name="explore")
 @click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
 @search_options
 @click.option(
@@ -338,9 +341,10 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_p
     design that complies on that date, proves it optimal and explains it.
     """
     ctx.ensure_object(dict)
-    ctx.obj["data"] = data
+    ctx.obj.setdefault("data", data)
     ctx.obj["quiet"] = quiet
     if ctx.invoked_subcommand is not None:
+        _refuse_group_options(ctx)
         return
     if target is None:
         click.echo(ctx.get_help())
@@ -1046,7 +1050,15 @@ def sweep(
 
         tmp = out + ".tmp"
         if out.endswith(".parquet"):
-            df.to_parquet(tmp, index=False)
+            try:
+                df.to_parquet(tmp, index=False)
+            except ImportError:
+                raise InputError(
+                    "--out",
+                    "",
+                    out,
+                    "pyarrow for Parquet: pip install 'chip-explorer[distributed]' (or .csv)",
+                ) from None
         else:
             df.to_csv(tmp, index=False)
         os.replace(tmp, out)
@@ -1111,9 +1123,16 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
     """Fit the value model's efficiencies to measured LLM throughput; predicted against measured."""
     from explorer import calibrate as cal
     from explorer import render
-    from explorer.loader import load_measured, load_workloads
+    from explorer.loader import is_packaged, load_measured, load_workloads
 
     data = _data(ctx)
+    if write and is_packaged(data.root):
+        raise InputError(
+            "--write",
+            "",
+            str(data.root),
+            "a writable data folder given with --data (the installed package's own data is never written)",
+        )
     result = cal.calibrate(load_measured(data.root), data.catalog, load_workloads(data.root))
     rows = [
         [
@@ -1267,6 +1286,44 @@ def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
             _wrapped(f"\n{r.id}: {r.title}\n  status: {r.status.value}{changed}; source: {r.source_url}")
         )
     click.echo(_wrapped(f"\n{api.screen_note(data.scenarios)}"))
+
+
+def _refuse_group_options(ctx: click.Context) -> None:
+    """An option of the main search given before a subcommand would be silently ignored: refuse it."""
+    from click.core import ParameterSource
+
+    passes = {"data", "quiet"}
+    for param in ctx.command.params:
+        if param.name in passes or not param.expose_value:
+            continue
+        if ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+            flag = max(param.opts, key=len)
+            raise InputError(
+                flag,
+                "",
+                ctx.params.get(param.name),
+                f"to come after the subcommand (explore {ctx.invoked_subcommand} {flag} ...), "
+                "where the subcommand takes it",
+            )
+
+
+def _add_data_option() -> None:
+    """Every subcommand takes --data too, so it works wherever users put it."""
+    for command in main.commands.values():
+        if any(p.name == "data" for p in command.params):
+            continue
+        command.params.append(
+            click.Option(
+                ["--data"],
+                type=click.Path(file_okay=False),
+                expose_value=False,
+                callback=_keep_data,
+                help="Folder holding constraints/ and specs/ (default: the built-in data).",
+            )
+        )
+
+
+_add_data_option()
 
 
 if __name__ == "__main__":

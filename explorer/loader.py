@@ -93,9 +93,30 @@ class _Ctx:
 
 
 def default_data_dir() -> Path:
-    """The repository's own data, unless CHIP_EXPLORER_DATA points elsewhere."""
+    """CHIP_EXPLORER_DATA if set; else the checkout's constraints/ and specs/ (a source tree or an
+    editable install); else the copy shipped inside the package (a wheel: explorer/data/)."""
     env = os.environ.get(DATA_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "constraints").is_dir() and (checkout / "specs").is_dir():
+        return checkout
+    return packaged_data_dir()
+
+
+def packaged_data_dir() -> Path:
+    """The data shipped in the wheel, read through importlib.resources."""
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("explorer") / "data"))
+
+
+def is_packaged(root: Path) -> bool:
+    """Whether a data folder is the installed package's own copy (never to be written)."""
+    try:
+        return Path(root).resolve() == packaged_data_dir().resolve()
+    except (OSError, ModuleNotFoundError):
+        return False
 
 
 def read_toml(path: Path) -> dict:

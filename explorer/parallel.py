@@ -26,7 +26,17 @@ def map_jobs(
             progress(1)
 
     if scheduler:
-        from dask.distributed import Client, as_completed
+        try:
+            from dask.distributed import Client, as_completed
+        except ImportError:
+            from explorer.errors import InputError
+
+            raise InputError(
+                "--scheduler",
+                "",
+                scheduler,
+                "the 'distributed' extra: pip install 'chip-explorer[distributed]'",
+            ) from None
 
         with Client(scheduler) as client:
             futures = {client.submit(fn, job, pure=False): i for i, job in enumerate(jobs)}

@@ -226,11 +226,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def paint(outcome: str) -> str:
-    """An outcome in its colour; click.echo drops the colour when the output is not a terminal."""
+    """An outcome in its colour; click.echo drops the colour when the output is not a terminal,
+    and NO_COLOR (https://no-color.org) turns it off everywhere."""
+    import os
+
     import click
 
     colour = OUTCOME_COLOURS.get(outcome)
-    return click.style(outcome, fg=colour, bold=colour == "red") if colour else outcome
+    if not colour or os.environ.get("NO_COLOR"):
+        return outcome
+    return click.style(outcome, fg=colour, bold=colour == "red")
 
 
 def visible_len(text: str) -> int:

@@ -277,3 +277,56 @@ def test_classify_reports_an_uncertain_verdict_with_its_flip_point() -> None:
 def test_a_bad_fact_option_is_one_line_and_exit_2(args, option) -> None:
     result = run(*args)
     assert result.exit_code == 2 and option in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target", "de", "classify", "h20"],
+        ["--as-of", "2024-01-01", "screen"],
+        ["--format", "json", "rules"],
+    ],
+)
+def test_a_search_option_before_a_subcommand_is_refused_not_ignored(args) -> None:
+    result = run(*args)
+    assert result.exit_code == 2 and "after the subcommand" in result.output, result.output
+
+
+def test_data_works_before_or_after_the_subcommand(tmp_path) -> None:
+    import shutil
+
+    from explorer import api
+
+    root = api.load().root
+    for folder in ("constraints", "specs"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    h20 = tmp_path / "specs" / "skus" / "h20.toml"
+    h20.write_text(h20.read_text().replace('name = "NVIDIA H20 96GB"', 'name = "NVIDIA H20 (our copy)"'))
+    for args in (["--data", str(tmp_path), "classify", "h20"], ["classify", "h20", "--data", str(tmp_path)]):
+        result = run(*args)
+        assert result.exit_code == 0 and "our copy" in result.output, args
+
+
+def test_version_and_short_help() -> None:
+    assert run("--version").output.startswith("explore, version")
+    assert run("classify", "-h").output.startswith("Usage: ") and "CHIP" in run("classify", "-h").output
+
+
+def test_no_color_turns_colour_off(monkeypatch) -> None:
+    from explorer.render import paint
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[" in paint("license-presumed-denial")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert paint("license-presumed-denial") == "license-presumed-denial"
+
+
+def test_calibrate_never_writes_into_the_installed_package(monkeypatch) -> None:
+    from explorer import api, loader
+
+    root = api.load().root
+    monkeypatch.setattr(loader, "packaged_data_dir", lambda: root)  # as if this were the wheel's copy
+    before = (root / "specs" / "calibration" / "efficiency.toml").read_text()
+    result = run("calibrate", "--write")
+    assert result.exit_code == 2 and "--data" in result.output
+    assert (root / "specs" / "calibration" / "efficiency.toml").read_text() == before
