@@ -22,6 +22,7 @@ class Exit(IntEnum):
     FINDINGS = 1
     BAD_INPUT = 2
     INTERNAL = 3
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class _Group(click.Group):
@@ -40,6 +41,19 @@ class _Group(click.Group):
                 raise
             click.echo(f"explore: INTERNAL ERROR, solver and checker disagree (please report): {e}", err=True)
             ctx.exit(Exit.INTERNAL)
+        except BrokenPipeError:  # `explore ... | head`: the reader left; end quietly
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(Exit.OK)
+        except KeyboardInterrupt:
+            click.echo("explore: interrupted", err=True)
+            ctx.exit(Exit.INTERRUPTED)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _data(ctx: click.Context):
@@ -81,6 +95,21 @@ def _say(ctx: click.Context, text: str) -> None:
 
 def _print_json(obj: object) -> None:
     click.echo(json.dumps(obj, indent=2))
+
+
+def _print_csv(rows: list[dict]) -> None:
+    """One row per record; lists are joined with '; ', nested tables left to the JSON."""
+    from explorer.render import csv_text
+
+    flat = [
+        {
+            k: "; ".join(map(str, v)) if isinstance(v, list) else v
+            for k, v in r.items()
+            if not isinstance(v, dict)
+        }
+        for r in rows
+    ]
+    click.echo(csv_text(flat), nl=False)
 
 
 TARGET = click.option(
@@ -311,7 +340,11 @@ def _options(
 @click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
 @search_options
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "csv"]),
+    default="table",
+    show_default=True,
 )
 @click.option(
     "--out",
@@ -386,20 +419,40 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
         "note": api.screen_note(data.scenarios),
     }
-    rendered = {name: _documents(data, opts, r, template) for name, r in docs}
+    only = None if out else (".md" if fmt == "markdown" and not template else "custom")
+    rendered = {name: _documents(data, opts, r, template, only) for name, r in docs}
     if out:
-        _write_documents(out, rendered, template)
+        for path in _write_documents(out, rendered, template):
+            _say(ctx, f"wrote {path}")
     elif template:  # the user's own format is the payload
         click.echo("\n".join(files["custom"] for files in rendered.values()), nl=False)
         fmt = "none"
     if fmt == "json":
         _print_json(payload)
+    elif fmt == "csv":
+        _print_csv(
+            [
+                {
+                    "base": r["base"],
+                    "status": r["status"],
+                    "value": r["value"],
+                    "outcome": r["outcome"],
+                    "design": r["design"]["summary"] if r["design"] else None,
+                    "tpp": r["metrics"]["tpp"] if r["metrics"] else None,
+                    "memory_bandwidth_gbps": r["metrics"]["memory_bandwidth_gbps"] if r["metrics"] else None,
+                    "binding": [b["paragraph"] for b in r["binding"]],
+                    "cost_usd": r.get("cost_usd"),
+                }
+                for r in results
+            ]
+        )
     elif fmt == "markdown":
         click.echo("\n".join(files[".md"] for files in rendered.values()))
-    else:
+    elif fmt != "none":
         click.echo(
             _wrapped(
-                f"Best {opts.allowed.value} design per base die for {where.name} ({where.code}) "
+                f"Best design allowed up to {opts.allowed.value}, per base die, for {where.name} "
+                f"({where.code}) "
                 f"on {on}, objective {opts.goal}, value = {opts.value_model} relative to the "
                 "unmodified die:"
             )
@@ -412,7 +465,9 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         click.echo(_wrapped(api.screen_note(data.scenarios)))
     proved = sum(r["status"] == "OPTIMAL" for r in results)
     _say(
-        ctx, f"{len(results)} bases searched in {time.perf_counter() - start:.2f} s; {proved} proved optimal"
+        ctx,
+        f"{_count(len(results), 'base')} searched in {time.perf_counter() - start:.2f} s; "
+        f"{proved} proved optimal",
     )
     infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
     for r in infeasible:
@@ -459,7 +514,11 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
 )
 @click.option("--time-limit", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "csv"]),
+    default="table",
+    show_default=True,
 )
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Also write spec documents here.")
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
@@ -535,7 +594,11 @@ def robust(
         records.append(report.robust_dict(r))
     if out:
         _write_robust_documents(data, out, results, allow)
-    if fmt == "json":
+    if fmt == "csv":
+        _print_csv(
+            [{"base": r["base"], "robust_value": r["value"], **w} for r in records for w in r["worlds"]]
+        )
+    elif fmt == "json":
         _print_json(
             {
                 "target": target,
@@ -615,7 +678,9 @@ def _keep_data(ctx: click.Context, param, value):
     help="Run the counterexamples of a verify report (JSON) again.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the JSON report here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @click.option(
     "--data",
     type=click.Path(file_okay=False),
@@ -686,6 +751,14 @@ def verify(ctx, target, bases, as_of, samples, designs, seed, workers, scheduler
         os.replace(tmp, out)
     if fmt == "json":
         _print_json(report)
+    elif fmt == "csv" and "bases" in report:
+        _print_csv(
+            [
+                {k: v for k, v in b.items() if k != "counterexamples"}
+                | {"disagreements": len(b["counterexamples"])}
+                for b in report["bases"]
+            ]
+        )
     elif "bases" in report:
         from explorer.render import table
 
@@ -737,7 +810,11 @@ PATHS = ["not-controlled", "notification", "license-case-by-case"]
 @click.option("--target", "-t", default="china", show_default=True, help="Destination.")
 @search_options
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "csv"]),
+    default="table",
+    show_default=True,
 )
 @click.pass_context
 def compare(ctx: click.Context, target, fmt, **search_params) -> None:
@@ -751,7 +828,9 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
         for path in PATHS:
             r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
             rows.append(report.path_dict(r, path))
-    if fmt == "json":
+    if fmt == "csv":
+        _print_csv([{**r, **(r.get("economics") or {})} for r in rows])
+    elif fmt == "json":
         _print_json(
             {
                 "target": opts.target,
@@ -858,14 +937,18 @@ def frontier(
         )
 
 
-def _documents(data, opts: Options, r, template: str | None) -> dict[str, str]:
-    """Every rendering of one result's spec document, by file suffix."""
+def _documents(data, opts: Options, r, template: str | None, only: str | None = None) -> dict[str, str]:
+    """Every rendering of one result's spec document, by file suffix (`only`: just that one)."""
     from pathlib import Path
 
     from explorer import document, plots
 
     p = r.problem
     doc = document.build(r, data, {"allowed": opts.allowed.value, "objective": opts.goal})
+    if only == ".md":
+        return {".md": document.render(doc, "markdown")}
+    if only == "custom":
+        return {"custom": document.render_with(doc, Path(template))}
     figure = None
     if r.design is not None:
         me = [(f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density or 0))]
@@ -882,13 +965,14 @@ def _documents(data, opts: Options, r, template: str | None) -> dict[str, str]:
     return files
 
 
-def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: str | None = None) -> None:
-    """All documents are rendered first, then each is written whole, via a temporary file."""
+def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: str | None = None) -> list:
+    """All documents are rendered first, then each is written whole, via a temporary file; the paths."""
     import os
     from pathlib import Path
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    written = []
     for name, files in rendered.items():
         for suffix, text in files.items():
             if suffix == "custom":
@@ -896,6 +980,8 @@ def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: st
             tmp = folder / f".{name}{suffix}.tmp"
             tmp.write_text(text)
             os.replace(tmp, folder / f"{name}{suffix}")
+            written.append(folder / f"{name}{suffix}")
+    return written
 
 
 def _template_suffix(template: str | None) -> str:
@@ -912,6 +998,25 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
     data = _data(ctx)
     where, on, rules = api.rules_for(target, as_of, data)
     results = api.classify_catalog(target, on, data)
+    if fmt == "csv":
+        _print_csv(
+            [
+                {
+                    "chip": c.sku.id,
+                    "tpp": float(c.metrics.tpp),
+                    "performance_density": float(c.metrics.performance_density or 0),
+                    "memory_bandwidth_gbps": float(c.metrics.memory_bandwidth_gbps),
+                    "datacenter": c.metrics.datacenter,
+                    "outcome": c.verdict.outcome.value,
+                    "worst_outcome": c.worst.outcome.value if c.worst else c.verdict.outcome.value,
+                    "fired": sorted({f.paragraph for f in c.verdict.fired if f.outcome == c.verdict.outcome}),
+                    "charges": [f"{float(x.percent):g}% {x.kind}" for x in c.verdict.charges],
+                    "uncertain": [u.figure for u in c.uncertain],
+                }
+                for c in results
+            ]
+        )
+        return
     if fmt == "json":
         _print_json(
             {
@@ -936,7 +1041,9 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
 @main.command()
 @TARGET
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @SCENARIO
 @click.pass_context
 def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
@@ -1117,7 +1224,9 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
 
 @main.command()
 @click.option("--write", is_flag=True, help="Write the fit to specs/calibration/efficiency.toml.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @click.pass_context
 def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
     """Fit the value model's efficiencies to measured LLM throughput; predicted against measured."""
@@ -1147,6 +1256,10 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
         ]
         for r in result.rows
     ]
+    heads = ["chip", "model", "setup", "lengths", "role", "measured", "predicted", "error"]
+    if fmt == "csv":
+        _print_csv([dict(zip(heads, row, strict=True)) for row in rows])
+        return
     if fmt == "json":
         _print_json(
             {
@@ -1199,7 +1312,9 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
 @click.argument("chip")
 @TARGET
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
 @click.option("--assume-us-launch", default=None, help="What-if: on sale in the US from this date.")
 @SCENARIO
@@ -1215,7 +1330,9 @@ def classify(
     from explorer import api, render
 
     result = api.classify(chip, target, as_of, _data(ctx), end_user_hq, assume_us_launch)
-    if fmt == "json":
+    if fmt == "csv":  # one row per line in force: the margins
+        _print_csv([{"chip": result.sku.id, **m} for m in render.classification_dict(result)["margins"]])
+    elif fmt == "json":
         _print_json(render.classification_dict(result))
     else:
         click.echo(_wrapped(render.classification_text(result)))
@@ -1259,7 +1376,9 @@ def catalog(ctx: click.Context, fmt: str) -> None:
 @main.command()
 @TARGET
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @SCENARIO
 @click.pass_context
 def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
@@ -1268,6 +1387,9 @@ def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
 
     data = _data(ctx)
     where, on, active = api.rules_for(target, as_of, data)
+    if fmt == "csv":
+        _print_csv([render.rule_dict(r) for r in active])
+        return
     if fmt == "json":
         _print_json(
             {

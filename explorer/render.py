@@ -272,9 +272,12 @@ def table(rows: list[list[object]], headers: list[str], width: int = 80, keep: t
 
 
 def csv_text(rows: list[dict]) -> str:
+    """Rows as CSV; nested tables are left out (the JSON has them), every row's keys make the header."""
     buf = io.StringIO()
-    flat = [{k: v for k, v in r.items() if not isinstance(v, dict)} for r in rows]
-    writer = csv.DictWriter(buf, fieldnames=list(flat[0]) if flat else [])
+    nested = {k for r in rows for k, v in r.items() if isinstance(v, dict)}
+    flat = [{k: v for k, v in r.items() if k not in nested} for r in rows]
+    names = list(dict.fromkeys(k for r in flat for k in r))
+    writer = csv.DictWriter(buf, fieldnames=names, restval="")
     writer.writeheader()
     writer.writerows(flat)
     return buf.getvalue()

@@ -53,7 +53,8 @@ class MemoryOption:
     cost_usd: Fraction = Fraction(0)
 
     def describe(self) -> str:
-        width = f"{self.stacks} stacks" if self.kind is MemoryKind.HBM else f"{self.bus_width_bits}-bit"
+        stacks = "1 stack" if self.stacks == 1 else f"{self.stacks} stacks"
+        width = stacks if self.kind is MemoryKind.HBM else f"{self.bus_width_bits}-bit"
         shell = " clamshell" if self.clamshell else ""
         return (
             f"{self.technology.upper()} {width} @ {float(self.pin_rate_gbps):g} Gbps"

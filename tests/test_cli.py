@@ -330,3 +330,38 @@ def test_calibrate_never_writes_into_the_installed_package(monkeypatch) -> None:
     result = run("calibrate", "--write")
     assert result.exit_code == 2 and "--data" in result.output
     assert (root / "specs" / "calibration" / "efficiency.toml").read_text() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["classify", "h20"],
+        ["screen"],
+        ["rules"],
+        ["calibrate"],
+        ["catalog"],
+        ["compare", "--base", "gh100"],
+        ["robust", "--base", "gh100", "--scenario", "safe-chips-act"],
+        ["verify", "--base", "gh100", "--samples", "2", "--designs", "5", "--workers", "1"],
+        ["--target", "china", "--base", "gh100"],
+    ],
+)
+def test_every_tabular_command_writes_csv(args) -> None:
+    import csv
+    import io
+
+    result = run(*args, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_the_readme_template_example_and_markdown_alone() -> None:
+    from explorer import api
+
+    template = api.load().root / "examples" / "company.txt.j2"
+    result = run("--target", "china", "--base", "gh100", "--template", str(template))
+    assert result.exit_code == 0 and result.stdout.startswith("NVIDIA GH100: best not-controlled design")
+    assert "proof" not in result.stdout  # the template's output is the payload, no table after it
+    md = run("--target", "china", "--base", "gh100", "--format", "markdown")
+    assert md.stdout.startswith("# NVIDIA GH100") and "<html" not in md.stdout
