@@ -82,9 +82,16 @@ SCENARIO = click.option(
 
 
 def _wrapped(text: str) -> str:
+    """Long lines wrapped at 80 columns, continuation lines indented under their own line."""
     import textwrap
 
-    return "\n".join(textwrap.fill(line, 80) if len(line) > 80 else line for line in text.split("\n"))
+    def fill(line: str) -> str:
+        if len(line) <= 80:
+            return line
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
+
+    return "\n".join(fill(line) for line in text.split("\n"))
 
 
 def _say(ctx: click.Context, text: str) -> None:

@@ -242,11 +242,16 @@ def visible_len(text: str) -> int:
     return len(_ANSI.sub("", text))
 
 
-def table(rows: list[list[object]], headers: list[str], width: int = 80, keep: tuple[int, ...] = (0,)) -> str:
-    """A plain text table that fits `width` columns: the widest columns give way, cut with an ellipsis.
-
-    Columns in `keep` (by default the first, an id) are never cut.
+def table(
+    rows: list[list[object]], headers: list[str], width: int | None = None, keep: tuple[int, ...] = (0,)
+) -> str:
+    """A plain text table that fits `width` columns (default: the terminal's, at least 80): the widest
+    columns give way, cut with an ellipsis. Columns in `keep` (by default the first, an id) are never cut.
     """
+    if width is None:
+        import shutil
+
+        width = max(80, shutil.get_terminal_size((80, 24)).columns)
     cells = [[fmt(c) for c in r] for r in rows]
     widths = [
         max(len(h), *(visible_len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
@@ -313,25 +318,24 @@ def classification_text(c: Classification) -> str:
     )
     lines.append("")
     if v.fired:
-        rows = [[f.rule, f.paragraph, f.status.value, f.outcome.value, f.relieved_by or ""] for f in v.fired]
-        lines.append(table(rows, ["fired: rule set", "paragraph", "status", "outcome", "relieved by"]))
+        lines.append("fired:")
+        for f in v.fired:
+            relieved = f" (relieved by {f.relieved_by})" if f.relieved_by else ""
+            lines.append(f"  {f.rule} {f.paragraph} [{f.status.value}] -> {paint(f.outcome.value)}{relieved}")
     else:
         lines.append("fired: none")
     lines.append("")
-    rows = [
-        [
-            g.paragraph,
-            g.role,
-            g.metric,
-            f"{g.op} {fmt(g.threshold)}",
-            fmt(g.value),
-            "holds" if g.holds else "clear",
-            f"{float(g.margin_pct):+.1f}%" if g.margin_pct is not None else "-",
-        ]
-        for g in v.margins
-    ]
-    if rows:
-        lines.append(table(rows, ["line", "role", "metric", "threshold", "value", "", "margin"]))
+    if v.margins:
+        lines.append("every line in force (clear: the clause does not hold; margin in % of the line):")
+        status = {r.id: r.status.value for r in c.rules}
+        last = None
+        for g in v.margins:
+            if (g.rule, g.paragraph, g.role) != last:
+                last = (g.rule, g.paragraph, g.role)
+                lines.append(f"  {g.paragraph} ({g.role}, {g.rule}, {status.get(g.rule, '?')})")
+            pct = f", {float(g.margin_pct):+.1f}%" if g.margin_pct is not None else ""
+            state = "holds" if g.holds else "clear"
+            lines.append(f"    {g.metric} {g.op} {fmt(g.threshold)}: {fmt(g.value)}, {state}{pct}")
         lines.append("")
     lines.append(rules_text(c.rules))
     lines.append("")
