@@ -88,7 +88,8 @@ def _wrapped(text: str) -> str:
     def fill(line: str) -> str:
         if len(line) <= 80:
             return line
-        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        lead = len(line) - len(line.lstrip())
+        indent = " " * (lead + 4 if lead else 0)  # prose wraps flush, indented items hang
         return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
 
     return "\n".join(fill(line) for line in text.split("\n"))

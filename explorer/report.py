@@ -94,6 +94,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             ],
             "charges": [charge_dict(c) for c in r.verdict.charges],
             "margins": [margin_dict(g) for g in r.verdict.margins],
+            "nearest_line": nearest_line(r),
             "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
             "economics": economics_dict(r),
             "base_design": design_dict(r.flagship),
@@ -142,6 +143,26 @@ def _conditions(r: SearchResult) -> dict | None:
     )
 
 
+def nearest_line(r: SearchResult) -> dict | None:
+    """The clear control clause closest to the design (in % of its line), with its rule's status."""
+    status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
+    clear = [g for g in r.verdict.margins if g.role == "control" and not g.holds and g.margin_pct is not None]
+    if not clear:
+        return None
+    g = min(clear, key=lambda x: abs(x.margin_pct))
+    return {
+        "rule": g.rule,
+        "paragraph": g.paragraph,
+        "metric": g.metric,
+        "line": f"{g.op} {num(g.threshold)}",
+        "margin_pct": num(g.margin_pct, 4),
+        "status": status.get(g.rule),
+    }
+
+
+NEAR_PCT = 1  # a design within this many percent of a line that is not official gets a warning
+
+
 def closed_paths(results: list[dict]) -> list[str]:
     """Why a licence path is closed to these designs: reliefs whose product or buyer facts failed,
     and withdrawals that held (one line each, naming the bases)."""
@@ -187,6 +208,16 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+    for r in ranked:
+        near = r.get("nearest_line")
+        if near:
+            line = (
+                f"{r['base']}: nearest line {near['paragraph']} {near['metric']} {near['line']}, "
+                f"{abs(near['margin_pct']):.2f}% away ({near['status']})"
+            )
+            if near["status"] != "official" and abs(near["margin_pct"]) < NEAR_PCT:
+                line += f"; warning: within {NEAR_PCT}% of a line that is not official law (use --margin)"
+            out += textwrap.wrap(line, width=80, subsequent_indent="    ")
     for r in ranked:
         for u in r.get("uncertain", []):
             line = (

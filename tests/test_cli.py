@@ -365,3 +365,15 @@ def test_the_readme_template_example_and_markdown_alone() -> None:
     assert "proof" not in result.stdout  # the template's output is the payload, no table after it
     md = run("--target", "china", "--base", "gh100", "--format", "markdown")
     assert md.stdout.startswith("# NVIDIA GH100") and "<html" not in md.stdout
+
+
+def test_the_main_table_names_the_nearest_line_and_warns_near_a_reported_one() -> None:
+    out = run("--target", "china", "-q").output
+    assert "gh100: nearest line 3A090.b.1 tpp >= 2400" in out
+    data = json.loads(run("--target", "china", "--format", "json").stdout)
+    near = {r["base"]: r["nearest_line"] for r in data["results"]}
+    reported = [b for b, n in near.items() if n and n["status"] == "reported" and abs(n["margin_pct"]) < 1]
+    assert all(f"{b}: nearest line" in out for b in near if near[b])
+    assert all(
+        "warning: within 1%" in out.split(f"{b}: nearest line", 1)[1].split("\n\n")[0] for b in reported
+    )
