@@ -469,6 +469,9 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
 
         licensed = opts.allowed.rank >= min(o.rank for o in LICENSED)
         click.echo(report.ranked_table(results, licensed))
+        if opts.goal != "perf":
+            click.echo("")
+            click.echo(report.economics_table(results, opts.goal))
         click.echo("")
         click.echo(_wrapped(api.screen_note(data.scenarios)))
     proved = sum(r["status"] == "OPTIMAL" for r in results)
@@ -891,6 +894,14 @@ def frontier(
     data, opts = _options(ctx, target, **search_params)
     if len(opts.bases) != 1:
         raise InputError("--base", "", ",".join(opts.bases), "exactly one base die or SKU")
+    if opts.goal != "perf":
+        raise InputError(
+            "--objective", "", opts.goal, "perf or a value model: a frontier trades value against --x"
+        )
+    if opts.price is not None:
+        raise InputError(
+            "--price", "", float(opts.price), "no price: a frontier plots value against unit cost"
+        )
     base = opts.bases[0]
 
     def build(margin):
@@ -939,8 +950,11 @@ def frontier(
 
         heads = list(rows[0]) if rows else ["x", "value"]
         click.echo(table([[r[h] for h in heads] for r in rows], heads))
+        why = ""
+        if len(rows) == 1 and x_axis == "cost":
+            why = " (the best design is also the cheapest that complies: nothing to trade)"
         click.echo(
-            f"{len(rows)} points, {'complete' if complete else 'truncated at --points'}; "
+            f"{_count(len(rows), 'point')}{why}, {'complete' if complete else 'truncated at --points'}; "
             "each proved optimal for its bound"
         )
 

@@ -234,6 +234,30 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     return "\n".join(out)
 
 
+def economics_table(results: list[dict], goal: str) -> str:
+    """What an economics objective optimised, per base: price, fees, unit cost, revenue and margin."""
+
+    def money(x):
+        return "-" if x is None else f"${x:,.0f}"
+
+    rows = []
+    for r in sorted(results, key=lambda x: -(x["value"] or 0)):
+        e = r.get("economics") or {}
+        rows.append(
+            [
+                r["base"],
+                money(e.get("price_usd")),
+                f"{e['fee_percent']:g}%" if e else "-",
+                money(e.get("unit_cost_usd")),
+                money(e.get("net_revenue_usd")),
+                money(e.get("gross_margin_usd")),
+                "-" if e.get("value_per_kusd") is None else f"{e['value_per_kusd']:.3f}",
+            ]
+        )
+    heads = ["base", "price", "fees", "unit cost", "net revenue", "gross margin", "value/k$"]
+    return f"Objective {goal}, in dollars (estimates from specs/economics/):\n" + table(rows, heads)
+
+
 def economics_dict(r: SearchResult) -> dict | None:
     e = r.economics
     if e is None:

@@ -377,3 +377,15 @@ def test_the_main_table_names_the_nearest_line_and_warns_near_a_reported_one() -
     assert all(
         "warning: within 1%" in out.split(f"{b}: nearest line", 1)[1].split("\n\n")[0] for b in reported
     )
+
+
+def test_an_economics_objective_shows_the_money_it_optimised() -> None:
+    out = run("--target", "china", "--base", "gh100", "--objective", "gross-margin", "-q").output
+    assert "Objective gross-margin, in dollars" in out and "gross margin" in out and "$" in out
+
+
+def test_frontier_refuses_options_it_does_not_use_and_explains_a_single_point() -> None:
+    assert run("frontier", "--base", "gh100", "--objective", "gross-margin").exit_code == 2
+    assert run("frontier", "--base", "gh100", "--price", "1000").exit_code == 2
+    several = run("frontier", "--base", "gb202", "--x", "cost", "--format", "json")
+    assert len(json.loads(several.stdout)["points"]) > 1  # the README's example has a real frontier
