@@ -127,8 +127,14 @@ def withdrawn(active: list[RuleSet], facts: Facts) -> set[str]:
     return {rid for r in active for w in r.withdrawals if all_hold(facts, w.facts) for rid in w.reliefs_of}
 
 
-def classify(metrics: Metrics, target: Target, on: dt.date, rules: list[RuleSet], facts: Facts) -> Verdict:
-    """Judge a chip for a destination on a date against the rules as encoded."""
+def classify(
+    metrics: Metrics, target: Target, on: dt.date, rules: list[RuleSet], facts: Facts, detail: bool = True
+) -> Verdict:
+    """Judge a chip for a destination on a date against the rules as encoded.
+
+    `detail` False leaves out the margins and the fact report (the outcome and charges
+    are the same), for callers that judge thousands of points, such as the map.
+    """
     active = rules_in_force(rules, target, on)
     fired: list[Fired] = []
     for rule in active:
@@ -165,6 +171,8 @@ def classify(metrics: Metrics, target: Target, on: dt.date, rules: list[RuleSet]
 
     outcome = max((f.outcome for f in fired), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
     taken, overlapped = _combine(_charges(active, fired, fees, outcome, metrics, facts))
+    if not detail:
+        return Verdict(outcome, fired, [], taken, [r.id for r in active], overlapped=overlapped)
     return Verdict(
         outcome,
         fired,

@@ -973,9 +973,12 @@ def _documents(data, opts: Options, r, template: str | None, only: str | None = 
         return {"custom": document.render_with(doc, Path(template))}
     figure = None
     if r.design is not None:
-        me = [(f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density or 0))]
+        from explorer import api
+
+        me = [plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value)]
+        chips = plots.chip_points(api.classify_catalog(p.target.code, p.as_of, data))
         figure = plots.compliance_map(
-            data.rules, p.target, p.as_of, plots.chip_points(data.catalog), me, scenarios=data.scenarios
+            data.rules, p.target, p.as_of, chips, me, scenarios=data.scenarios, facts=p.facts
         )
     files = {
         ".json": json.dumps(doc, indent=2) + "\n",
@@ -1233,13 +1236,10 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
         marks = []
         for base in bases:
             r = search.search(base, target, on, data=data, explain=False)
-            if r.metrics is not None and r.metrics.performance_density:
-                marks.append(
-                    (f"{r.die.id} design", float(r.metrics.tpp), float(r.metrics.performance_density))
-                )
-        plots.compliance_map(
-            data.rules, where, on, plots.chip_points(data.catalog), marks, tmp, scenarios=data.scenarios
-        )
+            if r.metrics is not None:
+                marks.append(plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value))
+        chips = plots.chip_points(api.classify_catalog(target, on, data))
+        plots.compliance_map(data.rules, where, on, chips, marks, tmp, scenarios=data.scenarios)
     os.replace(tmp, out)
     _say(ctx, f"wrote {out}")
 

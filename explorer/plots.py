@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 
 OUTCOME_COLOURS = {
     "license-exception": "#c5e17a",
@@ -23,116 +24,161 @@ def _pyplot():
     return plt
 
 
-def _box(control, metric: str, lo: float, hi: float) -> tuple[float, float]:
-    """The interval a control's clauses allow on one metric, within [lo, hi]."""
-    for c in control.clauses:
-        if c.metric != metric or isinstance(c.value, bool):
-            continue
-        if c.op.value in (">=", ">"):
-            lo = max(lo, float(c.value))
-        else:
-            hi = min(hi, float(c.value))
-    return lo, hi
+OUTCOME_COLOURS_ALL = {"not-controlled": "#ffffff", **OUTCOME_COLOURS}
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A chip on the map, coloured by the outcome the checker gives it on that date and target."""
+
+    label: str
+    tpp: float
+    density: float
+    dram_gbps: float
+    io_gbps: float
+    datacenter: bool
+    outcome: str
+
+
+def point_colour(p: MapPoint) -> str:
+    return OUTCOME_COLOURS_ALL[p.outcome]
+
+
+def _probe(tpp, density, dram, io):
+    """Metrics of a datacenter chip with only these four figures: what the map's backgrounds judge."""
+    from fractions import Fraction
+
+    from explorer.metrics import Metrics
+
+    tpp, density = Fraction(tpp), Fraction(density)
+    return Metrics(
+        tpp=tpp,
+        performance_density=density,
+        memory_bandwidth_gbps=Fraction(dram),
+        memory_gb=Fraction(80),
+        memory_type="HBM3",
+        memory_bandwidth_density=None,
+        io_bidirectional_gbps=Fraction(io),
+        link_bidirectional_gbps=Fraction(io),
+        die_area_mm2=tpp / density if density else Fraction(1),
+        datacenter=True,
+        power_w=Fraction(700),
+        dense_tflops={},
+    )
+
+
+def _grid(rules, target, on, facts, xs, ys, probe) -> list[list[int]]:
+    """The checker's outcome rank at every grid cell (probe(x, y) gives the metrics)."""
+    from explorer.checker import classify, rules_in_force
+
+    active = rules_in_force(rules, target, on)  # the same verdicts, without re-filtering every cell
+    return [
+        [classify(probe(x, y), target, on, active, facts, detail=False).outcome.rank for x in xs] for y in ys
+    ]
+
+
+def _log_steps(lo: float, hi: float, n: int) -> list[float]:
+    return [lo * (hi / lo) ** (i / (n - 1)) for i in range(n)]
 
 
 def compliance_map(
     rules,
     target,
     on: dt.date,
-    chips: list[tuple[str, float, float]],
-    highlight: list[tuple[str, float, float]],
+    chips: list[MapPoint],
+    highlight: list[MapPoint],
     path: str | None = None,
     scenarios=(),
+    facts=None,
 ) -> str | None:
-    """TPP against performance density with the datacenter regions of the rules in force shaded.
+    """Two panels, each shaded by the checker's own verdict on a grid of datacenter chips.
 
-    `scenarios` applied to the rules are named in the title (what-ifs, never law).
-
-    `chips` and `highlight` are (label, tpp, density). Writes `path` (PNG or SVG by suffix), or returns
-    the SVG text.
+    Left: TPP against performance density for a chip with no memory or I/O bandwidth
+    (the compute lines); right: DRAM bandwidth against chip-to-chip I/O for a chip below
+    every compute line (the bandwidth lines). Each chip is drawn in the colour of its own
+    verdict (`MapPoint.outcome`, from the checker), on both panels; consumer parts are
+    hollow, since the datacenter backgrounds do not apply to them. A new design's facts
+    (`facts`) decide the backgrounds: no named product, never sold in the US.
+    Writes `path` (PNG or SVG by suffix), or returns the SVG text.
     """
-    from explorer.checker import outcome_for, rules_in_force
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
+    from explorer.facts import Facts
+    from explorer.outcomes import Outcome
+
+    facts = facts or Facts("", "")
     plt = _pyplot()
-    from matplotlib.patches import Patch, Rectangle
-
-    x_lo, x_hi, y_lo, y_hi = 800, 60000, 1.0, 30.0
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    seen = {}
-    for rule in rules_in_force(rules, target, on):
-        for c in rule.controls:
-            metrics = {x.metric for x in c.clauses}
-            if not metrics <= {"tpp", "performance_density", "datacenter"} or "tpp" not in metrics:
-                continue
-            if any(x.metric == "datacenter" and x.value is False for x in c.clauses):
-                continue  # the map shows datacenter parts; consumer parts are judged on TPP alone
-            if c.facts:
-                continue  # lines that hold only for some products or buyers are not regions of the map
-            outcome = outcome_for(c.outcome, target)
-            if outcome is None or outcome.value not in OUTCOME_COLOURS:
-                continue
-            x0, x1 = _box(c, "tpp", x_lo, x_hi)
-            y0, y1 = _box(c, "performance_density", y_lo, y_hi)
-            if x0 >= x1 or y0 >= y1:
-                continue
-            colour = OUTCOME_COLOURS[outcome.value]
-            ax.add_patch(
-                Rectangle(
-                    (x0, y0), x1 - x0, y1 - y0, facecolor=colour, alpha=0.35, edgecolor=colour, linewidth=0.8
-                )
-            )
-            ax.text(
-                x0 * 1.04,
-                y1 / 1.08 if y1 < y_hi else y_hi / 1.15,
-                c.paragraph,
-                fontsize=8,
-                va="top",
-                color="#333",
-            )
-            seen[outcome.value] = colour
-    same_spot: dict[tuple[float, float], list[str]] = {}
-    for label, x, y in chips:
-        same_spot.setdefault((round(x), round(y, 2)), []).append(label)
-    for (x, y), labels in same_spot.items():
-        ax.scatter([x], [y], s=14, color="#444", zorder=3)
-        ax.annotate(
-            " / ".join(labels), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#333"
+    names = [o.value for o in Outcome]
+    cmap = ListedColormap([OUTCOME_COLOURS_ALL[n] for n in names])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.8), dpi=110)
+    xs, ys = _log_steps(800, 60000, 64), _log_steps(1.0, 30.0, 48)
+    compute = _grid(rules, target, on, facts, xs, ys, lambda x, y: _probe(x, y, 0, 0))
+    drams = [i * 10000 / 63 for i in range(64)]
+    ios = [i * 2400 / 47 for i in range(48)]
+    bandwidth = _grid(rules, target, on, facts, drams, ios, lambda x, y: _probe(1, 1, x, y))
+    for ax, grid, gx, gy in ((left, compute, xs, ys), (right, bandwidth, drams, ios)):
+        ax.pcolormesh(
+            gx, gy, grid, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, shading="nearest", alpha=0.55
         )
-    for label, x, y in highlight:
-        ax.scatter([x], [y], s=140, marker="*", color="#1f4e9c", zorder=4)
-        ax.annotate(
-            label,
-            (x, y),
-            xytext=(6, -10),
-            textcoords="offset points",
-            fontsize=9,
-            color="#1f4e9c",
-            fontweight="bold",
-        )
-    ax.set_xlim(x_lo, x_hi)
-    ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel("total processing performance (TPP)")
-    ax.set_ylabel("performance density (TPP per mm² of logic)")
-    title = f"Datacenter chips for {target.name} on {on}: regions of the rules in force"
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlim(800, 60000)
+    left.set_ylim(1.0, 30.0)
+    left.set_xlabel("total processing performance (TPP)")
+    left.set_ylabel("performance density (TPP per mm² of logic)")
+    left.set_title("compute lines (no memory or I/O bandwidth)", fontsize=9)
+    right.set_xlim(0, 10000)
+    right.set_ylim(0, 2400)
+    right.set_xlabel("DRAM bandwidth (GB/s)")
+    right.set_ylabel("chip-to-chip I/O, links + PCIe (GB/s)")
+    right.set_title("bandwidth lines (compute below every line)", fontsize=9)
+    for ax, xy in ((left, lambda p: (p.tpp, p.density)), (right, lambda p: (p.dram_gbps, p.io_gbps))):
+        taken: list[tuple[float, float]] = []
+        for p in chips:
+            x, y = xy(p)
+            if not x or not y:
+                continue
+            face = point_colour(p) if p.datacenter else "none"
+            ax.scatter([x], [y], s=28, facecolor=face, edgecolor="#222", linewidth=0.8, zorder=3)
+            _label(ax, p.label, x, y, taken)
+        for p in highlight:
+            x, y = xy(p)
+            ax.scatter([x], [y], s=170, marker="*", color=point_colour(p), edgecolor="#1f4e9c", zorder=4)
+            ax.annotate(
+                p.label,
+                (x, y),
+                xytext=(7, -11),
+                textcoords="offset points",
+                fontsize=9,
+                color="#1f4e9c",
+                fontweight="bold",
+            )
+        ax.grid(alpha=0.25, which="both")
+    title = f"Chips for {target.name} on {on}: shaded by the checker's verdict for a new datacenter design"
     if scenarios:
         title += "\nwith scenarios (what-ifs, not law): " + ", ".join(
             f"{x.id} ({x.status.value})" for x in scenarios
         )
-    ax.set_title(title, fontsize=9 if scenarios else None)
-    handles = [Patch(facecolor=c, alpha=0.5, label=o) for o, c in seen.items()]
-    if handles:
-        ax.legend(
-            handles=handles,
-            loc="lower right",
-            fontsize=8,
-            title="if designed for datacenters",
-            title_fontsize=8,
-        )
-    ax.grid(alpha=0.25, which="both")
+    fig.suptitle(title, fontsize=10)
+    used = {p.outcome for p in [*chips, *highlight]} | {names[v] for row in compute + bandwidth for v in row}
+    handles = [Patch(facecolor=OUTCOME_COLOURS_ALL[n], edgecolor="#999", label=n) for n in names if n in used]
+    handles.append(Patch(facecolor="none", edgecolor="#222", label="hollow: consumer part"))
+    right.legend(handles=handles, loc="upper right", fontsize=7.5)
     fig.tight_layout()
     return _finish(plt, fig, path)
+
+
+def _label(ax, text: str, x: float, y: float, taken: list[tuple[float, float]]) -> None:
+    """Place a label at the first of a few offsets that does not sit on an earlier one (display space)."""
+    px, py = ax.transData.transform((x, y))
+    for dx, dy in ((4, 4), (4, -10), (-6, 8), (-6, -12), (8, 14), (8, -18), (-10, 18), (-10, -22)):
+        spot = (px + dx, py + dy)
+        if all(abs(spot[0] - a) > 7 * len(text) / 1.6 or abs(spot[1] - b) > 10 for a, b in taken):
+            break
+    taken.append(spot)
+    ha = "left" if dx >= 0 else "right"
+    ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=6.5, color="#222", ha=ha)
 
 
 TIMELINE_START = dt.date(2022, 6, 1)  # older rules (embargoes) start here, their date in the label
@@ -266,11 +312,29 @@ def _finish(plt, fig, path: str | None) -> str | None:
     return None
 
 
-def chip_points(catalog) -> list[tuple[str, float, float]]:
-    """(label, TPP, density) for every datacenter SKU in the catalog."""
-    out = []
-    for sku in catalog.skus.values():
-        m = catalog.metrics(sku)
-        if sku.datacenter and m.performance_density:
-            out.append((sku.id, float(m.tpp), float(m.performance_density)))
-    return out
+def chip_points(classifications) -> list[MapPoint]:
+    """Every catalog chip at its figures, with the outcome the checker gave it (api.Classification)."""
+    return [
+        MapPoint(
+            c.sku.id,
+            float(c.metrics.tpp),
+            float(c.metrics.performance_density or 0),
+            float(c.metrics.memory_bandwidth_gbps),
+            float(c.metrics.io_bidirectional_gbps),
+            c.metrics.datacenter,
+            c.verdict.outcome.value,
+        )
+        for c in classifications
+    ]
+
+
+def design_point(label: str, metrics, outcome: str) -> MapPoint:
+    return MapPoint(
+        label,
+        float(metrics.tpp),
+        float(metrics.performance_density or 0),
+        float(metrics.memory_bandwidth_gbps),
+        float(metrics.io_bidirectional_gbps),
+        metrics.datacenter,
+        outcome,
+    )

@@ -389,3 +389,25 @@ def test_frontier_refuses_options_it_does_not_use_and_explains_a_single_point() 
     assert run("frontier", "--base", "gh100", "--price", "1000").exit_code == 2
     several = run("frontier", "--base", "gb202", "--x", "cost", "--format", "json")
     assert len(json.loads(several.stdout)["points"]) > 1  # the README's example has a real frontier
+
+
+def test_the_map_colours_every_chip_by_its_own_verdict(tmp_path) -> None:
+    from explorer import api, plots
+
+    data = api.load()
+    on = "2025-09-01"
+    points = plots.chip_points(api.classify_catalog("china", on, data))
+    for p in points:  # the colour drawn is the colour of the checker's outcome for that chip, nothing else
+        assert (
+            plots.point_colour(p)
+            == plots.OUTCOME_COLOURS_ALL[api.classify(p.label, "china", on, data).verdict.outcome.value]
+        )
+    assert {p.outcome for p in points} >= {
+        "not-controlled",
+        "license-presumed-denial",
+        "license-case-by-case",
+    }
+    svg = tmp_path / "map.svg"
+    assert run("plot", "map", "--target", "china", "--as-of", on, "--out", str(svg)).exit_code == 0
+    text = svg.read_text().lower()
+    assert all(plots.point_colour(p).lower() in text for p in points if p.datacenter)
