@@ -57,6 +57,11 @@ def _atom(a: Atom, res, n: int) -> np.ndarray:
     return x >= a.bound if a.op is Op.GE else x <= a.bound
 
 
+def atom_holds(a: Atom, res, n: int) -> np.ndarray:
+    """Where one integer clause holds, point by point."""
+    return _atom(a, res, n)
+
+
 def _condition(combine: Combine, atoms: list[Atom], res, n: int) -> np.ndarray:
     if not atoms:
         return np.ones(n, dtype=bool)

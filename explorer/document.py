@@ -79,7 +79,8 @@ def _compliance(r: SearchResult, p: Problem) -> list[dict]:
 
 def _sensitivity(r: SearchResult) -> list[dict]:
     """How far each line could move before this design must change."""
-    binding = {(b.rule, b.paragraph) for b in r.binding}
+    # the clause, not the whole paragraph: only lines that lie between the design and a better step
+    binding = {(b.rule, b.paragraph, x.metric, x.op.value) for b in r.binding for x in b.clauses}
     rows = []
     for g in r.verdict.margins:
         if g.role == "charge" or g.margin_pct is None:
@@ -99,7 +100,7 @@ def _sensitivity(r: SearchResult) -> list[dict]:
             continue
         loosen = (
             "binding: loosening it raises the value"
-            if (g.rule, g.paragraph) in binding
+            if (g.rule, g.paragraph, g.metric, g.op) in binding
             else "not binding: loosening it alone does not raise the value"
         )
         rows.append(

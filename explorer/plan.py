@@ -27,6 +27,7 @@ class PlannedControl:
     level: int
     combine: Combine
     atoms: list[Atom]
+    clauses: tuple = ()  # the rule's clauses the atoms encode, in order (for reports)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outc
             level = outcome_for(c.outcome, target)
             if level is not None and all_hold(facts, c.facts):
                 atoms = [t.atom(x, surely=False) for x in c.clauses]
-                controls.append(PlannedControl(rule.id, c.paragraph, level.rank, c.combine, atoms))
+                controls.append(
+                    PlannedControl(rule.id, c.paragraph, level.rank, c.combine, atoms, tuple(c.clauses))
+                )
         for r in rule.reliefs:
             level = outcome_for(r.outcome, target)
             if level is not None and rule.id not in denied and all_hold(facts, r.facts):

@@ -68,7 +68,12 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         "conditions": _conditions(r),
         "uncertain": [uncertain_dict(u) for u in r.uncertain],
         "binding": [
-            {"rule": b.rule, "paragraph": b.paragraph, "value_if_lifted": round(b.value_if_lifted, 6)}
+            {
+                "rule": b.rule,
+                "paragraph": b.paragraph,
+                "value_if_lifted": round(b.value_if_lifted, 6),
+                "clauses": [f"{x.metric} {x.op.value} {num(x.value)}" for x in b.clauses],
+            }
             for b in r.binding
         ],
         "conflicting_rules": r.conflicting_rules,

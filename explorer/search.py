@@ -41,6 +41,9 @@ class Binding:
     rule: str
     paragraph: str
     value_if_lifted: float  # the optimum with this line lifted, relative to the base die
+    clauses: tuple[
+        int, ...
+    ] = ()  # indices of the clauses whose line lies between the design and a better step
 
 
 @dataclass(frozen=True)
@@ -313,17 +316,30 @@ def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
         return []
     cols = [np.array([pt[k] for pt in points]) for k in sizes]
     res = brute.resources(t, *cols)
+    here = brute.resources(t, *[np.array([index[k]]) for k in sizes])
+    blocked_now, _, _ = brute.score(t, p.plan, res, len(points))
     scale = t.scales.value * t.scales.fee_basis
     out = {}
     for ci, c in enumerate(p.plan.controls):
         key = (c.rule, c.paragraph)
-        if key in out:
-            continue
         lifted = dataclasses.replace(p.plan, controls=[x for i, x in enumerate(p.plan.controls) if i != ci])
         allowed, fit, score = brute.score(t, lifted, res, len(points))
         better = allowed & fit & (score > net)
-        if better.any():
-            out[key] = Binding(c.rule, c.paragraph, int(score[better].max()) / scale)
+        if not better.any():
+            continue
+        # a clause binds when its line lies between the design and a better step this control blocks
+        blocked = better & ~blocked_now
+        clauses = tuple(
+            c.clauses[k]
+            for k, a in enumerate(c.atoms)
+            if (blocked & brute.atom_holds(a, res, len(points)) & ~brute.atom_holds(a, here, 1)[0]).any()
+        )
+        top = int(score[better].max()) / scale
+        if key in out:  # a paragraph split in two controls (3A090.a.1 by market)
+            old = out[key]
+            out[key] = Binding(c.rule, c.paragraph, max(old.value_if_lifted, top), old.clauses + clauses)
+        else:
+            out[key] = Binding(c.rule, c.paragraph, top, clauses)
     return list(out.values())
 
 

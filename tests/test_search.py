@@ -145,3 +145,12 @@ def test_a_nominal_optimum_on_an_estimated_area_is_flagged_and_the_robust_one_is
     robust = s.search(die, "china", "2026-11-28", data=DATA, explain=False)
     assert robust.uncertain == [] and robust.value < nominal.value
     assert robust.verdict.outcome.value == "not-controlled"
+
+
+def test_only_the_clauses_between_the_design_and_a_better_step_bind() -> None:
+    r = s.search("gh100", "china", "2026-11-28", data=DATA)
+    b1 = next(b for b in r.binding if b.paragraph == "3A090.b.1")
+    assert [(c.metric, c.op.value) for c in b1.clauses] == [("tpp", ">=")]  # not tpp < 4800, not density
+    doc = document.build(r, DATA, {"allowed": "not-controlled", "objective": "perf"})
+    rows = [x for x in doc["sensitivity"] if x["paragraph"] == "3A090.b.1"]
+    assert [x["loosen"].startswith("binding") for x in rows] == [x["metric"] == "tpp" for x in rows]
