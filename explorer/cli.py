@@ -461,8 +461,8 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
             _wrapped(
                 f"Best design allowed up to {opts.allowed.value}, per base die, for {where.name} "
                 f"({where.code}) "
-                f"on {on}, objective {opts.goal}, value = {opts.value_model} relative to the "
-                "unmodified die:"
+                f"on {on}, objective {opts.goal}; value = {opts.value_model} relative to each "
+                "unmodified die, decode tok/s = absolute per chip; ranked by decode tok/s:"
             )
         )
         from explorer.outcomes import LICENSED

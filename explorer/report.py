@@ -100,6 +100,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "charges": [charge_dict(c) for c in r.verdict.charges],
             "margins": [margin_dict(g) for g in r.verdict.margins],
             "nearest_line": nearest_line(r),
+            "throughput": throughput(r),
             "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
             "economics": economics_dict(r),
             "base_design": design_dict(r.flagship),
@@ -148,6 +149,24 @@ def _conditions(r: SearchResult) -> dict | None:
     )
 
 
+def throughput(r: SearchResult) -> dict | None:
+    """Absolute tokens/s per chip of each phase, from the same value model (comparable across dies)."""
+    p = r.problem
+    if p is None or r.metrics is None:
+        return None
+    res = v.resources(r.metrics, p.objective)
+    if not v.fits(res, p.objective):
+        return {"prefill_tokens_per_s_per_chip": 0, "decode_tokens_per_s_per_chip": 0}
+    rates = v.phase_rates(res, p.objective)
+    n = p.objective.workload.tensor_parallel
+    return {
+        "workload": p.objective.workload.id,
+        "prefill_tokens_per_s_per_chip": round(float(rates["prefill"] / n)),
+        "decode_tokens_per_s_per_chip": round(float(rates["decode"] / n)),
+        "model": "roofline with fitted efficiencies (Hopper/Blackwell calibrated; others pooled)",
+    }
+
+
 def nearest_line(r: SearchResult) -> dict | None:
     """The clear control clause closest to the design (in % of its line), with its rule's status."""
     status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
@@ -188,28 +207,35 @@ def closed_paths(results: list[dict]) -> list[str]:
 
 
 def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
-    """Ranked by value: one row per base, then each design in full (fits 80 columns).
+    """Ranked by decode tokens/s per chip: one row per base, then each design in full.
 
     With a licensed outcome allowed, the licence paths that product or buyer facts
     close are listed under the designs.
     """
     import textwrap
 
-    ranked = sorted(results, key=lambda x: -(x["value"] or 0))
+    def absolute(x):
+        return (x.get("throughput") or {}).get("decode_tokens_per_s_per_chip", 0)
+
+    # across dies, rank on absolute throughput: each die's value is relative to its own unmodified die
+    ranked = sorted(results, key=lambda x: (-absolute(x), -(x["value"] or 0)))
     rows = []
     for r in ranked:
         binding = ", ".join(b["paragraph"].split(" (")[0] for b in r["binding"]) or "-"
+        tput = r.get("throughput") or {}
         rows.append(
             [
                 r["base"],
                 f"{r['value']:.3f}",
+                f"{tput['decode_tokens_per_s_per_chip']:,}" if tput else "-",
                 paint(r["outcome"] or "-"),
                 binding,
                 r["status"],
                 f"{r['solve_seconds']:.2f}s",
             ]
         )
-    out = [table(rows, ["base", "value", "outcome", "binding", "proof", "time"], keep=(0, 2)), ""]
+    heads = ["base", "value", "decode tok/s", "outcome", "binding", "proof", "time"]
+    out = [table(rows, heads, keep=(0, 3)), ""]
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")

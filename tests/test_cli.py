@@ -411,3 +411,12 @@ def test_the_map_colours_every_chip_by_its_own_verdict(tmp_path) -> None:
     assert run("plot", "map", "--target", "china", "--as-of", on, "--out", str(svg)).exit_code == 0
     text = svg.read_text().lower()
     assert all(plots.point_colour(p).lower() in text for p in points if p.datacenter)
+
+
+def test_the_main_table_ranks_dies_on_absolute_throughput_not_each_dies_own_scale() -> None:
+    data = json.loads(run("--target", "china", "--format", "json").stdout)
+    tput = {r["base"]: r["throughput"]["decode_tokens_per_s_per_chip"] for r in data["results"]}
+    table = run("--target", "china", "-q").output.splitlines()
+    order = [line.split()[0] for line in table if line.split() and line.split()[0] in tput]
+    order = list(dict.fromkeys(order))
+    assert [tput[b] for b in order] == sorted(tput.values(), reverse=True)
