@@ -119,7 +119,15 @@ def compliance_map(
     bandwidth = _grid(rules, target, on, facts, drams, ios, lambda x, y: _probe(1, 1, x, y))
     for ax, grid, gx, gy in ((left, compute, xs, ys), (right, bandwidth, drams, ios)):
         ax.pcolormesh(
-            gx, gy, grid, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, shading="nearest", alpha=0.55
+            gx,
+            gy,
+            grid,
+            cmap=cmap,
+            vmin=-0.5,
+            vmax=len(names) - 0.5,
+            shading="nearest",
+            alpha=0.55,
+            rasterized=True,  # one embedded image, not thousands of SVG cells
         )
     left.set_xscale("log")
     left.set_yscale("log")
