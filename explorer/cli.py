@@ -1306,9 +1306,12 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
             }
         )
     else:
+        click.echo("output tokens/s of the whole tensor-parallel group, measured against predicted:")
         click.echo(
             render.table(
-                rows, ["chip", "model", "setup", "in/out", "role", "measured tok/s", "predicted", "error"]
+                rows,
+                ["chip", "model", "setup", "in/out", "role", "measured", "predicted", "error"],
+                keep=(0, 1, 2, 7),
             )
         )
         for k, e in result.efficiencies.items():
@@ -1468,6 +1471,9 @@ def _add_data_option() -> None:
 
 
 _add_data_option()
+for _param in frontier.params:  # a frontier plots value against cost or guard band: no objective, no price
+    if _param.name in ("objective", "price_usd"):
+        _param.hidden = True
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def compliance_map(
     (the compute lines); right: DRAM bandwidth against chip-to-chip I/O for a chip below
     every compute line (the bandwidth lines). Each chip is drawn in the colour of its own
     verdict (`MapPoint.outcome`, from the checker), on both panels; consumer parts are
-    hollow, since the datacenter backgrounds do not apply to them. A new design's facts
+    squares, since the datacenter backgrounds do not apply to them. A new design's facts
     (`facts`) decide the backgrounds: no named product, never sold in the US.
     Writes `path` (PNG or SVG by suffix), or returns the SVG text.
     """
@@ -147,8 +147,17 @@ def compliance_map(
             x, y = xy(p)
             if not x or not y:
                 continue
-            face = point_colour(p) if p.datacenter else "none"
-            ax.scatter([x], [y], s=28, facecolor=face, edgecolor="#222", linewidth=0.8, zorder=3)
+            marker = "o" if p.datacenter else "s"  # consumer parts: squares, judged on their own lines
+            ax.scatter(
+                [x],
+                [y],
+                s=28,
+                marker=marker,
+                facecolor=point_colour(p),
+                edgecolor="#222",
+                linewidth=0.8,
+                zorder=3,
+            )
             _label(ax, p.label, x, y, taken)
         for p in highlight:
             x, y = xy(p)
@@ -171,7 +180,19 @@ def compliance_map(
     fig.suptitle(title, fontsize=10)
     used = {p.outcome for p in [*chips, *highlight]} | {names[v] for row in compute + bandwidth for v in row}
     handles = [Patch(facecolor=OUTCOME_COLOURS_ALL[n], edgecolor="#999", label=n) for n in names if n in used]
-    handles.append(Patch(facecolor="none", edgecolor="#222", label="hollow: consumer part"))
+    from matplotlib.lines import Line2D
+
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="s",
+            linestyle="",
+            markerfacecolor="#fff",
+            markeredgecolor="#222",
+            label="square: consumer part (own verdict)",
+        )
+    )
     right.legend(handles=handles, loc="upper right", fontsize=7.5)
     fig.tight_layout()
     return _finish(plt, fig, path)

@@ -344,13 +344,15 @@ def classification_text(c: Classification) -> str:
 
 
 def catalog_verdicts_text(results: list[Classification]) -> str:
-    rows = []
+    """One row per chip, then why, in full: the lines that set the outcome, fees, and any uncertainty."""
+    import textwrap
+
+    rows, reasons = [], []
     for c in results:
         m, v = c.metrics, c.verdict
-        why = ", ".join(sorted({f.paragraph.split(" (")[0] for f in v.fired if f.outcome == v.outcome}))
-        fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind}" for ch in v.charges)
-        if c.uncertain:
-            fees = "; ".join(x for x in (fees, "uncertain: " + ", ".join(u.figure for u in c.uncertain)) if x)
+        why = ", ".join(sorted({f.paragraph for f in v.fired if f.outcome == v.outcome}))
+        fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind} ({ch.status.value})" for ch in v.charges)
+        parts = [why, fees] + [f"uncertain: {u.figure} flips at {float(u.flips_at):.6g}" for u in c.uncertain]
         rows.append(
             [
                 c.sku.id,
@@ -359,7 +361,10 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
                 m.memory_bandwidth_gbps,
                 "yes" if m.datacenter else "no",
                 paint(v.outcome.value),
-                "; ".join(x for x in (why, fees) if x) or "-",
             ]
         )
-    return table(rows, ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome", "why"], keep=(0, 5))
+        if any(parts):
+            line = f"{c.sku.id}: " + "; ".join(x for x in parts if x)
+            reasons += textwrap.wrap(line, width=80, subsequent_indent="    ")
+    heads = ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome"]
+    return "\n".join([table(rows, heads, keep=(0, 5)), "", "why:", *reasons])

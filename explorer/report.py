@@ -323,7 +323,10 @@ def path_dict(r: SearchResult, path: str) -> dict:
 
 def compare_text(rows: list[dict], markdown: bool = False, note: str = SCREEN_NOTE) -> str:
     def money(x):
-        return "-" if x is None else f"${x:,.0f}"
+        """Compact dollars ($10.9k), so every column fits; the JSON and CSV have them exact."""
+        if x is None:
+            return "-"
+        return f"${x / 1000:,.1f}k" if abs(x) >= 1000 else f"${x:,.0f}"
 
     out = []
     for r in rows:
@@ -341,10 +344,11 @@ def compare_text(rows: list[dict], markdown: bool = False, note: str = SCREEN_NO
             ]
         )
     heads = ["base", "path", "value", "fee", "unit cost", "price", "revenue", "margin"]
+    # the status of a path with no design is kept whole in the value column
     caps = sorted({c for r in rows if r.get("conditions") for c in r["conditions"]["path"]})
     notes = "".join(f"\ncondition: {c}" for c in caps)
     if not markdown:
-        return table(out, heads, keep=(0, 1)) + notes + "\n\n" + note
+        return table(out, heads, keep=(0, 1, 2)) + notes + "\n\n" + note
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
     return "\n".join(lines) + notes + f"\n\n> {note}\n"
