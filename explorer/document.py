@@ -226,28 +226,122 @@ def render(doc: dict, fmt: str, figure: str | None = None) -> str:
     return _env().get_template("spec.md.j2").render(doc=doc)
 
 
+TEMPLATE_MAX_BYTES = 256 * 1024  # a template larger than this is refused
+OUTPUT_MAX_CHARS = 5_000_000  # a rendering larger than this is refused
+RENDER_SECONDS = 10  # and one that takes longer
+
+
+def _template_text(template: Path) -> str:
+    """A user's template: a regular, small, UTF-8 text file, or one clear error."""
+    import stat
+
+    from explorer.errors import InputError
+
+    try:
+        mode = template.stat().st_mode
+    except OSError as e:
+        raise InputError(
+            str(template), "", "(unreadable)", f"a readable template file ({e.strerror})"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            str(template), "", "(not a regular file)", "a regular template file (not a FIFO or folder)"
+        )
+    if template.stat().st_size > TEMPLATE_MAX_BYTES:
+        raise InputError(
+            str(template), "", f"{template.stat().st_size} bytes", f"at most {TEMPLATE_MAX_BYTES} bytes"
+        )
+    raw = template.read_bytes()
+    if b"\0" in raw:
+        raise InputError(str(template), "", "(binary)", "a UTF-8 text template")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(template), "", "(not UTF-8)", "a UTF-8 text template") from None
+
+
+def _sandbox():
+    """User templates run sandboxed: no attribute access to Python internals, undefined names are errors,
+    no file loading (include, import and extends are refused), and no huge repetitions or powers."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+    class Bounded(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):
+            sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
+            counts = [abs(x) for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
+            if operator == "*" and sizes and counts and sizes[0] * max(counts) > OUTPUT_MAX_CHARS:
+                raise SecurityError("a repetition larger than the output bound")
+            if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError("a power above 64")
+            return super().call_binop(context, operator, left, right)
+
+    return Bounded(
+        loader=jinja2.DictLoader({}),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
 def check_template(template: Path) -> None:
     """Parse a user's template up front, so a broken one fails before any search runs."""
     import jinja2
 
-    try:
-        jinja2.Environment().parse(template.read_text())
-    except jinja2.TemplateError as e:
-        from explorer.errors import InputError
+    from explorer.errors import InputError
 
+    text = _template_text(template)
+    try:
+        _sandbox().parse(text)
+    except jinja2.TemplateError as e:
         raise InputError(str(template), "", type(e).__name__, f"a valid Jinja2 template ({e})") from None
 
 
 def render_with(doc: dict, template: Path) -> str:
-    """A user's own Jinja2 template, given the same `doc` object."""
+    """A user's own Jinja2 template, given the same `doc` object (see explorer/schemas/spec-document),
+    rendered in a sandbox with bounded output and time."""
+    import signal
+    import threading
+
     import jinja2
+    from jinja2.sandbox import SecurityError
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(template.parent)]), keep_trailing_newline=True
-    )
+    from explorer.errors import InputError
+
+    text = _template_text(template)
+
+    def fail(value: str, expected: str):
+        return InputError(str(template), "", value, expected)
+
+    class TooLong(Exception):
+        pass
+
+    def alarm(signum, frame):
+        raise TooLong
+
+    timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+    if timed:
+        old = signal.signal(signal.SIGALRM, alarm)
+        signal.alarm(RENDER_SECONDS)
     try:
-        return env.get_template(template.name).render(doc=doc)
+        out, size = [], 0
+        for chunk in _sandbox().from_string(text).generate(doc=doc):
+            size += len(chunk)
+            if size > OUTPUT_MAX_CHARS:
+                raise fail(f"more than {OUTPUT_MAX_CHARS} characters", "a template whose output is bounded")
+            out.append(chunk)
+        return "".join(out)
+    except TooLong:
+        raise fail(f"over {RENDER_SECONDS} s", "a template that renders in bounded time") from None
+    except SecurityError as e:
+        raise fail("unsafe access", f"a template that reads only `doc` ({e})") from None
     except jinja2.TemplateError as e:
-        from explorer.errors import InputError
-
-        raise InputError(str(template), "", type(e).__name__, f"a valid Jinja2 template ({e})") from None
+        raise fail(type(e).__name__, f"a valid Jinja2 template ({e})") from None
+    except (RecursionError, MemoryError, ArithmeticError, TypeError, ValueError, KeyError, IndexError) as e:
+        raise fail(type(e).__name__, f"a template that renders ({e})") from None
+    finally:
+        if timed:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
