@@ -86,6 +86,10 @@ def parse_date(text: str | dt.date | None, option: str = "--as-of") -> dt.date:
         return dt.date.today()
     if isinstance(text, dt.date):
         return text
+    import re
+
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise InputError(option, "", text, "a date as YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

@@ -23,10 +23,71 @@ class Exit(IntEnum):
     BAD_INPUT = 2
     INTERNAL = 3
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+    TERMINATED = 143  # SIGTERM
+
+
+class Finite(click.ParamType):
+    """A finite number within [low, high] (refuses nan, inf and out-of-range values with exit 2)."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
+            self.fail(f"{value!r} is below {'or at ' if self.low_open else ''}{self.low:g}", param, ctx)
+        if self.high is not None and x > self.high:
+            self.fail(f"{value!r} is above {self.high:g}", param, ctx)
+        return x
+
+
+class Interrupt(Exception):
+    """SIGINT or SIGTERM: raised in the main thread after every running solve was asked to stop."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, frame):
+    from explorer import solve
+
+    solve.interrupt(signum)
+    raise Interrupt(signum)
 
 
 class _Group(click.Group):
     """Turns bad input into one line on stderr and exit code 2, never a traceback."""
+
+    def main(self, *args, **kwargs):
+        """Signals become Interrupt: the solver stops, workers end, temporary files go; exit 130 or 143."""
+        import contextlib
+        import os
+        import signal
+
+        old = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return super().main(*args, **kwargs)
+        except Interrupt as e:
+            for sig in old:
+                signal.signal(sig, signal.SIG_IGN)
+            name = "interrupted" if e.signum == signal.SIGINT else "terminated"
+            with contextlib.suppress(OSError):
+                click.echo(f"explore: {name}", err=True)
+            # every `finally` on the way here has run (solver stopped, workers ended, temp files gone)
+            os._exit(Exit.INTERRUPTED if e.signum == signal.SIGINT else Exit.TERMINATED)
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -48,8 +109,20 @@ class _Group(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(Exit.OK)
         except KeyboardInterrupt:
-            click.echo("explore: interrupted", err=True)
-            ctx.exit(Exit.INTERRUPTED)
+            raise Interrupt(2) from None
+        except Interrupt:
+            raise
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as e:  # a bug: one line, exit 3 (EXPLORE_DEBUG=1 shows the traceback)
+            import os
+
+            if os.environ.get("EXPLORE_DEBUG"):
+                raise
+            click.echo(f"explore: internal error, please report: {type(e).__name__}: {e}", err=True)
+            ctx.exit(Exit.INTERNAL)
 
 
 def _count(n: int, noun: str) -> str:
@@ -180,7 +253,7 @@ def search_options(f):
             click.option(
                 "--margin",
                 "margin_pct",
-                type=click.FloatRange(0, 50),
+                type=Finite(0, 50),
                 default=0.0,
                 show_default=True,
                 help="Guard band in percent below every line.",
@@ -194,13 +267,13 @@ def search_options(f):
             click.option(
                 "--price",
                 "price_usd",
-                type=click.FloatRange(min=0, min_open=True),
+                type=Finite(0, None, low_open=True),
                 default=None,
                 help="One price in USD for every design (default: the market curve through an anchor SKU).",
             ),
             click.option(
                 "--time-limit",
-                type=click.FloatRange(0.1, 3600),
+                type=Finite(0.1, 3600),
                 default=10.0,
                 show_default=True,
                 help="Seconds per solve.",
@@ -390,6 +463,10 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_p
     if target is None:
         click.echo(ctx.get_help())
         return
+    if template and not out and fmt != "table":
+        raise InputError(
+            "--format", "", fmt, "no --format with --template (its output is the payload), or --out"
+        )
     data, opts = _options(ctx, target, **search_params)
     if template:
         from pathlib import Path
@@ -523,7 +600,7 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
 @click.option(
     "--value-model", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
 )
-@click.option("--time-limit", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True)
+@click.option("--time-limit", type=Finite(0.1, 3600), default=10.0, show_default=True)
 @click.option(
     "--format",
     "fmt",
@@ -754,12 +831,12 @@ def verify(ctx, target, bases, as_of, samples, designs, seed, workers, scheduler
         report = v.report_dict(reports)
         _say(ctx, f"verified {len(todo)} bases in {time.perf_counter() - start:.1f} s")
     if out:
-        import os
 
-        tmp = out + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(json.dumps(report, indent=2) + "\n")
-        os.replace(tmp, out)
+        def write(tmp: str) -> None:
+            with open(tmp, "w") as f:
+                f.write(json.dumps(report, indent=2) + "\n")
+
+        _write_file(out, write)
     if fmt == "json":
         _print_json(report)
     elif fmt == "csv" and "bases" in report:
@@ -815,6 +892,7 @@ def dataclasses_asdict(x):
 
 
 PATHS = ["not-controlled", "notification", "license-case-by-case"]
+SWEEP_LIMIT = 2000  # a larger sweep needs --yes
 
 
 @main.command()
@@ -876,7 +954,7 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
     show_default=True,
     help="Most frontier points (cost), or guard-band steps from 0 to --max-margin (margin).",
 )
-@click.option("--max-margin", type=click.FloatRange(0, 50), default=20.0, show_default=True)
+@click.option("--max-margin", type=Finite(0, 50), default=20.0, show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
@@ -991,22 +1069,50 @@ def _documents(data, opts: Options, r, template: str | None, only: str | None = 
 
 
 def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: str | None = None) -> list:
-    """All documents are rendered first, then each is written whole, via a temporary file; the paths."""
+    """The whole set is written as one unit: rendered first, written into a temporary folder beside the
+    target, then moved into place; on any failure nothing new remains. Returns the paths written."""
     import os
+    import shutil
+    import tempfile
     from pathlib import Path
 
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as e:
+        raise InputError("--out", "", out, f"a folder that can be written ({e.strerror})") from None
     written = []
-    for name, files in rendered.items():
-        for suffix, text in files.items():
-            if suffix == "custom":
-                suffix = _template_suffix(template)
-            tmp = folder / f".{name}{suffix}.tmp"
-            tmp.write_text(text)
-            os.replace(tmp, folder / f"{name}{suffix}")
-            written.append(folder / f"{name}{suffix}")
+    try:
+        for name, files in rendered.items():
+            for suffix, text in files.items():
+                if suffix == "custom":
+                    suffix = _template_suffix(template)
+                (staging / f"{name}{suffix}").write_text(text)
+                written.append(folder / f"{name}{suffix}")
+        folder.mkdir(exist_ok=True)
+        for path in written:
+            os.replace(staging / path.name, path)
+    except OSError as e:
+        raise InputError("--out", "", out, f"a folder that can be written ({e.strerror})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _write_file(path: str, write, option: str = "--out") -> None:
+    """Write through a temporary file beside `path`, then move it; one line and exit 2 if it cannot be."""
+    import os
+
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise InputError(option, "", path, f"a file that can be written ({e.strerror})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _template_suffix(template: str | None) -> str:
@@ -1102,6 +1208,7 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@click.option("--yes", is_flag=True, help=f"Run a sweep of more than {SWEEP_LIMIT} searches.")
 @SCENARIO
 @click.pass_context
 def sweep(
@@ -1118,6 +1225,7 @@ def sweep(
     workers,
     scheduler,
     fmt,
+    yes,
 ) -> None:
     """What-if: vary a line or the date across bases; a DataFrame to CSV or Parquet, and a plot."""
     from explorer import api
@@ -1133,6 +1241,10 @@ def sweep(
         search_mod.resolve_base(data, base)
     if out and not out.endswith((".csv", ".parquet")):
         raise InputError("--out", "", out, "a file ending in .csv or .parquet")
+    if vary in ("date",) and values is not None:
+        raise InputError(
+            "--values", "", values, "no --values with --vary date (every rule change is a point)"
+        )
     if vary == "date":
         params = [
             d.isoformat()
@@ -1166,6 +1278,10 @@ def sweep(
         for b in bases
         for p in params
     ]
+    if len(jobs) > SWEEP_LIMIT and not yes:
+        raise InputError(
+            "--values", "", f"{len(jobs)} searches", f"at most {SWEEP_LIMIT}, or --yes to run them all"
+        )
     import time
 
     quiet = ctx.find_root().obj.get("quiet")
@@ -1178,12 +1294,13 @@ def sweep(
     where = f"Dask at {scheduler}" if scheduler else "local processes"
     _say(ctx, f"{len(jobs)} searches in {time.perf_counter() - start:.1f} s on {where}")
     if out:
-        import os
 
-        tmp = out + ".tmp"
-        if out.endswith(".parquet"):
+        def write(tmp: str) -> None:
+            if not out.endswith(".parquet"):
+                df.to_csv(tmp, index=False)
+                return
             try:
-                df.to_parquet(tmp, index=False)
+                df.to_parquet(tmp, index=False, engine="pyarrow")
             except ImportError:
                 raise InputError(
                     "--out",
@@ -1191,9 +1308,8 @@ def sweep(
                     out,
                     "pyarrow for Parquet: pip install 'chip-explorer[distributed]' (or .csv)",
                 ) from None
-        else:
-            df.to_csv(tmp, index=False)
-        os.replace(tmp, out)
+
+        _write_file(out, write)
     if plot:
         from explorer import plots
 
@@ -1228,9 +1344,12 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
         raise InputError("--out", "", out, "a file ending in .png or .svg")
     data = _data(ctx)
     on = api.parse_date(as_of)
-    tmp = out + (".tmp.png" if out.endswith(".png") else ".tmp.svg")
+    suffix = ".png" if out.endswith(".png") else ".svg"
     if kind == "timeline":
-        plots.timeline(data.rules, list(data.catalog.skus.values()), tmp, on)
+
+        def draw(tmp: str) -> None:
+            plots.timeline(data.rules, list(data.catalog.skus.values()), tmp, on)
+
     else:
         where = resolve_target(data.destinations, target, on)
         marks = []
@@ -1239,8 +1358,12 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
             if r.metrics is not None:
                 marks.append(plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value))
         chips = plots.chip_points(api.classify_catalog(target, on, data))
-        plots.compliance_map(data.rules, where, on, chips, marks, tmp, scenarios=data.scenarios)
-    os.replace(tmp, out)
+
+        def draw(tmp: str) -> None:
+            plots.compliance_map(data.rules, where, on, chips, marks, tmp, scenarios=data.scenarios)
+
+    # matplotlib picks the format from the suffix, so the temporary file keeps it
+    _write_file(out, lambda tmp: (draw(tmp + suffix), os.replace(tmp + suffix, tmp)))
     _say(ctx, f"wrote {out}")
 
 

@@ -16,6 +16,7 @@ def map_jobs(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    timeout: float = 10.0,
 ) -> list:
     """`fn(job)` for every job, in job order; `progress(1)` after each."""
     out: list = [None] * len(jobs)
@@ -38,18 +39,39 @@ def map_jobs(
                 "the 'distributed' extra: pip install 'chip-explorer[distributed]'",
             ) from None
 
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError, ValueError) as e:
+            from explorer.errors import InputError
+
+            raise InputError("--scheduler", "", scheduler, f"a reachable Dask scheduler ({e})") from None
+        with client:
             futures = {client.submit(fn, job, pure=False): i for i, job in enumerate(jobs)}
             for f in as_completed(futures):
                 done(futures[f], f.result())
     elif executor == "process" and len(jobs) > 1 and workers != 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+        try:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
             for f in as_completed(futures):
                 done(futures[f], f.result())
+        except BaseException:  # an interrupt or a failure: end the workers now, not after their jobs
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for i, job in enumerate(jobs):
             done(i, fn(job))
     return out
+
+
+def _worker_signals() -> None:
+    """Workers leave interrupts to the parent, which ends them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
