@@ -16,6 +16,7 @@ from explorer.destinations import DestinationData, Target, resolve_target
 from explorer.errors import InputError
 from explorer.facts import Facts
 from explorer.loader import (
+    check_references,
     check_rule_products,
     default_data_dir,
     load_catalog,
@@ -72,6 +73,7 @@ def _load(root: Path) -> Data:
     destinations = load_destinations(root)
     catalog, rules = load_catalog(root), load_rules(root, destinations)
     check_rule_products(rules, catalog, root)
+    check_references(catalog, rules, root)
     return Data(catalog, rules, destinations, root)
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import os
+import re
 import tomllib
 import types
 import typing
@@ -119,12 +120,26 @@ def is_packaged(root: Path) -> bool:
         return False
 
 
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a data file larger than this is refused
+MAX_MAGNITUDE = 10**12  # no figure in a data file is larger: keeps the solver's 64-bit products safe
+
+
 def read_toml(path: Path) -> dict:
+    """A regular, bounded, UTF-8 TOML file (a FIFO, a symlink loop or a folder is refused, not read)."""
+    import stat
+
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(str(path), "", "(not a regular file)", "a regular TOML file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(str(path), "", f"{path.stat().st_size} bytes", f"at most {MAX_FILE_BYTES} bytes")
         with path.open("rb") as f:
             return tomllib.load(f, parse_float=Decimal)
     except tomllib.TOMLDecodeError as e:
         raise InputError(str(path), "", "(unparseable)", f"valid TOML ({e})") from None
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), "", f"byte {e.start}", "UTF-8 text") from None
     except OSError as e:
         raise InputError(str(path), "", "(unreadable)", f"a readable file ({e.strerror})") from None
 
@@ -188,10 +203,16 @@ def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):
     if tp is int:
         if isinstance(raw, bool) or not isinstance(raw, int):
             _fail(ctx, path, raw, "an integer")
+        if abs(raw) > MAX_MAGNITUDE:
+            _fail(ctx, path, raw, f"an integer of at most {MAX_MAGNITUDE:.0e} in magnitude")
         return raw
     if tp is Fraction:
         if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
             _fail(ctx, path, raw, "a number")
+        if isinstance(raw, Decimal) and not raw.is_finite():
+            _fail(ctx, path, str(raw), "a finite number (not nan or inf)")
+        if abs(raw) > MAX_MAGNITUDE:
+            _fail(ctx, path, str(raw), f"a number of at most {MAX_MAGNITUDE:.0e} in magnitude")
         return Fraction(raw)
     if tp is str:
         if not isinstance(raw, str):
@@ -245,7 +266,16 @@ def _quantity(raw: object, ctx: _Ctx, path: str, canonical: str | None) -> Quant
 
     if (q.low is not None and q.low > q.value) or (q.high is not None and q.high < q.value):
         _fail(ctx, path, float(q.value), f"a value between low ({q.low}) and high ({q.high})")
+    for end, x in (("value", q.value), ("low", q.low), ("high", q.high)):
+        if x is not None and x < 0:
+            _fail(ctx, _join(path, end), float(x), "a figure of 0 or more")
+    if q.value == 0 and canonical in POSITIVE_UNITS:
+        _fail(ctx, _join(path, "value"), 0, f"a positive {canonical} figure")
     return dataclasses.replace(q, value=conv(q.value), unit=canonical, low=conv(q.low), high=conv(q.high))
+
+
+# units whose figures divide or scale everything downstream: zero is never meaningful
+POSITIVE_UNITS = {"mm2", "MHz", "Gbps", "ops/clk", "W", "per cm2"}
 
 
 # ---- whole data set ------------------------------------------------------------
@@ -477,11 +507,28 @@ def load_destinations(root: Path | None = None) -> DestinationData:
                     former.source,
                     "a key of [sources]",
                 )
+    seen: dict[str, str] = {}
     for code, country in data.countries.items():
         if country.source is not None and country.source not in data.sources:
             raise InputError(str(file), f"countries.{code}.source", country.source, "a key of [sources]")
         if country.treated_as and country.treated_as not in known:
             raise InputError(str(file), f"countries.{code}.treated_as", country.treated_as, "a country code")
+        if country.treated_as == code or (
+            country.treated_as and data.countries[country.treated_as].treated_as is not None
+        ):
+            raise InputError(
+                str(file), f"countries.{code}.treated_as", country.treated_as, "another country, not a chain"
+            )
+        for name in (code, country.name, *country.aliases):
+            key = re.sub(r"[\s_\-.]", "", name.lower())
+            if seen.get(key, code) != code:
+                raise InputError(
+                    str(file),
+                    f"countries.{code}.aliases",
+                    name,
+                    f"a name no other country uses ({seen[key]})",
+                )
+            seen[key] = code
     return data
 
 
@@ -605,6 +652,42 @@ def _check_condition(cond: Condition, file: str, path: str, scopes: set[str]) ->
                 raise InputError(file, path, scope, "a country code or a country group")
 
 
+def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None:
+    """Cross-file references, each error naming the file that holds the mistake."""
+    rule_ids = {r.id for r in rules}
+    specs = root / "specs"
+    for sku in catalog.skus.values():
+        file = str(specs / "skus" / f"{sku.id}.toml")
+        if sku.derived_from is not None and sku.derived_from not in catalog.skus:
+            raise InputError(file, "derived_from", sku.derived_from, "a SKU id of specs/skus")
+        if sku.derived_from == sku.id:
+            raise InputError(file, "derived_from", sku.derived_from, "another SKU than itself")
+        if sku.designed_for is not None and sku.designed_for not in rule_ids:
+            raise InputError(file, "designed_for", sku.designed_for, "a rule set id of constraints/")
+    prices_file = specs / "economics" / "prices.toml"
+    if prices_file.is_file():
+        for i, a in enumerate(load_prices(root).anchors):
+            sku = catalog.skus.get(a.sku)
+            if sku is None or sku.die != a.die or sku.datacenter != a.datacenter:
+                raise InputError(
+                    str(prices_file), f"anchors[{i}].sku", a.sku, f"a SKU of die {a.die} in that market"
+                )
+    measured_file = specs / "calibration" / "measured.toml"
+    if measured_file.is_file():
+        for i, point in enumerate(load_measured(root).point):
+            sku = catalog.skus.get(point.chip)
+            if sku is None:
+                raise InputError(str(measured_file), f"point[{i}].chip", point.chip, "a SKU id of specs/skus")
+            runs = {t.precision for t in catalog.dies[sku.die].throughput}
+            if point.precision not in runs:
+                raise InputError(
+                    str(measured_file),
+                    f"point[{i}].precision",
+                    point.precision.value,
+                    f"a precision {sku.id} runs: {sorted(p.value for p in runs)}",
+                )
+
+
 def _check_clause(clause: Clause, file: str, path: str) -> None:
     unit = m.METRIC_UNITS.get(clause.metric)
     if unit is None:
@@ -615,6 +698,8 @@ def _check_clause(clause: Clause, file: str, path: str) -> None:
         raise InputError(file, f"{path}.value", clause.value, "true/false" if unit == "bool" else "a number")
     if unit == "bool" and clause.op != "==":
         raise InputError(file, f"{path}.op", clause.op.value, "'==' for a true/false metric")
+    if unit != "bool" and clause.value <= 0:
+        raise InputError(file, f"{path}.value", float(clause.value), "a positive line (no metric is below 0)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -625,6 +710,15 @@ def load_space_config(root: Path | None = None) -> SpaceConfig:
     for i, r in enumerate(cfg.rate_limits):
         if not 0 < r <= 1:
             raise InputError(str(file), f"rate_limits[{i}]", float(r), "a fraction in (0, 1]")
+    for i, r in enumerate(cfg.link_rate_fractions):
+        if not 0 < r <= 1:
+            raise InputError(str(file), f"link_rate_fractions[{i}]", float(r), "a fraction in (0, 1]")
+    if not 0 < cfg.units_min_fraction <= 1:
+        raise InputError(
+            str(file), "units_min_fraction", float(cfg.units_min_fraction), "a fraction in (0, 1]"
+        )
+    if cfg.clock_step_mhz <= 0 or cfg.gddr_bus_step_bits <= 0:
+        raise InputError(str(file), "clock_step_mhz", cfg.clock_step_mhz, "positive steps")
     return cfg
 
 
@@ -647,13 +741,24 @@ def _named_file(kind: str, option: str, name: str, root: Path | None) -> Path:
 def load_workload(name: str, root: Path | None = None) -> Workload:
     """A workload by name (specs/workloads/NAME.toml) or by file path."""
     file = _named_file("workloads", "--workload", name, root)
-    return parse(Workload, read_toml(file), str(file))
+    w = parse(Workload, read_toml(file), str(file))
+    if not 0 <= w.memory_reserve_fraction < 1:
+        raise InputError(
+            str(file), "memory_reserve_fraction", float(w.memory_reserve_fraction), "a fraction in [0, 1)"
+        )
+    if w.tensor_parallel < 1 or w.prefill.batch < 1 or w.decode.batch < 1:
+        raise InputError(str(file), "tensor_parallel", w.tensor_parallel, "positive parallelism and batches")
+    return w
 
 
 def load_efficiency(architecture: str | None, root: Path | None = None) -> Efficiency:
     """Fitted efficiencies for an architecture (specs/calibration/efficiency.toml), else the pooled fit."""
     file = (root or default_data_dir()) / "specs" / "calibration" / "efficiency.toml"
     table = parse(EfficiencyTable, read_toml(file), str(file))
+    for name, e in [("default", table.default), *table.architectures.items()]:
+        for f in ("prefill_compute", "decode_compute", "memory", "link"):
+            if not 0 < getattr(e, f) <= 1:
+                raise InputError(str(file), f"{name}.{f}", float(getattr(e, f)), "an efficiency in (0, 1]")
     return table.architectures.get(architecture or "", table.default)
 
 
@@ -665,6 +770,8 @@ def load_objective(
     file = _named_file("objectives", "--objective", name, root)
     spec = parse(ObjectiveFile, read_toml(file), str(file))
     w = spec.weights
+    if min(w.prefill, w.decode, w.communication) < 0:
+        raise InputError(str(file), "weights", "negative", "phase weights of 0 or more")
     if w.prefill + w.decode + w.communication != 1:
         raise InputError(
             str(file), "weights", float(w.prefill + w.decode + w.communication), "phase weights that sum to 1"

@@ -40,18 +40,26 @@ class Job:
     scenarios: tuple[str, ...] = ()  # applied to every job (--scenario)
 
 
+MAX_VALUES = 100_000  # a --values list is refused beyond this, before it is built
+
+
 def parse_values(text: str) -> list[Fraction]:
-    """`1000:10000:1000` (start:stop:step, inclusive) or `1000,2400,4800`."""
+    """`1000:10000:1000` (start:stop:step, inclusive) or `1000,2400,4800`; finite numbers only."""
     try:
         if ":" in text:
             start, stop, step = (Fraction(x) for x in text.split(":"))
             if step <= 0 or stop < start:
                 raise ValueError
             n = int((stop - start) / step)
+            if n + 1 > MAX_VALUES:
+                raise InputError("--values", "", text, f"at most {MAX_VALUES} values")
             return [start + i * step for i in range(n + 1)]
-        return [Fraction(x) for x in text.split(",")]
-    except (ValueError, ZeroDivisionError):
-        raise InputError("--values", "", text, "start:stop:step or a comma list of numbers") from None
+        values = text.split(",")
+        if len(values) > MAX_VALUES:
+            raise InputError("--values", "", text[:40], f"at most {MAX_VALUES} values")
+        return [Fraction(x) for x in values]
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise InputError("--values", "", text, "start:stop:step or a comma list of finite numbers") from None
 
 
 def rule_change_dates(rules, until: dt.date, target=None) -> list[dt.date]:

@@ -1,0 +1,361 @@
+"""Hostile input, as a corpus: every case ends in one line naming the culprit, the exit code the README
+promises, no traceback and nothing left behind.
+
+Three families, generated from tables below (over 200 cases): command lines, data files, templates.
+Interrupts are tested at the end with real signals.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from explorer import api
+from explorer.cli import main
+
+ROOT = api.load().root
+BAD_NUMBERS = ["nan", "inf", "-inf", "-1", "1e999", "abc", ""]
+BAD_DATES = ["20240101", "2024-W01-1", "2024-13-01", "2024-02-30", "today", "2024/01/01", ""]
+
+
+def _cli_cases() -> list[tuple[list[str], str]]:
+    """(arguments, a word the one-line message must contain)."""
+    cases: list[tuple[list[str], str]] = []
+    for x in BAD_NUMBERS:
+        cases += [
+            (["--target", "china", "--margin", x], "--margin"),
+            (["--target", "china", "--price", x], "--price"),
+            (["--target", "china", "--time-limit", x], "--time-limit"),
+            (["frontier", "--base", "gh100", "--max-margin", x, "--x", "margin"], "--max-margin"),
+        ]
+    for d in BAD_DATES:
+        cases += [
+            (["classify", "h20", "--as-of", d], "--as-of"),
+            (["--target", "china", "--as-of", d], "--as-of"),
+            (["classify", "h20", "--assume-us-launch", d], "--assume-us-launch"),
+            (["rules", "--as-of", d], "--as-of"),
+        ]
+    cases += [
+        (["classify", "h20", "--target", "atlantis"], "--target"),
+        (["classify", "h21"], "chip"),
+        (["classify", "gh100"], "chip"),
+        (["--target", "china", "--base", "gh101"], "--base"),
+        (["classify", "h20", "--end-user-hq", "narnia"], "--end-user-hq"),
+        (["--target", "de", "classify", "h20"], "--target"),
+        (["--as-of", "2024-01-01", "screen"], "--as-of"),
+        (["--format", "json", "rules"], "--format"),
+        (["classify", "h20", "--scenario", "no-such-bill"], "--scenario"),
+        (["robust", "--base", "gh100", "--scenario", "safe-chips-act", "--weights", "x=1"], "--weights"),
+        (["robust", "--base", "gh100", "--scenario", "safe-chips-act", "--weights", "today=-1"], "--weights"),
+        (["robust", "--base", "gh100", "--no-baseline"], "--scenario"),
+        (["sweep", "--base", "gh100", "--vary", "date", "--values", "1,2"], "--values"),
+        (["sweep", "--base", "gh100", "--vary", "3A090.a.1:tpp"], "--values"),
+        (["sweep", "--base", "gh100", "--vary", "3A090.a.1:tpp", "--values", "nan,1"], "--values"),
+        (["sweep", "--base", "gh100", "--vary", "3A090.a.1:tpp", "--values", "1:1e9:1"], "--values"),
+        (["sweep", "--base", "gh100", "--vary", "no.such:tpp", "--values", "1,2"], "--vary"),
+        (["sweep", "--base", "gh100", "--vary", "date", "--out", "x.xlsx"], "--out"),
+        (["frontier", "--base", "gh100", "--objective", "gross-margin"], "--objective"),
+        (["frontier", "--base", "gh100", "--base", "gb202"], "--base"),
+        (["--target", "china", "--objective", "fastest"], "--objective"),
+        (["--target", "china", "--workload", "no-such-model"], "--workload"),
+        (
+            ["--target", "china", "--base", "gh100", "--objective", "gross-margin", "--market", "any"],
+            "--market",
+        ),
+        (["plot", "map", "--out", "map.jpg"], "--out"),
+        (["verify", "--replay", "missing.json"], "--replay"),
+    ]
+    for out in ["/proc/x.png", "/dev/full/x.png", "a-file/under.png", "x" * 300 + ".png"]:
+        cases.append((["plot", "timeline", "--out", out], "--out"))
+    for out in ["/proc/docs", "a-file/under", "/dev/full/d"]:
+        cases.append((["--target", "china", "--base", "gh100", "--out", out], "--out"))
+    for out in ["/proc/s.csv", "a-file/s.csv"]:
+        cases.append((["sweep", "--base", "gh100", "--vary", "date", "--out", out], "--out"))
+    cases.append(
+        (["verify", "--base", "gh100", "--samples", "1", "--designs", "1", "--out", "/proc/r.json"], "--out")
+    )
+    return cases
+
+
+CLI = _cli_cases()
+
+
+@pytest.mark.parametrize(("args", "culprit"), CLI, ids=[" ".join(a)[:60] for a, _ in CLI])
+def test_a_bad_command_line_is_one_line_and_exit_2(tmp_path, monkeypatch, args, culprit) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("a file, not a folder")
+    (tmp_path / "missing.json").unlink(missing_ok=True)
+    before = set(os.listdir(tmp_path))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, (args, result.output)
+    lines = result.output.strip().splitlines()
+    assert "Traceback" not in result.output and culprit in result.output, (args, result.output)
+    assert len([x for x in lines if x.startswith(("explore: error", "Error:"))]) == 1, result.output
+    assert set(os.listdir(tmp_path)) == before  # nothing written, nothing half-written
+
+
+def _set(path: list, value):
+    def change(raw):
+        node = raw
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+
+    return change
+
+
+# (file, change to its parsed TOML, the field the message must name); values as TOML text where needed
+DATA_CASES = [
+    ("specs/dies/gh100.toml", _set(["logic_dies", 0, "area_mm2", "value"], "nan"), "logic_dies[0].area_mm2"),
+    ("specs/dies/gh100.toml", _set(["logic_dies", 0, "area_mm2", "value"], "inf"), "logic_dies[0].area_mm2"),
+    ("specs/dies/gh100.toml", _set(["logic_dies", 0, "area_mm2", "value"], -814), "logic_dies[0].area_mm2"),
+    ("specs/dies/gh100.toml", _set(["logic_dies", 0, "area_mm2", "value"], 0), "logic_dies[0].area_mm2"),
+    ("specs/dies/gh100.toml", _set(["logic_dies", 0, "area_mm2", "value"], 10**30), "logic_dies[0].area_mm2"),
+    ("specs/dies/gh100.toml", _set(["clock_mhz_max", "value"], 0), "clock_mhz_max"),
+    ("specs/dies/gh100.toml", _set(["clock_mhz_max", "value"], "nan"), "clock_mhz_max"),
+    ("specs/dies/gh100.toml", _set(["units_full", "value"], -1), "units_full"),
+    ("specs/dies/gh100.toml", _set(["pcie_lanes"], 10**15), "pcie_lanes"),
+    ("specs/dies/gh100.toml", _set(["throughput", 0, "ops_per_clk_per_unit", "value"], 0), "throughput[0]"),
+    ("specs/skus/h20.toml", _set(["clock_mhz", "value"], "inf"), "clock_mhz"),
+    ("specs/skus/h20.toml", _set(["memory", "pin_rate_gbps", "value"], -5), "memory.pin_rate_gbps"),
+    ("specs/skus/h20.toml", _set(["derived_from"], "h-100"), "derived_from"),
+    ("specs/skus/h20.toml", _set(["derived_from"], "h20"), "derived_from"),
+    ("specs/skus/h20.toml", _set(["designed_for"], "us-bis-1999"), "designed_for"),
+    ("specs/skus/h20.toml", _set(["die"], "gh999"), "die"),
+    ("specs/skus/h20.toml", _set(["us_available", "source"], "nowhere"), "us_available.source"),
+    ("specs/skus/h20.toml", _set(["rate_limits", "fp8", "value"], 2), "rate_limits.fp8"),
+    ("specs/skus/rtx-pro-6000d.toml", _set(["memory", "pin_rate_gbps", "low"], 30), "memory.pin_rate_gbps"),
+    ("specs/economics/prices.toml", _set(["anchors", 0, "sku"], "a100-sxm"), "anchors[0].sku"),
+    ("specs/economics/prices.toml", _set(["anchors", 0, "sku"], "no-such"), "anchors[0].sku"),
+    ("specs/calibration/measured.toml", _set(["point", 0, "chip"], "h999"), "point[0].chip"),
+    ("specs/calibration/measured.toml", _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
+    ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
+    ("specs/calibration/efficiency.toml", _set(["default", "memory"], 1.5), "default.memory"),
+    ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_fraction"], 1.5), "memory_reserve_fraction"),
+    ("specs/workloads/llama-3-70b.toml", _set(["tensor_parallel"], 0), "tensor_parallel"),
+    ("specs/spaces/default.toml", _set(["units_min_fraction"], 2), "units_min_fraction"),
+    ("specs/spaces/default.toml", _set(["clock_step_mhz"], 0), "clock_step_mhz"),
+    ("specs/spaces/default.toml", _set(["rate_limits"], [0.5, 0]), "rate_limits[1]"),
+    (
+        "constraints/us-bis-2023-10-acs.toml",
+        _set(["controls", 0, "clauses", 0, "value"], -4800),
+        "controls[0]",
+    ),
+    (
+        "constraints/us-bis-2023-10-acs.toml",
+        _set(["controls", 0, "clauses", 0, "value"], "nan"),
+        "controls[0]",
+    ),
+    (
+        "constraints/us-bis-2023-10-acs.toml",
+        _set(["controls", 0, "clauses", 0, "metric"], "speed"),
+        "controls[0]",
+    ),
+    ("constraints/us-bis-2023-10-acs.toml", _set(["controls", 0, "outcome", "D:5"], "maybe"), "controls[0]"),
+    ("constraints/us-bis-2023-10-acs.toml", _set(["effective_from"], "2023-11-17"), "effective_from"),
+    (
+        "constraints/usg-2025-08-h20-licences.toml",
+        _set(["reliefs", 0, "relieves"], ["nope"]),
+        "reliefs[0].relieves",
+    ),
+    (
+        "constraints/usg-2025-08-h20-licences.toml",
+        _set(["reliefs", 0, "facts", 0, "any_of"], ["h2O"]),
+        "reliefs[0]",
+    ),
+    (
+        "constraints/usg-2025-12-h200-announcement.toml",
+        _set(["withdrawals", 0, "reliefs_of"], ["x"]),
+        "withdrawals",
+    ),
+    ("constraints/us-sec232-2026-01-tariff.toml", _set(["charges", 0, "fee", "percent"], 250), "charges[0]"),
+    ("constraints/us-sec232-2026-01-tariff.toml", _set(["charges", 0, "after_relief"], "x"), "charges[0]"),
+    (
+        "constraints/destinations.toml",
+        _set(["countries", "DE", "aliases"], ["china"]),
+        "countries.DE.aliases",
+    ),
+    (
+        "constraints/destinations.toml",
+        _set(["countries", "DE", "treated_as"], "DE"),
+        "countries.DE.treated_as",
+    ),
+    (
+        "constraints/destinations.toml",
+        _set(["countries", "DE", "treated_as"], "HK"),
+        "countries.DE.treated_as",
+    ),
+    ("constraints/destinations.toml", _set(["groups", "D:5", "members"], ["XX"]), "groups.D:5.members"),
+]
+
+# the same two classes on every SKU: a non-finite clock and a negative unit count
+DATA_CASES += [
+    (f"specs/skus/{f.name}", _set([key, "value"], bad), key)
+    for f in sorted((ROOT / "specs" / "skus").glob("*.toml"))
+    for key, bad in (("clock_mhz", "nan"), ("units_enabled", -3))
+]
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    for folder in ("constraints", "specs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def _run_on(root: Path, *args: str):
+    return CliRunner().invoke(main, ["--data", str(root), *args])
+
+
+@pytest.mark.parametrize(("rel", "change", "field"), DATA_CASES, ids=[f"{r}:{f}" for r, _, f in DATA_CASES])
+def test_a_bad_data_file_is_one_line_naming_file_and_field(tmp_path, rel, change, field) -> None:
+    import tomllib
+    from decimal import Decimal
+
+    import tomli_w
+
+    root = _copy_data(tmp_path)
+    path = root / rel
+    raw = tomllib.loads(path.read_text(), parse_float=Decimal)
+    change(raw)
+    text = tomli_w.dumps(raw)
+    for word in ("nan", "inf", "-inf"):  # TOML's own special floats, written bare
+        text = text.replace(f'"{word}"', word)
+    path.write_text(text)
+    result = _run_on(root, "classify", "h20")
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line, line
+    assert rel.split("/")[-1] in line and field in line, line
+
+
+BYTES_CASES = [
+    ("specs/skus/h20.toml", b'id = "h20\xff"\n'),
+    ("specs/dies/gh100.toml", b"\x00\x01\x02"),
+    ("constraints/us-bis-2023-10-acs.toml", b"id = [unclosed\n"),
+    ("specs/interfaces.toml", b"[memory.hbm3]\ninterface_bits = 1e99999\n"),
+    ("constraints/destinations.toml", b"\xef\xbb\xbf\xff\xfe"),
+]
+
+
+@pytest.mark.parametrize(("rel", "content"), BYTES_CASES, ids=[r for r, _ in BYTES_CASES])
+def test_undecodable_or_unparseable_bytes_are_one_line(tmp_path, rel, content) -> None:
+    root = _copy_data(tmp_path)
+    (root / rel).write_bytes(content)
+    result = _run_on(root, "classify", "h20")
+    assert result.exit_code == 2 and "Traceback" not in result.output and rel.split("/")[-1] in result.output
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "huge", "symlink-loop"])
+def test_only_regular_bounded_files_are_read(tmp_path, kind) -> None:
+    root = _copy_data(tmp_path)
+    path = root / "specs" / "skus" / "zz-extra.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "huge":
+        path.write_text("# padding\n" * 500_000)
+    else:
+        loop = root / "specs" / "skus" / "loop"
+        loop.symlink_to(path)
+        path.symlink_to(loop)
+    start = time.monotonic()
+    result = _run_on(root, "classify", "h20")
+    assert time.monotonic() - start < 20  # no hang on a FIFO
+    assert result.exit_code == 2 and "zz-extra.toml" in result.output and "Traceback" not in result.output
+
+
+TEMPLATES = [
+    "{{ cycler.__init__.__globals__.os.mkdir('pwned') }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ doc.__class__ }}",
+    "{{ lipsum.__globals__['os'].system('touch pwned') }}",
+    "{{ 'x' * 1000000000 }}",
+    "{{ 2 ** 100000 }}",
+    "{% for i in range(100000000) %}x{% endfor %}",
+    "{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}",
+    "{% include '/etc/passwd' %}",
+    "{% import 'x.j2' as x %}",
+    "{% extends 'base.j2' %}",
+    "{{ nope }}",
+    "{{ doc.no_such_key }}",
+    "{% if %}",
+    "{{ doc.summary.value / 0 }}",
+    "{{ doc.title | no_such_filter }}",
+]
+
+
+@pytest.mark.parametrize("text", TEMPLATES)
+def test_a_hostile_template_is_one_line_exit_2_and_writes_nothing(tmp_path, monkeypatch, text) -> None:
+    monkeypatch.chdir(tmp_path)
+    template = tmp_path / "t.txt.j2"
+    template.write_text(text)
+    result = CliRunner().invoke(
+        main, ["--target", "china", "--base", "gh100", "--template", str(template), "--out", "docs"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "t.txt.j2" in result.output
+    assert sorted(os.listdir(tmp_path)) == ["t.txt.j2"]  # no docs folder, no pwned file
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "binary", "latin-1"])
+def test_a_template_that_is_not_a_text_file_is_refused(tmp_path, kind) -> None:
+    path = tmp_path / "t.j2"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "binary":
+        path.write_bytes(b"\x00\x01{{ doc }}")
+    else:
+        path.write_bytes("{{ doc.die }} caf\xe9".encode("latin-1"))
+    result = CliRunner().invoke(main, ["--target", "china", "--base", "gh100", "--template", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_the_corpus_is_big_enough() -> None:
+    assert len(CLI) + len(DATA_CASES) + len(BYTES_CASES) + 4 + len(TEMPLATES) + 4 >= 200
+
+
+# ---- interrupts: real signals to a real process ------------------------------------------------
+
+LONG = {
+    "search": ["verify", "--samples", "100000", "--designs", "0", "--workers", "1", "--out", "r.json"],
+    "sweep": [
+        "sweep",
+        "--base",
+        "gh100",
+        "--vary",
+        "3A090.a.1:tpp",
+        "--values",
+        "1000:60000:100",
+        "--out",
+        "s.csv",
+    ],
+}
+
+
+@pytest.mark.parametrize("job", sorted(LONG))
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_ends_a_run_with_its_code_and_a_clean_folder(tmp_path, job, sig, code) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "explorer.cli", *LONG[job]],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3.0)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == []  # no report, no table, no temporary file
