@@ -50,44 +50,18 @@ class Finite(click.ParamType):
         return x
 
 
-class Interrupt(Exception):
-    """SIGINT or SIGTERM: raised in the main thread after every running solve was asked to stop."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _on_signal(signum, frame):
-    from explorer import solve
-
-    solve.interrupt(signum)
-    raise Interrupt(signum)
-
-
 class _Group(click.Group):
     """Turns bad input into one line on stderr and exit code 2, never a traceback."""
 
     def main(self, *args, **kwargs):
-        """Signals become Interrupt: the solver stops, workers end, temporary files go; exit 130 or 143."""
-        import contextlib
-        import os
-        import signal
+        """Signals end the run cleanly (explorer.interrupts): exit 130 on SIGINT, 143 on SIGTERM."""
+        from explorer import interrupts
 
-        old = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = interrupts.install()
         try:
             return super().main(*args, **kwargs)
-        except Interrupt as e:
-            for sig in old:
-                signal.signal(sig, signal.SIG_IGN)
-            name = "interrupted" if e.signum == signal.SIGINT else "terminated"
-            with contextlib.suppress(OSError):
-                click.echo(f"explore: {name}", err=True)
-            # every `finally` on the way here has run (solver stopped, workers ended, temp files gone)
-            os._exit(Exit.INTERRUPTED if e.signum == signal.SIGINT else Exit.TERMINATED)
         finally:
-            for sig, handler in old.items():
-                signal.signal(sig, handler)
+            interrupts.restore(previous)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -108,10 +82,6 @@ class _Group(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(Exit.OK)
-        except KeyboardInterrupt:
-            raise Interrupt(2) from None
-        except Interrupt:
-            raise
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -1076,12 +1046,15 @@ def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: st
     import tempfile
     from pathlib import Path
 
+    from explorer import interrupts
+
     folder = Path(out)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     except OSError as e:
         raise InputError("--out", "", out, f"a folder that can be written ({e.strerror})") from None
+    interrupts.temporary(staging)
     written = []
     try:
         for name, files in rendered.items():
@@ -1097,6 +1070,7 @@ def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: st
         raise InputError("--out", "", out, f"a folder that can be written ({e.strerror})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        interrupts.done(staging)
     return written
 
 
@@ -1104,15 +1078,22 @@ def _write_file(path: str, write, option: str = "--out") -> None:
     """Write through a temporary file beside `path`, then move it; one line and exit 2 if it cannot be."""
     import os
 
+    from explorer import interrupts
+
     tmp = f"{path}.tmp-{os.getpid()}"
+    interrupts.temporary(tmp)
+    interrupts.temporary(tmp + ".png")
+    interrupts.temporary(tmp + ".svg")
     try:
         write(tmp)
         os.replace(tmp, path)
     except OSError as e:
         raise InputError(option, "", path, f"a file that can be written ({e.strerror})") from None
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for x in (tmp, tmp + ".png", tmp + ".svg"):
+            if os.path.exists(x):
+                os.remove(x)
+            interrupts.done(x)
 
 
 def _template_suffix(template: str | None) -> str:

@@ -52,7 +52,10 @@ def map_jobs(
     elif executor == "process" and len(jobs) > 1 and workers != 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
+        from explorer import interrupts
+
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+        interrupts.pool(pool)
         try:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
             for f in as_completed(futures):
@@ -62,6 +65,8 @@ def map_jobs(
                 process.terminate()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        finally:
+            interrupts.released(pool)
         pool.shutdown()
     else:
         for i, job in enumerate(jobs):

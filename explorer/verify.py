@@ -230,7 +230,18 @@ def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver
             enc = encode(t, p.plan)
             for name in names:
                 enc.model.add(enc.knobs[name] == knobs[name])
-            got = solve(enc, 10.0).status is SolveStatus.OPTIMAL
+            fixed = solve(enc, 10.0)
+            got = fixed.status is SolveStatus.OPTIMAL
+            if got and ok and abs(Fraction(fixed.net, scale) - value) > Fraction(1, 10**4):
+                # the fee shares are exact for any feasible assignment, not only at the optimum
+                findings.append(
+                    Finding(
+                        "design",
+                        f"{design.describe()}: CP-SAT net value {float(Fraction(fixed.net, scale)):.6f} "
+                        f"with the knobs fixed, checker {float(value):.6f}",
+                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                    )
+                )
             if got != ok:
                 findings.append(
                     Finding(

@@ -72,6 +72,7 @@ def _cli_cases() -> list[tuple[list[str], str]]:
         ),
         (["plot", "map", "--out", "map.jpg"], "--out"),
         (["verify", "--replay", "missing.json"], "--replay"),
+        (["sweep", "--base", "gh100", "--vary", "date", "--scheduler", "notaurl"], "--scheduler"),
     ]
     for out in ["/proc/x.png", "/dev/full/x.png", "a-file/under.png", "x" * 300 + ".png"]:
         cases.append((["plot", "timeline", "--out", out], "--out"))
@@ -343,17 +344,18 @@ LONG = {
 }
 
 
+@pytest.mark.parametrize("delay", [0.3, 1.5, 3.0])  # during imports, loading, and the solves
 @pytest.mark.parametrize("job", sorted(LONG))
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_ends_a_run_with_its_code_and_a_clean_folder(tmp_path, job, sig, code) -> None:
+def test_a_signal_ends_a_run_with_its_code_and_a_clean_folder(tmp_path, job, sig, code, delay) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "explorer.cli", *LONG[job]],
+        [sys.executable, "-m", "explorer", *LONG[job]],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3.0)
+    time.sleep(delay)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
