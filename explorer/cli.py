@@ -730,6 +730,13 @@ def _keep_data(ctx: click.Context, param, value):
 )
 @click.option("--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT).")
 @click.option(
+    "--scheduler-timeout",
+    type=Finite(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for --scheduler before giving up.",
+)
+@click.option(
     "--replay",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -748,7 +755,9 @@ def _keep_data(ctx: click.Context, param, value):
 )
 @SCENARIO
 @click.pass_context
-def verify(ctx, target, bases, as_of, samples, designs, seed, workers, scheduler, replay, out, fmt) -> None:
+def verify(
+    ctx, target, bases, as_of, samples, designs, seed, workers, scheduler, scheduler_timeout, replay, out, fmt
+) -> None:
     """Check the solver on your data: CP-SAT against the enumerator and the checker.
 
     Exit 0 when every check agrees, 3 on any disagreement (each a reproducible
@@ -797,6 +806,7 @@ def verify(ctx, target, bases, as_of, samples, designs, seed, workers, scheduler
                 scheduler,
                 bar.update,
                 tuple(ctx.obj.get("scenarios") or ()),
+                scheduler_timeout,
             )
         report = v.report_dict(reports)
         _say(ctx, f"verified {len(todo)} bases in {time.perf_counter() - start:.1f} s")
@@ -1187,6 +1197,13 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None
 )
 @click.option("--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT).")
 @click.option(
+    "--scheduler-timeout",
+    type=Finite(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for --scheduler before giving up.",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("--yes", is_flag=True, help=f"Run a sweep of more than {SWEEP_LIMIT} searches.")
@@ -1205,6 +1222,7 @@ def sweep(
     plot,
     workers,
     scheduler,
+    scheduler_timeout,
     fmt,
     yes,
 ) -> None:
@@ -1271,7 +1289,9 @@ def sweep(
     with click.progressbar(
         length=len(jobs), label=f"{len(jobs)} searches", file=sys.stderr, hidden=hidden
     ) as bar:
-        df = sw.execute(jobs, workers=workers, scheduler=scheduler, progress=bar.update)
+        df = sw.execute(
+            jobs, workers=workers, scheduler=scheduler, progress=bar.update, timeout=scheduler_timeout
+        )
     where = f"Dask at {scheduler}" if scheduler else "local processes"
     _say(ctx, f"{len(jobs)} searches in {time.perf_counter() - start:.1f} s on {where}")
     if out:

@@ -141,11 +141,12 @@ def execute(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    timeout: float = 10.0,
 ):
     """Run every job and return a DataFrame in job order, whichever executor ran them."""
     import pandas as pd
 
     from explorer.parallel import map_jobs
 
-    rows = map_jobs(run, jobs, executor, workers, scheduler, progress)
+    rows = map_jobs(run, jobs, executor, workers, scheduler, progress, timeout)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -348,6 +348,7 @@ def verify(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     scenarios: tuple[str, ...] = (),
+    scheduler_timeout: float = 10.0,
 ) -> list[BaseReport]:
     """Run every check on a data folder (default: the built-in data); one report per base."""
     from explorer import api
@@ -359,7 +360,9 @@ def verify(
         Job(str(data.root), b, target, on, samples, designs, seed, tuple(scenarios))
         for b in (bases or list(data.catalog.dies))
     ]
-    return map_jobs(run_job, jobs, workers=workers, scheduler=scheduler, progress=progress)
+    return map_jobs(
+        run_job, jobs, workers=workers, scheduler=scheduler, progress=progress, timeout=scheduler_timeout
+    )
 
 
 def replay(raw: dict, data_dir=None) -> list[Finding]:
