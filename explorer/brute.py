@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.intmodel import Atom, IntTables
-from explorer.plan import LICENSED_MIN, Plan
+from explorer.plan import LICENSED_MIN, Plan, fee_divisor
 from explorer.rules import Combine, Op
 
 
@@ -128,36 +128,12 @@ def score(t: IntTables, plan: Plan, res, n: int):
 
 def best(t: IntTables, plan: Plan, max_total_cost: int | None = None) -> BruteResult:
     """The highest net value over all allowed points that fit (within a cost bound), then the lowest cost."""
-    top = None
-    points = 0
-    for ui in range(len(t.units)):
-        res, (c, r, m, k, d) = _grid(t, ui)
-        n = c.size
-        points += n
+
+    def objective(res, n):
         allowed, fit, net = score(t, plan, res, n)
-        cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
-        ok = allowed & fit
-        if max_total_cost is not None:
-            ok &= cost + t.fixed_cost <= max_total_cost
-        if not ok.any():
-            continue
-        cand = np.flatnonzero(ok)
-        i = cand[np.lexsort((cost[cand], -net[cand]))[0]]
-        key = (int(net[i]), -int(cost[i]))
-        if top is None or key > top[0]:
-            knobs = {
-                "units": t.units[ui],
-                "clock_mhz": t.clocks[c[i]],
-                "rate_idx": int(r[i]),
-                "memory_idx": int(m[i]),
-                "link_idx": int(k[i]),
-                "datacenter": int(t.markets[d[i]]),
-            }
-            top = (key, knobs)
-    if top is None:
-        return BruteResult(False, 0, 0, {}, points)
-    (net, neg_cost), knobs = top
-    return BruteResult(True, net, -neg_cost, knobs, points)
+        return allowed & fit, net
+
+    return _best(t, objective, max_total_cost)
 
 
 def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> BruteResult:
@@ -166,28 +142,41 @@ def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = Non
     `weights` None: worst case (allowed in every plan, the smallest net value);
     otherwise the weighted sum of each plan's net value where that plan allows the point.
     """
+
+    g = fee_divisor(plans, t.scales.fee_basis)  # the same exact division as the CP-SAT objective
+
+    def objective(res, n):
+        scored = [score(t, plan, res, n) for plan in plans]
+        fit = scored[0][1]
+        if weights is None:
+            return fit & np.logical_and.reduce([a for a, _, _ in scored]), np.minimum.reduce(
+                [net // g for _, _, net in scored]
+            )
+        return fit, sum(
+            w * np.where(a, np.maximum(net, 0) // g, 0)
+            for w, (a, _, net) in zip(weights, scored, strict=True)
+        )
+
+    return _best(t, objective, None)
+
+
+def _best(t: IntTables, objective, max_total_cost: int | None) -> BruteResult:
+    """The point with the highest objective among those it allows, ties to the lowest cost."""
     top = None
     points = 0
     for ui in range(len(t.units)):
         res, (c, r, m, k, d) = _grid(t, ui)
         n = c.size
         points += n
-        scored = [score(t, plan, res, n) for plan in plans]
-        fit = scored[0][1]
-        if weights is None:
-            ok = fit & np.logical_and.reduce([a for a, _, _ in scored])
-            objective = np.minimum.reduce([net for _, _, net in scored])
-        else:
-            ok = fit
-            objective = sum(
-                w * np.where(a, np.maximum(net, 0), 0) for w, (a, _, net) in zip(weights, scored, strict=True)
-            )
+        ok, value = objective(res, n)
         cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
+        if max_total_cost is not None:
+            ok = ok & (cost + t.fixed_cost <= max_total_cost)
         if not ok.any():
             continue
         cand = np.flatnonzero(ok)
-        i = cand[np.lexsort((cost[cand], -objective[cand]))[0]]
-        key = (int(objective[i]), -int(cost[i]))
+        i = cand[np.lexsort((cost[cand], -value[cand]))[0]]
+        key = (int(value[i]), -int(cost[i]))
         if top is None or key > top[0]:
             knobs = {
                 "units": t.units[ui],

@@ -257,6 +257,28 @@ def search_options(f):
     return f
 
 
+def parallel_options(f):
+    """Where sweeps and verify run: local processes, or a Dask cluster."""
+    options = [
+        click.option(
+            "--workers", type=click.IntRange(1, 256), default=None, help="Processes (default: one per core)."
+        ),
+        click.option(
+            "--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT)."
+        ),
+        click.option(
+            "--scheduler-timeout",
+            type=Finite(0.1, 600),
+            default=10.0,
+            show_default=True,
+            help="Seconds to wait for --scheduler before giving up.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def product_options() -> list:
     """Facts about the product and buyer that rules name besides metrics."""
     return [
@@ -725,17 +747,7 @@ def _keep_data(ctx: click.Context, param, value):
     help="Random designs per base judged by the checker and the integer model.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--workers", type=click.IntRange(1, 256), default=None, help="Processes (default: one per core)."
-)
-@click.option("--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT).")
-@click.option(
-    "--scheduler-timeout",
-    type=Finite(0.1, 600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for --scheduler before giving up.",
-)
+@parallel_options
 @click.option(
     "--replay",
     type=click.Path(exists=True, dir_okay=False),
@@ -1192,17 +1204,7 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None
 @click.option(
     "--plot", type=click.Path(dir_okay=False), default=None, help="Value against the parameter (PNG/SVG)."
 )
-@click.option(
-    "--workers", type=click.IntRange(1, 256), default=None, help="Processes (default: one per core)."
-)
-@click.option("--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT).")
-@click.option(
-    "--scheduler-timeout",
-    type=Finite(0.1, 600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for --scheduler before giving up.",
-)
+@parallel_options
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )

@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from explorer.intmodel import Atom, IntTables
 from explorer.outcomes import Outcome
-from explorer.plan import LICENSED_MIN, Plan
+from explorer.plan import LICENSED_MIN, Plan, fee_divisor
 from explorer.rules import Combine, Op
 
 
@@ -29,6 +29,7 @@ class Encoded:
     total_cost: cp_model.LinearExpr  # cents, fixed costs included
     world_nets: list[cp_model.LinearExpr] = field(default_factory=list)  # robust: net value per world
     world_ok: list[cp_model.IntVar] = field(default_factory=list)  # robust: outcome allowed per world
+    net_divisor: int = 1  # robust: the objective is the net value divided by this (exactly)
 
 
 @dataclass
@@ -69,17 +70,18 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
         for i, plan in enumerate(plans)
     ]
     lits = {f"{i}:{rule}": lit for i, w in enumerate(worlds) for rule, lit in w.rule_literals.items()}
-    top = t.scales.fee_basis * t.scales.value * 2
+    g = fee_divisor(plans, t.scales.fee_basis)  # every net value is a multiple of g: keep the numbers small
+    top = t.scales.fee_basis * t.scales.value * 2 // g
     if weights is None:
         objective = m.new_int_var(-top, top, "worst_case")
         for w in worlds:
-            m.add(objective <= w.net)
+            m.add(g * objective <= w.net)
         m.add_assumptions(list(lits.values()))
     else:
         parts = []
         for w, weight in zip(worlds, weights, strict=True):
             got = m.new_int_var(0, top, "")
-            m.add(got == w.net).only_enforce_if(w.ok)
+            m.add(g * got == w.net).only_enforce_if(w.ok)
             m.add(got == 0).only_enforce_if(w.ok.Not())
             parts.append(weight * got)
         objective = sum(parts)
@@ -93,6 +95,7 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
         sp.cost + t.fixed_cost,
         [w.net for w in worlds],
         [w.ok for w in worlds],
+        g,
     )
 
 

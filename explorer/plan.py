@@ -117,3 +117,14 @@ def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outc
                     )
                 )
     return Plan(controls, reliefs, charges, allowed.rank)
+
+
+def fee_divisor(plans: list[Plan], basis: int) -> int:
+    """The largest integer dividing every net value these plans can produce (basis x value less fees in
+    basis points): a robust objective divided by it is smaller and still exact."""
+    import math
+
+    bps = [r.fee_bp for p in plans for r in p.reliefs if r.fee_bp] + [
+        c.fee_bp for p in plans for c in p.charges
+    ]
+    return math.gcd(basis, *bps)

@@ -183,7 +183,8 @@ def robust(
         objective = min(values)
     else:
         objective = sum((share[name] * v for (name, *_), v in zip(judged, values, strict=True)), Fraction(0))
-    solver_objective = Fraction(sol.net, scale * (_denominator(share, names) if mode == "expected" else 1))
+    den = _denominator(share, names) if mode == "expected" else 1
+    solver_objective = Fraction(sol.net * enc.net_divisor, scale * den)
     if abs(solver_objective - objective) > Fraction(1, 10**4):
         raise s.CheckerDisagrees(
             f"{base}: robust objective {float(solver_objective):.6f} from the solver, "
