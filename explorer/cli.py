@@ -848,11 +848,12 @@ def verify(
                 b["cases"],
                 b["designs_judged"],
                 b["designs_judged_by_cp_sat"],
+                b["unproved_within_time_limit"],
                 len(b["counterexamples"]),
             ]
             for b in report["bases"]
         ]
-        click.echo(table(rows, ["base", "cases", "designs", "by CP-SAT", "disagreements"]))
+        click.echo(table(rows, ["base", "cases", "designs", "by CP-SAT", "unproved", "disagreements"]))
         for b in report["bases"]:
             for f in b["counterexamples"]:
                 click.echo(_wrapped(f"{b['base']}: {f['check']}: {f['detail']}"))

@@ -143,7 +143,8 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[tuple[str, object
         if i == 0:
             proved = int(s.best_objective_bound)
             bound = max(reached, proved) if sense == "max" else min(reached, proved)
-        enc.model.add(expr == reached)
+        # lock the stage with an inequality: an equality on these large objectives can make presolve loop
+        enc.model.add(expr >= reached if sense == "max" else expr <= reached)
         enc.model.clear_hints()
         for var in enc.knobs.values():
             enc.model.add_hint(var, s.value(var))

@@ -79,6 +79,7 @@ class BaseReport:
     cases: int = 0
     designs: int = 0
     designs_by_solver: int = 0
+    unproved: int = 0  # cases CP-SAT did not prove within its time limit (FEASIBLE, not a disagreement)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -147,12 +148,19 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
     ref = brute.best(p.tables, p.plan)
     scale = p.tables.scales.value * p.tables.scales.fee_basis
     raw = case.to_json()
-    found = (sol.status is SolveStatus.OPTIMAL) == ref.feasible
-    if not found:
+    has_design = sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    if has_design != ref.feasible:
         return [Finding("feasibility", f"solver {sol.status.value}, enumerator feasible={ref.feasible}", raw)]
     out = []
+    if sol.status is SolveStatus.FEASIBLE:
+        # stopped at the time limit: not wrong unless it claims more than the optimum (checked below)
+        out.append(Finding("unproved", f"solver FEASIBLE within its time limit, gap {sol.gap:.2e}", raw))
+        if sol.net > ref.net:
+            out.append(
+                Finding("optimum", f"a FEASIBLE value {sol.net} above the enumerated optimum {ref.net}", raw)
+            )
     if ref.feasible:
-        if (sol.net, sol.cost_cents) != (ref.net, ref.cost_cents):
+        if sol.status is SolveStatus.OPTIMAL and (sol.net, sol.cost_cents) != (ref.net, ref.cost_cents):
             out.append(
                 Finding(
                     "optimum",
@@ -327,7 +335,9 @@ def run_job(job: Job) -> BaseReport:
     report = BaseReport(job.base)
     for _ in range(job.samples):
         case = sample_case(data, job.base, job.target, job.as_of, rng)
-        report.findings += check_case(data, case)
+        found = check_case(data, case)
+        report.unproved += sum(f.check == "unproved" for f in found)
+        report.findings += [f for f in found if f.check != "unproved"]
         report.cases += 1
     if job.designs:
         n, by_solver, findings = judge_designs(data, job.base, job.target, job.as_of, job.designs, job.seed)
@@ -376,7 +386,7 @@ def replay(raw: dict, data_dir=None) -> list[Finding]:
         if "knobs" in c:  # a design finding: judge that one design again
             out += _replay_design(data, c)
         else:
-            out += check_case(data, Case.from_json(c))
+            out += [f for f in check_case(data, Case.from_json(c)) if f.check != "unproved"]
     return out
 
 
@@ -413,6 +423,7 @@ def report_dict(reports: list[BaseReport]) -> dict:
                 "cases": r.cases,
                 "designs_judged": r.designs,
                 "designs_judged_by_cp_sat": r.designs_by_solver,
+                "unproved_within_time_limit": r.unproved,
                 "counterexamples": [dataclasses.asdict(f) for f in r.findings],
             }
             for r in reports

@@ -39,8 +39,9 @@ def test_verify_finds_a_planted_off_by_one_within_a_small_budget() -> None:
     found = []
     for _ in range(30):
         case = verify.sample_case(DATA, "gh100", "china", "2026-11-28", rng)
-        assert verify.check_case(DATA, case) == []  # the real encoding agrees on the same case
-        found += verify.check_case(DATA, case, off_by_one)
+        real = verify.check_case(DATA, case)
+        assert [f for f in real if f.check != "unproved"] == []  # the real encoding agrees on the same case
+        found += [f for f in verify.check_case(DATA, case, off_by_one) if f.check != "unproved"]
         if found:
             break
     assert found and found[0].check in {"optimum", "checker", "feasibility"}
