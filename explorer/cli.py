@@ -497,7 +497,8 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         "note": api.screen_note(data.scenarios),
     }
     only = None if out else (".md" if fmt == "markdown" and not template else "custom")
-    rendered = {name: _documents(data, opts, r, template, only) for name, r in docs}
+    chips: dict = {}  # the catalog's verdicts, judged once for every document's map
+    rendered = {name: _documents(data, opts, r, template, only, chips) for name, r in docs}
     if out:
         for path in _write_documents(out, rendered, template):
             _say(ctx, f"wrote {path}")
@@ -534,9 +535,9 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
                 "unmodified die, decode tok/s = absolute per chip; ranked by decode tok/s:"
             )
         )
-        from explorer.outcomes import LICENSED
+        from explorer.outcomes import LICENSED_MIN
 
-        licensed = opts.allowed.rank >= min(o.rank for o in LICENSED)
+        licensed = opts.allowed.rank >= LICENSED_MIN
         click.echo(report.ranked_table(results, licensed))
         if opts.goal != "perf":
             click.echo("")
@@ -1030,8 +1031,13 @@ def frontier(
         )
 
 
-def _documents(data, opts: Options, r, template: str | None, only: str | None = None) -> dict[str, str]:
-    """Every rendering of one result's spec document, by file suffix (`only`: just that one)."""
+def _documents(
+    data, opts: Options, r, template: str | None, only: str | None = None, chips: dict | None = None
+) -> dict[str, str]:
+    """Every rendering of one result's spec document, by file suffix (`only`: just that one).
+
+    `chips` holds the catalog's map points by (target, date), shared across a run's documents.
+    """
     from pathlib import Path
 
     from explorer import document, plots
@@ -1047,9 +1053,12 @@ def _documents(data, opts: Options, r, template: str | None, only: str | None = 
         from explorer import api
 
         me = [plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value)]
-        chips = plots.chip_points(api.classify_catalog(p.target.code, p.as_of, data))
+        chips = {} if chips is None else chips
+        key = (p.target.code, p.as_of)
+        if key not in chips:
+            chips[key] = plots.chip_points(api.classify_catalog(p.target.code, p.as_of, data))
         figure = plots.compliance_map(
-            data.rules, p.target, p.as_of, chips, me, scenarios=data.scenarios, facts=p.facts
+            data.rules, p.target, p.as_of, chips[key], me, scenarios=data.scenarios, facts=p.facts
         )
     files = {
         ".json": json.dumps(doc, indent=2) + "\n",

@@ -34,3 +34,4 @@ LICENSED = frozenset(
         Outcome.LICENSE_PRESUMED_DENIAL,
     }
 )
+LICENSED_MIN = min(o.rank for o in LICENSED)  # the least restrictive outcome that needs a licence
