@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.intmodel import Atom, IntTables
-from explorer.plan import LICENSED_MIN, Plan, fee_divisor
+from explorer.outcomes import LICENSED_MIN
+from explorer.plan import Plan, fee_divisor
 from explorer.rules import Combine, Op
 
 
@@ -39,6 +40,39 @@ def resources(t: IntTables, u, c, r, m, k, d) -> dict[str, np.ndarray]:
     }
     res["bw_io"] = res["bw"] + res["io"]
     return res
+
+
+KNOBS = ("units", "clock_mhz", "rate_idx", "memory_idx", "link_idx", "datacenter")
+
+
+def sizes(t: IntTables) -> list[int]:
+    """How many options each knob has, in KNOBS order."""
+    return [len(t.units), len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets)]
+
+
+def knobs_at(t: IntTables, index) -> dict[str, int]:
+    """The solver's knob values (as `encode` names them) of the point at these option indices."""
+    u, c, r, m, k, d = (int(i) for i in index)
+    return {
+        "units": t.units[u],
+        "clock_mhz": t.clocks[c],
+        "rate_idx": r,
+        "memory_idx": m,
+        "link_idx": k,
+        "datacenter": int(t.markets[d]),
+    }
+
+
+def indices_of(t: IntTables, knobs: dict[str, int]) -> list[int]:
+    """The inverse of knobs_at: each knob's option index, in KNOBS order."""
+    return [
+        t.units.index(knobs["units"]),
+        t.clocks.index(knobs["clock_mhz"]),
+        knobs["rate_idx"],
+        knobs["memory_idx"],
+        knobs["link_idx"],
+        t.markets.index(bool(knobs["datacenter"])),
+    ]
 
 
 def _grid(t: IntTables, unit_index: int):
@@ -178,15 +212,7 @@ def _best(t: IntTables, objective, max_total_cost: int | None) -> BruteResult:
         i = cand[np.lexsort((cost[cand], -value[cand]))[0]]
         key = (int(value[i]), -int(cost[i]))
         if top is None or key > top[0]:
-            knobs = {
-                "units": t.units[ui],
-                "clock_mhz": t.clocks[c[i]],
-                "rate_idx": int(r[i]),
-                "memory_idx": int(m[i]),
-                "link_idx": int(k[i]),
-                "datacenter": int(t.markets[d[i]]),
-            }
-            top = (key, knobs)
+            top = (key, knobs_at(t, (ui, c[i], r[i], m[i], k[i], d[i])))
     if top is None:
         return BruteResult(False, 0, 0, {}, points)
     (net, neg_cost), knobs = top

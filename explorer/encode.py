@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from explorer.intmodel import Atom, IntTables
-from explorer.outcomes import Outcome
-from explorer.plan import LICENSED_MIN, Plan, fee_divisor
+from explorer.outcomes import LICENSED_MIN, Outcome
+from explorer.plan import Plan, fee_divisor
 from explorer.rules import Combine, Op
 
 

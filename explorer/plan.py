@@ -14,10 +14,8 @@ from explorer.checker import outcome_for, withdrawn
 from explorer.destinations import Target
 from explorer.facts import Facts, all_hold
 from explorer.intmodel import Atom, IntTables
-from explorer.outcomes import LICENSED, Outcome
+from explorer.outcomes import Outcome
 from explorer.rules import Combine, RuleSet
-
-LICENSED_MIN = min(o.rank for o in LICENSED)
 
 
 @dataclass(frozen=True)

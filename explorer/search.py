@@ -288,22 +288,8 @@ def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
     from explorer import brute
 
     t = p.tables
-    index = {
-        "units": t.units.index(knobs["units"]),
-        "clock_mhz": t.clocks.index(knobs["clock_mhz"]),
-        "rate_idx": knobs["rate_idx"],
-        "memory_idx": knobs["memory_idx"],
-        "link_idx": knobs["link_idx"],
-        "datacenter": t.markets.index(bool(knobs["datacenter"])),
-    }
-    sizes = {
-        "units": len(t.units),
-        "clock_mhz": len(t.clocks),
-        "rate_idx": len(t.k_tpp),
-        "memory_idx": len(t.mem_bw),
-        "link_idx": len(t.io),
-        "datacenter": len(t.markets),
-    }
+    index = dict(zip(brute.KNOBS, brute.indices_of(t, knobs), strict=True))
+    sizes = dict(zip(brute.KNOBS, brute.sizes(t), strict=True))
     points = []
     for knob, size in sizes.items():
         steps = (

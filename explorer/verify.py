@@ -206,21 +206,12 @@ def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver
     p = s.problem(base, target, as_of, data=data, space=space)
     t = p.tables
     rng = np.random.default_rng(seed)
-    sizes = [len(t.units), len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets)]
-    cols = [rng.integers(0, k, n) for k in sizes]
+    cols = [rng.integers(0, k, n) for k in brute.sizes(t)]
     allowed, fit, net = brute.score(t, p.plan, brute.resources(t, *cols), n)
     scale = t.scales.value * t.scales.fee_basis
     findings = []
-    names = ["units", "clock_mhz", "rate_idx", "memory_idx", "link_idx", "datacenter"]
     for i in range(n):
-        knobs = {
-            "units": t.units[cols[0][i]],
-            "clock_mhz": t.clocks[cols[1][i]],
-            "rate_idx": int(cols[2][i]),
-            "memory_idx": int(cols[3][i]),
-            "link_idx": int(cols[4][i]),
-            "datacenter": int(t.markets[cols[5][i]]),
-        }
+        knobs = brute.knobs_at(t, [col[i] for col in cols])
         design = s.decode(p, knobs)
         _, _, verdict, _, value = s.judge(p, design)
         ok = verdict.outcome.rank <= p.plan.allowed
@@ -236,7 +227,7 @@ def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver
             )
         if i < solver_checks and fit[i]:
             enc = encode(t, p.plan)
-            for name in names:
+            for name in brute.KNOBS:
                 enc.model.add(enc.knobs[name] == knobs[name])
             fixed = solve(enc, 10.0)
             got = fixed.status is SolveStatus.OPTIMAL
@@ -396,14 +387,7 @@ def _replay_design(data, raw: dict) -> list[Finding]:
 
     p = s.problem(raw["base"], raw["target"], raw["as_of"], data=data, space=full_space(data, raw["base"]))
     t, k = p.tables, raw["knobs"]
-    cols = [
-        [t.units.index(k["units"])],
-        [t.clocks.index(k["clock_mhz"])],
-        [k["rate_idx"]],
-        [k["memory_idx"]],
-        [k["link_idx"]],
-        [t.markets.index(bool(k["datacenter"]))],
-    ]
+    cols = [[i] for i in brute.indices_of(t, k)]
     allowed, _, _ = brute.score(t, p.plan, brute.resources(t, *cols), 1)
     _, _, verdict, _, _ = s.judge(p, s.decode(p, k))
     ok = verdict.outcome.rank <= p.plan.allowed

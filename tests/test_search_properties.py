@@ -226,15 +226,8 @@ def test_local_maximality_no_single_knob_step_is_allowed_and_better(case):
     if sol.status.value != "OPTIMAL":
         return
     t = p.tables
-    here = [
-        t.units.index(sol.knobs["units"]),
-        t.clocks.index(sol.knobs["clock_mhz"]),
-        sol.knobs["rate_idx"],
-        sol.knobs["memory_idx"],
-        sol.knobs["link_idx"],
-        t.markets.index(bool(sol.knobs["datacenter"])),
-    ]
-    sizes = [len(t.units), len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets)]
+    here = brute.indices_of(t, sol.knobs)
+    sizes = brute.sizes(t)
     points = [here[:k] + [j] + here[k + 1 :] for k, n in enumerate(sizes) for j in range(n) if j != here[k]]
     if not points:
         return
@@ -262,18 +255,10 @@ def test_the_checker_and_the_enumerator_agree_on_random_designs(case, seed):
     p = build(case)
     t = p.tables
     rng = np.random.default_rng(seed)
-    sizes = [len(t.units), len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets)]
-    cols = [rng.integers(0, n, 12) for n in sizes]
+    cols = [rng.integers(0, n, 12) for n in brute.sizes(t)]
     allowed, fit, net = brute.score(t, p.plan, brute.resources(t, *cols), 12)
     for i in range(12):
-        knobs = {
-            "units": t.units[cols[0][i]],
-            "clock_mhz": t.clocks[cols[1][i]],
-            "rate_idx": int(cols[2][i]),
-            "memory_idx": int(cols[3][i]),
-            "link_idx": int(cols[4][i]),
-            "datacenter": int(t.markets[cols[5][i]]),
-        }
+        knobs = brute.knobs_at(t, [col[i] for col in cols])
         _, _, verdict, _, value = s.judge(p, s.decode(p, knobs))
         assert bool(allowed[i]) == (verdict.outcome.rank <= p.plan.allowed), (knobs, verdict.outcome)
         scale = t.scales.value * t.scales.fee_basis
