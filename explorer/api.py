@@ -23,7 +23,6 @@ from explorer.loader import (
     load_destinations,
     load_objective,
     load_rules,
-    load_space_config,
 )
 from explorer.metrics import Metrics
 from explorer.ranges import Uncertain, area_figure, judge_over, sku_figures
@@ -108,7 +107,7 @@ class Classification:
     metrics: Metrics
     verdict: Verdict  # at the figures' nominal values
     rules: list[RuleSet]
-    value: Fraction  # the default value model, relative to the unmodified base die, after fees
+    value: Fraction  # the default value model, relative to its reference SKU, after fees
     facts: Facts | None = None
     worst: Verdict | None = None  # the most restrictive verdict over estimated figures' ranges
     uncertain: list[Uncertain] = field(default_factory=list)
@@ -157,7 +156,7 @@ def classify(
     verdict = judged.nominal
     active = [r for r in data.rules if r.id in verdict.rules_in_force and r.in_force(on)]
     obj = load_objective(DEFAULT_OBJECTIVE, data.root, die.architecture)
-    worth = sku_value(sku, verdict, data.catalog, load_space_config(data.root), obj)
+    worth = sku_value(sku, verdict, data.catalog, obj, data.root)
     return Classification(
         sku, where, on, metrics, verdict, active, worth, facts, judged.worst, judged.uncertain, data.scenarios
     )

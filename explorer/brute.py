@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.intmodel import Atom, IntTables
+from explorer.intmodel import SCALE_ONE, Atom, IntPiece, IntRate, IntTables, harmonic_int
 from explorer.outcomes import LICENSED_MIN
 from explorer.plan import Plan, fee_divisor
 from explorer.rules import Combine, Op
@@ -39,7 +39,24 @@ def resources(t: IntTables, u, c, r, m, k, d) -> dict[str, np.ndarray]:
         "dc": np.asarray(t.markets, dtype=bool)[d],
     }
     res["bw_io"] = res["bw"] + res["io"]
+    res["memory_idx"], res["link_idx"] = np.asarray(m), np.asarray(k)
     return res
+
+
+def value_of(t: IntTables, res) -> np.ndarray:
+    """The integer value model (intmodel.IntPiece) at every point: its smallest piece."""
+    f, m, k = res["flops"], res["memory_idx"], res["link_idx"]
+
+    def rate(r: IntRate) -> np.ndarray:
+        if r.kind == "flops":
+            return r.coef * f
+        return np.asarray(r.table, dtype=np.int64)[m if r.kind == "memory" else k]
+
+    def piece(p: IntPiece) -> np.ndarray:
+        h = harmonic_int([rate(r) for r in p.rates])
+        return np.asarray(p.scale, dtype=np.int64)[m] * h // SCALE_ONE if p.scale else h
+
+    return np.minimum.reduce([piece(p) for p in t.value_pieces])
 
 
 KNOBS = ("units", "clock_mhz", "rate_idx", "memory_idx", "link_idx", "datacenter")
@@ -129,9 +146,7 @@ def score(t: IntTables, plan: Plan, res, n: int):
         levels.append(level)
     final = np.max(levels, axis=0) if levels else np.zeros(n, dtype=np.int64)
     allowed = final <= plan.allowed
-    value = sum(
-        np.minimum.reduce([coef * res[name] for name, coef in terms]) for terms in t.value_terms.values()
-    )
+    value = value_of(t, res)
     fees = []  # (bp array, group)
     sets_level = {}
     for j, r in enumerate(plan.reliefs):

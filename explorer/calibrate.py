@@ -1,26 +1,34 @@
-"""Fit the value model's efficiencies to measured LLM throughput, and say how well it predicts.
+"""Fit the value model's efficiencies to measured LLM serving throughput, and say how well it predicts.
 
-The prediction is the same roofline as the value model, run the way the
-benchmark ran (maximum throughput: the largest batch whose KV cache fits). Three
-efficiencies per architecture (prefill compute, decode compute, memory) are
-fitted on some points by a grid search on squared log error; the held-out
-points measure the error.
+Each point is predicted by the value model itself (value.tokens_per_s), run the
+way the benchmark ran: its model, precision, tensor parallel, request lengths
+and latency limit. The efficiencies (compute, memory, overlap) are fitted by grid search on squared log
+error over the points of the fitting rounds: compute and memory per
+architecture, the overlap shared. Validation is by chip and by
+source left out, never by rows of the same table: see `validate`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import statistics
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
+from explorer import value as v
 from explorer.catalog import Catalog
 from explorer.chips import Precision
 from explorer.quantity import Source
-from explorer.value import Efficiency, Workload
 
-GRID = np.round(np.arange(0.05, 1.0001, 0.025), 3)
+COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
+# achieved DRAM bandwidth: stream-like tests reach 70-95% of peak on HBM parts; below half is
+# not a memory system but a fitting artefact (the points trade compute against memory time)
+MEMORY_GRID = np.round(np.arange(0.5, 0.9501, 0.025), 3)
+OVERLAP_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+POOLED = "default"
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,17 @@ class Point:
     tensor_parallel: int
     input_tokens: int
     output_tokens: int
-    output_tokens_per_s: Fraction
+    output_tokens_per_s: Fraction  # for all `chips` together
     source: str
+    chips: int = 0  # accelerators the throughput is for (0: the tensor-parallel group)
+    scenario: str = "offline"  # offline, server or interactive
+    tpot_ms: Fraction | None = None  # the latency limit the run met (none: maximum throughput)
+    role: str = "fit"  # fit, or validation (a later round: never fitted)
+    system: str = ""
+
+    @property
+    def per_chip(self) -> Fraction:
+        return self.output_tokens_per_s / (self.chips or self.tensor_parallel)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class Setup:
     bytes_per_kv: Fraction
     held_out_shapes: list[str]
     bytes_per_weight: dict[str, Fraction]
+    link_efficiency: Fraction = Fraction(3, 4)
 
 
 @dataclass(frozen=True)
@@ -55,114 +73,314 @@ class Measured:
 class Row:
     point: Point
     architecture: str
-    held_out: bool
-    predicted: float
+    predicted: float  # per chip, with the architecture's fit
+    left_out_chip: float  # per chip, fitted without this chip's points
+    left_out_source: float  # per chip, fitted without this point's source
 
     @property
     def error(self) -> float:
-        return self.predicted / float(self.point.output_tokens_per_s) - 1
+        return self.predicted / float(self.point.per_chip) - 1
 
 
-def _inputs(p: Point, catalog: Catalog, workloads: dict[str, Workload], setup: Setup) -> dict[str, float]:
-    sku = catalog.find_sku(p.chip)
-    metrics = catalog.metrics(sku)
-    m = workloads[p.model].model
-    n = p.tensor_parallel
-    weights = m.parameters * float(setup.bytes_per_weight[p.precision.value])
-    kv = m.layers * m.kv_elements * float(setup.bytes_per_kv)
-    free = float(metrics.memory_gb) * 1e9 * n - weights
-    batch = min(
-        setup.max_batch,
-        int(free * float(setup.kv_memory_fraction) // (kv * (p.input_tokens + p.output_tokens))),
+def objective_for(p: Point, workloads: dict[str, v.Workload], setup: Setup, e: v.Efficiency) -> v.Objective:
+    """The value model set up the way the benchmark ran."""
+    w = workloads[p.model]
+    w = dataclasses.replace(
+        w,
+        precisions=[p.precision],
+        bytes_per_weight=setup.bytes_per_weight[p.precision.value],
+        bytes_per_kv=setup.bytes_per_kv,
+        tensor_parallel=p.tensor_parallel,
+        memory_reserve_fraction=1 - setup.kv_memory_fraction,
+        requests=v.Requests(p.input_tokens, p.output_tokens, setup.max_batch),
     )
-    context = p.input_tokens + p.output_tokens / 2
-    return {
-        "batch": max(batch, 0),
-        "flops": float(metrics.dense_tflops[p.precision]) * 1e12 * n,
-        "bandwidth": float(metrics.memory_bandwidth_gbps) * 1e9 * n,
-        "prefill_flops": 2 * m.active * p.input_tokens + 2 * m.layers * p.input_tokens**2 * m.d_model,
-        "step_flops": 2 * m.active + 4 * m.layers * m.d_model * context,
-        "step_bytes_fixed": weights,
-        "step_bytes_per_seq": kv * context,
-        "isl": p.input_tokens,
-        "osl": p.output_tokens,
-    }
+    tpot = p.tpot_ms / 1000 if p.tpot_ms is not None else None
+    return v.Objective("calibration", p.system or p.source, w, e, tpot, p.chip)
 
 
-def _predict(x: dict[str, float], cp, cd, mem):
-    """Output tokens/s at maximum throughput; arrays of efficiencies broadcast."""
-    b = x["batch"]
-    if b <= 0:
-        return np.zeros(np.broadcast(cp, cd, mem).shape)
-    prefill = b * x["prefill_flops"] / (cp * x["flops"])
-    step = np.maximum(
-        b * x["step_flops"] / (cd * x["flops"]),
-        (x["step_bytes_fixed"] + b * x["step_bytes_per_seq"]) / (mem * x["bandwidth"]),
+@dataclass(frozen=True)
+class _Inputs:
+    """What the vectorised fit needs of one point (efficiency-free parts of value.demand)."""
+
+    flops: float
+    bw: float
+    link: float
+    chips: int
+    decode_flop: float
+    prefill_flop: float
+    weight: float
+    kv_read: float
+    batch: float
+    link_bytes: float  # at link efficiency 1
+    tpot: float | None
+
+
+def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup) -> _Inputs:
+    one = v.Efficiency(Fraction(1), Fraction(1), Fraction(1), Fraction(1), Fraction(0))
+    obj = objective_for(p, workloads, setup, one)
+    res = v.resources(catalog.metrics(catalog.find_sku(p.chip)), obj)
+    d = v.demand(obj)
+    return _Inputs(
+        float(res.flops),
+        float(res.memory_gbps) * 1e9,
+        float(res.link_gbps_one_way) * 1e9 * float(setup.link_efficiency),
+        d.chips,
+        float(d.flop_per_token - d.prefill_flop_per_token),
+        float(d.prefill_flop_per_token),
+        float(d.weight_bytes),
+        float(d.kv_read_per_seq),
+        float(v.batch_cap(d, res.memory_gb)),
+        float(d.link_bytes_per_token),
+        float(obj.tpot_s) if obj.tpot_s is not None else None,
     )
-    return b * x["osl"] / (prefill + x["osl"] * step)
 
 
-def _fit(xs: list[dict], measured: list[float]) -> tuple[float, float, float]:
-    cp, cd, mem = np.meshgrid(GRID, GRID, GRID, indexing="ij")
-    loss = np.zeros(cp.shape)
+def _predict(x: _Inputs, cp, cd, mem, phi):
+    """value.tokens_per_s with exact harmonic sums, for arrays of efficiencies (broadcast)."""
+    shape = np.broadcast(cp, cd, mem, phi).shape
+    if x.batch < 1:
+        return np.zeros(shape)
+    inv_x = (x.decode_flop / cd + x.prefill_flop / cp) / x.flops  # seconds of compute per token per chip
+    bw = mem * x.bw
+    inv_y = (x.weight + x.batch * x.kv_read) / (x.batch * bw)
+    inv_z = x.chips * x.link_bytes / x.link if x.chips > 1 else 0.0
+    rate = 1 / (np.maximum(inv_x + phi * inv_y, phi * inv_x + inv_y) + inv_z)
+    if x.tpot is not None:
+        inv_v = x.kv_read / bw
+        a1 = np.maximum(0, 1 - phi * x.weight / (x.chips * x.tpot * bw))
+        a2 = np.maximum(0, 1 - x.weight / (x.chips * x.tpot * bw))
+        rate = np.minimum(rate, a1 / (inv_x + phi * inv_v + inv_z))
+        rate = np.minimum(rate, a2 / (phi * inv_x + inv_v + inv_z))
+    return np.broadcast_to(rate, shape)
+
+
+def _loss(xs: list[_Inputs], measured: list[float], phi: float) -> np.ndarray:
+    """Squared log error over (compute, memory) efficiency grid, at one overlap."""
+    c, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
+    loss = np.zeros(c.shape)
     for x, y in zip(xs, measured, strict=True):
-        loss += np.log(np.maximum(_predict(x, cp, cd, mem), 1e-9) / y) ** 2
-    i = np.unravel_index(np.argmin(loss), loss.shape)
-    return float(cp[i]), float(cd[i]), float(mem[i])
+        loss += np.log(np.maximum(_predict(x, c, c, mem, phi), 1e-9) / y) ** 2
+    return loss
+
+
+def fit(groups: dict[str, tuple[list[_Inputs], list[float]]], link: Fraction) -> dict[str, v.Efficiency]:
+    """One compute and one memory efficiency per group and one overlap for all: least squared log error.
+
+    Prefill and decode share the compute efficiency: the points do not separate
+    them well, and fewer figures per architecture keep the chip-left-out test honest.
+    """
+    best = None
+    for phi in OVERLAP_GRID:
+        losses = {name: _loss(xs, ys, float(phi)) for name, (xs, ys) in groups.items()}
+        total = sum(float(loss.min()) for loss in losses.values())
+        if best is None or total < best[0]:
+            best = (total, float(phi), losses)
+    _, phi, losses = best
+    out = {}
+    for name, loss in losses.items():
+        i, j = np.unravel_index(np.argmin(loss), loss.shape)
+        c, mem = Fraction(str(float(COMPUTE_GRID[i]))), Fraction(str(float(MEMORY_GRID[j])))
+        out[name] = v.Efficiency(c, c, mem, link, Fraction(str(phi)))
+    return out
 
 
 @dataclass(frozen=True)
 class Calibration:
-    efficiencies: dict[str, Efficiency]  # by architecture, plus "default" (pooled)
+    efficiencies: dict[str, v.Efficiency]  # by architecture, plus POOLED
     rows: list[Row]
 
-    def median_error(self, held_out: bool) -> float:
-        errs = [abs(r.error) for r in self.rows if r.held_out == held_out]
+    def median_error(self, role: str = "fit", which: str = "predicted") -> float:
+        errs = [
+            abs(getattr(r, which) / float(r.point.per_chip) - 1) for r in self.rows if r.point.role == role
+        ]
         return float(np.median(errs)) if errs else float("nan")
 
 
-def calibrate(measured: Measured, catalog: Catalog, workloads: dict[str, Workload]) -> Calibration:
-    """Fit per architecture (and pooled) on the kept points; predict each point with its own fit."""
+def calibrate(measured: Measured, catalog: Catalog, workloads: dict[str, v.Workload]) -> Calibration:
+    """Fit per architecture (and pooled) on the fitting points; predict every point three ways."""
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
     xs = {id(p): _inputs(p, catalog, workloads, setup) for p in measured.point}
-    held = {id(p): f"{p.input_tokens}/{p.output_tokens}" in setup.held_out_shapes for p in measured.point}
-    fits = {}
-    groups = itertools.groupby(sorted(measured.point, key=lambda p: arch[p.chip]), key=lambda p: arch[p.chip])
-    for name, pts in [("default", measured.point), *((k, list(g)) for k, g in groups)]:
-        train = [p for p in pts if not held[id(p)]]
-        cp, cd, mem = _fit([xs[id(p)] for p in train], [float(p.output_tokens_per_s) for p in train])
-        fits[name] = Efficiency(Fraction(str(cp)), Fraction(str(cd)), Fraction(str(mem)))
-    rows = []
-    for p in measured.point:
-        e = fits[arch[p.chip]]
-        pred = float(_predict(xs[id(p)], float(e.prefill_compute), float(e.decode_compute), float(e.memory)))
-        rows.append(Row(p, arch[p.chip], held[id(p)], pred))
-    return Calibration(fits, rows)
+    train = [p for p in measured.point if p.role == "fit"]
+
+    def fits_without(keep) -> dict[str, v.Efficiency]:
+        pts = [p for p in train if keep(p)]
+        groups = {
+            name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
+            for name, g in (
+                (k, list(g))
+                for k, g in itertools.groupby(
+                    sorted(pts, key=lambda p: arch[p.chip]), key=lambda p: arch[p.chip]
+                )
+            )
+        }
+        out = fit(groups, setup.link_efficiency)
+        phi = out[next(iter(out))].overlap if out else Fraction(0)
+        pooled = _loss([xs[id(p)] for p in pts], [float(p.per_chip) for p in pts], float(phi))
+        i, j = np.unravel_index(np.argmin(pooled), pooled.shape)
+        c, mem = Fraction(str(float(COMPUTE_GRID[i]))), Fraction(str(float(MEMORY_GRID[j])))
+        out[POOLED] = v.Efficiency(c, c, mem, setup.link_efficiency, phi)
+        return out
+
+    full = fits_without(lambda p: True)
+    by_chip = {c: fits_without(lambda p, c=c: p.chip != c) for c in {p.chip for p in measured.point}}
+    by_source = {s: fits_without(lambda p, s=s: p.source != s) for s in {p.source for p in measured.point}}
+
+    def predict(p: Point, fits: dict[str, v.Efficiency]) -> float:
+        e = fits.get(arch[p.chip], fits[POOLED])
+        obj = objective_for(p, workloads, setup, e)
+        return float(v.tokens_per_s(v.resources(catalog.metrics(catalog.find_sku(p.chip)), obj), obj))
+
+    rows = [
+        Row(p, arch[p.chip], predict(p, full), predict(p, by_chip[p.chip]), predict(p, by_source[p.source]))
+        for p in measured.point
+    ]
+    return Calibration(full, rows)
 
 
-def efficiency_toml(cal: Calibration) -> str:
+# --- validation: figures on data the fit did not see ---------------------------------------------
+
+
+def _pairs(rows: list[Row]):
+    """Pairs of different chips measured by one source on one setup (model, precision, lengths, scenario)."""
+
+    def key(r: Row) -> tuple:
+        p = r.point
+        return (p.source, p.model, p.precision, p.input_tokens, p.output_tokens, p.scenario)
+
+    for _, group in itertools.groupby(sorted(rows, key=lambda r: (key(r), r.point.chip)), key=key):
+        g = list(group)
+        for a, b in itertools.combinations(g, 2):
+            if a.point.chip != b.point.chip:
+                yield a, b
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What the calibration is worth, each figure on the points it names."""
+
+    points: int
+    fitted_abs: float  # median |error|, every fitting point, fitted on all of them
+    left_out_chip_abs: float  # median |error| of each chip's points, fitted without that chip
+    left_out_source_abs: float  # the same, leaving out each source
+    left_out_chip_ratio: float  # median |error| of chip-to-chip ratios within a source, chips left out
+    pairs: int
+    inversions_10: int  # pairs ranked the wrong way round where the measured gap exceeds 10%
+    inversions_15: int
+    validation_abs: float  # later rounds, never fitted: median |error| with the full fit
+    held_out_shapes_abs: float  # the old figure: shapes of the same source kept out (not independent)
+
+
+def validate(cal: Calibration, held_out_shapes: list[str]) -> Validation:
+    rows = cal.rows
+    fitting = [r for r in rows if r.point.role == "fit"]
+
+    def med(xs):
+        return float(statistics.median(xs)) if xs else float("nan")
+
+    ratios, inv10, inv15, pairs = [], 0, 0, 0
+    for a, b in _pairs(fitting):
+        measured = float(a.point.per_chip / b.point.per_chip)
+        predicted = a.left_out_chip / b.left_out_chip if b.left_out_chip else float("inf")
+        ratios.append(abs(predicted / measured - 1))
+        pairs += 1
+        wrong = (predicted - 1) * (measured - 1) < 0
+        inv10 += wrong and abs(measured - 1) > 0.10
+        inv15 += wrong and abs(measured - 1) > 0.15
+    shapes = [
+        abs(r.error) for r in fitting if f"{r.point.input_tokens}/{r.point.output_tokens}" in held_out_shapes
+    ]
+    return Validation(
+        len(rows),
+        med([abs(r.error) for r in fitting]),
+        med([abs(r.left_out_chip / float(r.point.per_chip) - 1) for r in fitting]),
+        med([abs(r.left_out_source / float(r.point.per_chip) - 1) for r in fitting]),
+        med(ratios),
+        pairs,
+        inv10,
+        inv15,
+        med([abs(r.error) for r in rows if r.point.role == "validation"]),
+        med(shapes),
+    )
+
+
+def measured_ratio(
+    rows: list[Row], chip_a: str, chip_b: str, which: str = "per_chip"
+) -> list[tuple[str, float, float]]:
+    """(source, measured, predicted) ratio of chip_a to chip_b for every source and setup that ran both."""
+    out = []
+    for a, b in _pairs(rows):
+        if {a.point.chip, b.point.chip} != {chip_a, chip_b}:
+            continue
+        if a.point.chip != chip_a:
+            a, b = b, a
+        out.append((a.point.source, float(a.point.per_chip / b.point.per_chip), a.predicted / b.predicted))
+    return out
+
+
+def efficiency_toml(cal: Calibration, val: Validation) -> str:
     """The fitted efficiencies as the data file the value model reads."""
     import tomli_w
 
     from explorer.serialize import to_data
 
-    def table(e: Efficiency) -> dict:
-        return {k: v for k, v in to_data(e).items() if k != "link"}
-
     doc = {
-        "default": table(cal.efficiencies["default"]),
-        "architectures": {k: table(e) for k, e in cal.efficiencies.items() if k != "default"},
+        "default": to_data(cal.efficiencies[POOLED]),
+        "architectures": {k: to_data(e) for k, e in cal.efficiencies.items() if k != POOLED},
         "fit": {
-            "how": "grid search (step 0.025) on squared log error of output tokens/s, "
-            "measured points in specs/calibration/measured.toml",
-            "held_out_median_abs_error": f"{cal.median_error(True):.3f}",
-            "fitted_median_abs_error": f"{cal.median_error(False):.3f}",
+            "how": "grid search on squared log error of output tokens/s per chip over the fitting points "
+            "of specs/calibration/measured.toml: compute 0.1-0.95 and memory 0.5-0.95 by 0.025 per "
+            "architecture, one overlap by 0.25; link efficiency assumed",
+            "fitted_median_abs_error": f"{val.fitted_abs:.3f}",
+            "left_out_chip_median_abs_error": f"{val.left_out_chip_abs:.3f}",
+            "left_out_source_median_abs_error": f"{val.left_out_source_abs:.3f}",
             "written_by": "explore calibrate --write",
         },
     }
     head = (
         "# Generated by `explore calibrate --write`; do not edit by hand.\n"
-        "# source: measured points in specs/calibration/measured.toml (TensorRT-LLM perf-overview).\n"
+        "# source: measured points in specs/calibration/measured.toml\n"
+        "# (TensorRT-LLM perf-overview, MLPerf Inference).\n"
+        "# default: pooled over every architecture; used for architectures without measured points.\n"
     )
     return head + tomli_w.dumps(doc)
+
+
+def efficiency_dict(e: v.Efficiency) -> dict[str, float]:
+    return {k: float(x) for k, x in dataclasses.asdict(e).items()}
+
+
+def row_dict(r: Row) -> dict:
+    p = r.point
+    measured = float(p.per_chip)
+    return {
+        "chip": p.chip,
+        "architecture": r.architecture,
+        "source": p.source,
+        "system": p.system,
+        "scenario": p.scenario,
+        "setup": f"{p.model} {p.precision.value} TP{p.tensor_parallel}",
+        "lengths": f"{p.input_tokens}/{p.output_tokens}",
+        "role": p.role,
+        "measured": round(measured, 1),
+        "predicted": round(r.predicted, 1),
+        "error": f"{r.error:+.1%}",
+        "error_chip_left_out": f"{r.left_out_chip / measured - 1:+.1%}",
+        "error_source_left_out": f"{r.left_out_source / measured - 1:+.1%}",
+    }
+
+
+def validation_text(val: Validation) -> str:
+    lines = [
+        f"median |error| over {val.points} points, each figure on data the fit named did not see:",
+        f"  fitted (every fitting point, fitted on all of them): {val.fitted_abs:.1%}",
+        f"  chip left out (each chip predicted without its points): {val.left_out_chip_abs:.1%}",
+        f"  source left out (each source predicted without it): {val.left_out_source_abs:.1%}",
+        f"  chip-to-chip ratios within a source, chips left out: {val.left_out_chip_ratio:.1%}"
+        f" over {val.pairs} pairs; ranked the wrong way round: {val.inversions_10} with a measured"
+        f" gap over 10%, {val.inversions_15} over 15%",
+        f"  later rounds (validation only, never fitted): {val.validation_abs:.1%}",
+        "  held-out shapes of the fitting sources (same source, other lengths; not independent): "
+        f"{val.held_out_shapes_abs:.1%}",
+    ]
+    return "\n".join(lines)

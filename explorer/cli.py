@@ -6,6 +6,7 @@ Heavy modules (pandas, ortools, matplotlib) are imported only where used, so
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -531,8 +532,8 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
             _wrapped(
                 f"Best design allowed up to {opts.allowed.value}, per base die, for {where.name} "
                 f"({where.code}) "
-                f"on {on}, objective {opts.goal}; value = {opts.value_model} relative to each "
-                "unmodified die, decode tok/s = absolute per chip; ranked by decode tok/s:"
+                f"on {on}, objective {opts.goal}; value = {opts.value_model} output tokens/s per chip "
+                "after fees, relative to its reference SKU (= 1); ranked by value:"
             )
         )
         from explorer.outcomes import LICENSED_MIN
@@ -1387,7 +1388,11 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
 )
 @click.pass_context
 def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
-    """Fit the value model's efficiencies to measured LLM throughput; predicted against measured."""
+    """Fit the value model's efficiencies to measured serving throughput; validate on data left out.
+
+    Each point is predicted three ways: with the fit, fitted without its chip,
+    and fitted without its source. Later MLPerf rounds are validation only.
+    """
     from explorer import calibrate as cal
     from explorer import render
     from explorer.loader import is_packaged, load_measured, load_workloads
@@ -1400,73 +1405,107 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
             str(data.root),
             "a writable data folder given with --data (the installed package's own data is never written)",
         )
-    result = cal.calibrate(load_measured(data.root), data.catalog, load_workloads(data.root))
-    rows = [
-        [
-            r.point.chip,
-            r.point.model,
-            f"{r.point.precision.value} TP{r.point.tensor_parallel}",
-            f"{r.point.input_tokens}/{r.point.output_tokens}",
-            "held out" if r.held_out else "fit",
-            float(r.point.output_tokens_per_s),
-            round(r.predicted),
-            f"{r.error:+.1%}",
-        ]
-        for r in result.rows
-    ]
-    heads = ["chip", "model", "setup", "lengths", "role", "measured", "predicted", "error"]
+    measured = load_measured(data.root)
+    _say(
+        ctx, f"fitting {len(measured.point)} measured points (each chip and each source left out in turn)..."
+    )
+    result = cal.calibrate(measured, data.catalog, load_workloads(data.root))
+    val = cal.validate(result, measured.setup.held_out_shapes)
+    rows = [cal.row_dict(r) for r in result.rows]
     if fmt == "csv":
-        _print_csv([dict(zip(heads, row, strict=True)) for row in rows])
-        return
-    if fmt == "json":
+        _print_csv(rows)
+    elif fmt == "json":
         _print_json(
             {
-                "efficiencies": {
-                    k: {f: float(getattr(e, f)) for f in ("prefill_compute", "decode_compute", "memory")}
-                    for k, e in result.efficiencies.items()
-                },
-                "median_abs_error": {
-                    "held_out": result.median_error(True),
-                    "fitted": result.median_error(False),
-                },
-                "points": [
-                    dict(
-                        zip(
-                            ["chip", "model", "setup", "lengths", "role", "measured", "predicted", "error"],
-                            row,
-                            strict=True,
-                        )
-                    )
-                    for row in rows
-                ],
+                "efficiencies": {k: cal.efficiency_dict(e) for k, e in result.efficiencies.items()},
+                "validation": dataclasses.asdict(val),
+                "points": rows,
             }
         )
     else:
-        click.echo("output tokens/s of the whole tensor-parallel group, measured against predicted:")
+        click.echo("output tokens/s per chip, measured against predicted (fit, chip left out):")
+        heads = [
+            "chip",
+            "source",
+            "scenario",
+            "setup",
+            "in/out",
+            "role",
+            "measured",
+            "predicted",
+            "error",
+            "chip out",
+        ]
         click.echo(
             render.table(
-                rows,
-                ["chip", "model", "setup", "in/out", "role", "measured", "predicted", "error"],
-                keep=(0, 1, 2, 7),
+                [
+                    [
+                        r[k]
+                        for k in (
+                            "chip",
+                            "source",
+                            "scenario",
+                            "setup",
+                            "lengths",
+                            "role",
+                            "measured",
+                            "predicted",
+                            "error",
+                            "error_chip_left_out",
+                        )
+                    ]
+                    for r in rows
+                ],
+                heads,
+                keep=(0, 5, 8, 9),
             )
         )
         for k, e in result.efficiencies.items():
-            click.echo(
-                f"{k}: prefill compute {float(e.prefill_compute):.3f}, decode compute "
-                f"{float(e.decode_compute):.3f}, memory {float(e.memory):.3f}"
-            )
-        click.echo(
-            f"median |error|: held out {result.median_error(True):.1%}, fitted "
-            f"{result.median_error(False):.1%}"
-        )
+            click.echo(f"{k}: " + ", ".join(f"{f} {x:g}" for f, x in cal.efficiency_dict(e).items()))
+        click.echo(cal.validation_text(val))
     if write:
         import os
 
         path = data.root / "specs" / "calibration" / "efficiency.toml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(cal.efficiency_toml(result))
+        tmp.write_text(cal.efficiency_toml(result, val))
         os.replace(tmp, path)
         click.echo(f"wrote {path}", err=True)
+
+
+@main.command("value")
+@click.argument("chip", required=False)
+@click.option(
+    "--design", "design_file", default=None, help="A design as JSON: a result of explore --format json."
+)
+@click.option(
+    "--value-model", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def value_cmd(
+    ctx: click.Context, chip: str | None, design_file: str | None, value_model: str, fmt: str
+) -> None:
+    """The value model for one SKU or design: batch, step time by part, tokens/s, worth of each resource."""
+    from explorer import render, valuation
+    from explorer.loader import objective_names
+
+    if (chip is None) == (design_file is None):
+        raise InputError("CHIP", "", chip or design_file, "either a catalog chip or --design FILE, not both")
+    if value_model not in objective_names(_data(ctx).root):
+        raise InputError(
+            "--value-model", "", value_model, f"one of: {', '.join(objective_names(_data(ctx).root))}"
+        )
+    data = _data(ctx)
+    rec = (
+        valuation.of_sku(chip, data, value_model)
+        if chip
+        else valuation.of_design(design_file, data, value_model)
+    )
+    if fmt == "json":
+        _print_json(rec)
+    else:
+        click.echo(render.value_text(rec))
 
 
 @main.command()

@@ -126,10 +126,11 @@ def _assumptions(r: SearchResult, p: Problem) -> list[str]:
     eff = p.objective.efficiency
     out = [
         screen_note(p.data.scenarios),
-        f"Value model: {p.objective.title}; efficiencies fitted for {p.die.architecture} (prefill compute "
+        f"Value model: {p.objective.title}; efficiencies for {p.die.architecture} (prefill compute "
         f"{float(eff.prefill_compute):g}, decode compute {float(eff.decode_compute):g}, memory "
-        f"{float(eff.memory):g}).",
-        "The value is relative to the unmodified base die (every knob at its maximum) = 1.",
+        f"{float(eff.memory):g}, overlap {float(eff.overlap):g}; specs/calibration/efficiency.toml).",
+        f"The value is output tokens/s per chip relative to the reference SKU {p.objective.reference_sku} "
+        "(= 1), after fees.",
         "Unit cost and price are estimates from specs/economics/ (ranges in the data).",
         "Power is a simple estimate from the die's power range, not a measured figure.",
     ]

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from explorer.intmodel import Atom, IntTables
+from explorer.intmodel import SCALE_ONE, Atom, IntRate, IntTables
 from explorer.outcomes import LICENSED_MIN, Outcome
 from explorer.plan import Plan, fee_divisor
 from explorer.rules import Combine, Op
+from explorer.value import PLANE_DENOMINATOR, PLANES
 
 
 @dataclass
@@ -71,7 +72,7 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
     ]
     lits = {f"{i}:{rule}": lit for i, w in enumerate(worlds) for rule, lit in w.rule_literals.items()}
     g = fee_divisor(plans, t.scales.fee_basis)  # every net value is a multiple of g: keep the numbers small
-    top = t.scales.fee_basis * t.scales.value * 2 // g
+    top = t.scales.fee_basis * t.value_upper // g
     if weights is None:
         objective = m.new_int_var(-top, top, "worst_case")
         for w in worlds:
@@ -133,16 +134,7 @@ def _space(m: cp_model.CpModel, t: IntTables) -> _Space:
     io, lk = element(link, t.io, "io_x"), element(link, t.link, "link_x")
     res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io, "dc": dc}
     m.add(cap >= t.need_cap)  # weights and KV cache fit
-    upper = {"flops": top * max(t.k_flops), "bw": max(t.mem_bw), "io": max(t.io)}
-    value = sum(
-        min_of(
-            m,
-            [coef * res[name] for name, coef in terms],
-            min(coef * upper[name] for name, coef in terms),
-            phase,
-        )
-        for phase, terms in t.value_terms.items()
-    )
+    value = _value(m, t, flops, mem, link, top * max(t.k_flops), element)
     knobs = {
         "units": u,
         "clock_mhz": clk,
@@ -234,7 +226,7 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
     m.add(final >= plan.allowed + 1).only_enforce_if(ok.Not())
     fees = _fees(m, plan, final, owners, condition)
     basis = t.scales.fee_basis
-    cap_value = t.scales.value * 2
+    cap_value = t.value_upper
     paid = []
     for bp, active in fees:
         # the share is exactly the value when the fee applies and 0 otherwise, for any feasible
@@ -318,3 +310,54 @@ def _largest_per_group(m, fees, both):
             lit = both(lit, none_above)
         out.append((bp, lit))
     return out
+
+
+def _value(m, t: IntTables, flops, mem, link, top_flops: int, element) -> cp_model.IntVar:
+    """intmodel's value pieces, exactly as brute.value_of computes them: every step floored.
+
+    Exact, not only bounded above, so any feasible assignment carries its design's
+    true value (a stopped or robust solve reads exact net values, and the search
+    never has to climb to a bound). A piece's latency factor is one conditional
+    pair of inequalities per distinct factor, not a product.
+    """
+    cache: dict[tuple, object] = {}
+
+    def table(index, values, name):
+        key = (name, tuple(values))
+        if key not in cache:
+            cache[key] = element(index, list(values), name)
+        return cache[key]
+
+    def rate(r: IntRate):
+        if r.kind == "flops":
+            return r.coef * flops, r.coef * top_flops
+        return table(mem if r.kind == "memory" else link, r.table, f"{r.kind} rate"), max(r.table)
+
+    def scaled(h, top: int, scale: tuple[int, ...]):
+        """floor(h x scale[memory] / SCALE_ONE), exactly: one conditional equality per distinct factor."""
+        levels = sorted(set(scale))
+        k = table(mem, [levels.index(x) for x in scale], "latency factor index")
+        out = m.new_int_var(0, top * max(scale) // SCALE_ONE, "latency-scaled")
+        for i, a in enumerate(levels):
+            on = m.new_bool_var("")
+            m.add(k == i).only_enforce_if(on)
+            m.add(k != i).only_enforce_if(on.Not())
+            # out = floor(a x h / SCALE_ONE): SCALE_ONE x out <= a x h < SCALE_ONE x (out + 1)
+            m.add(SCALE_ONE * out <= a * h).only_enforce_if(on)
+            m.add(a * h <= SCALE_ONE * out + SCALE_ONE - 1).only_enforce_if(on)
+        return out
+
+    value = m.new_int_var(0, t.value_upper, "value")
+    parts = []
+    for piece in t.value_pieces:
+        out, top = rate(piece.rates[0])
+        for r in piece.rates[1:]:
+            y, y_top = rate(r)
+            top = min(top, y_top)
+            raw = m.new_int_var(0, PLANE_DENOMINATOR * top, "")
+            m.add_min_equality(raw, [a * out + b * y for a, b in PLANES])
+            out = m.new_int_var(0, top, "harmonic")
+            m.add_division_equality(out, raw, PLANE_DENOMINATOR)
+        parts.append(scaled(out, top, piece.scale) if piece.scale else out)
+    m.add_min_equality(value, parts)
+    return value

@@ -13,7 +13,7 @@ from explorer.solve import Solution, SolveStatus, solve
 @dataclass(frozen=True)
 class FrontierPoint:
     x: Fraction  # unit cost in dollars, or the guard band in percent
-    value: Fraction  # net value relative to the unmodified base die
+    value: Fraction  # net value relative to the reference SKU
     solution: Solution
 
 

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 from explorer import cost
 from explorer import value as v
 from explorer.chips import BIT_LENGTH, Path, PcieGeneration
@@ -18,6 +20,7 @@ from explorer.metrics import applicable_die_area_mm2, applicable_die_area_range_
 from explorer.rules import Clause, Op
 from explorer.scaling import Scales, integer_bound, lcm_of_denominators
 from explorer.space import DesignSpace
+from explorer.value import PLANE_DENOMINATOR, PLANES
 
 # metric -> (integer resource it is read from, which scale applies)
 METRIC_RESOURCE = {
@@ -40,6 +43,39 @@ class Atom:
     bound: int | bool
 
 
+SCALE_ONE = 2**20  # a latency factor A in [0, 1] is held as floor(A x SCALE_ONE)
+
+
+@dataclass(frozen=True)
+class IntRate:
+    """One rate of a value piece on integers, in value units (the reference SKU is Scales.value).
+
+    flops: coef x F; memory / link: table[option].
+    """
+
+    kind: str
+    coef: int = 0
+    table: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntPiece:
+    """floor(harmonic of the rates x scale[memory] / SCALE_ONE), or the harmonic alone without a scale."""
+
+    rates: tuple[IntRate, ...]
+    scale: tuple[int, ...] = ()
+
+
+def harmonic_int(values):
+    """value.harmonic on integers (Python ints or numpy arrays), each step floored."""
+    out = values[0]
+    for y in values[1:]:
+        planes = [a * out + b * y for a, b in PLANES]
+        low = np.minimum.reduce(planes) if isinstance(planes[0], np.ndarray) else min(planes)
+        out = low // PLANE_DENOMINATOR
+    return out
+
+
 @dataclass(frozen=True)
 class IntTables:
     scales: Scales
@@ -58,7 +94,8 @@ class IntTables:
     io: list[int]  # links plus PCIe, bidirectional
     markets: list[bool]
     need_cap: int
-    value_terms: dict[str, list[tuple[str, int]]]  # phase -> [(resource, coefficient)]
+    value_pieces: tuple[IntPiece, ...]  # the value is the smallest piece
+    value_upper: int  # no design's value exceeds this
     area_mm2: Fraction
     area_range_mm2: tuple[Fraction, Fraction] | None = None  # estimated area: judged over the range
 
@@ -129,7 +166,7 @@ def tables(
     space: DesignSpace,
     obj: v.Objective,
     pcie: PcieGeneration,
-    reference: v.Resources,
+    reference: Fraction,
     costs: CostData,
     robust: bool = True,
 ) -> IntTables:
@@ -152,21 +189,11 @@ def tables(
     k_flops = [k // flops_step for k in k_flops]
     g = scales.gbps
     need = v.memory_needed_gb(obj) / (1 - obj.workload.memory_reserve_fraction) * scales.gb
-    # a resource integer times its unit gives the value model's resource
-    unit = {
-        "flops": Fraction(10**6 * flops_step, rate_den),
-        "memory_gbps": Fraction(1, g),
-        "link_gbps_one_way": Fraction(1, 2 * g),
-    }
-    name = {"flops": "flops", "memory_gbps": "bw", "link_gbps_one_way": "io"}
-    ref_rates, weights = v.phase_rates(reference, obj), v.weights(obj)
-    terms = {
-        phase: [
-            (name[res], round(scales.value * weights[phase] / ref_rates[phase] * coef * unit[res]))
-            for res, coef in phase_terms
-        ]
-        for phase, phase_terms in v.phase_terms(obj).items()
-    }
+    flops_unit = Fraction(10**6 * flops_step, rate_den)  # FLOP/s per flops integer
+    per_value = Fraction(scales.value) / reference  # value units per token/s per chip
+    pieces = _value_pieces(space, obj, pcie_bidir, flops_unit, per_value)
+    top_flops = max(space.units) * max(space.clocks_mhz) * max(k_flops)
+    upper = max(harmonic_int([_upper(r, top_flops) for r in piece.rates]) for piece in pieces)
     return IntTables(
         scales=scales,
         units=space.units,
@@ -182,7 +209,49 @@ def tables(
         io=[_exact_int((k.bidirectional_gbps + pcie_bidir) * g) for k in space.links],
         markets=space.datacenter,
         need_cap=-(-need.numerator // need.denominator),
-        value_terms=terms,
+        value_pieces=pieces,
+        value_upper=upper,
         area_mm2=applicable_die_area_mm2(space.die),
         area_range_mm2=applicable_die_area_range_mm2(space.die) if robust else None,
     )
+
+
+def _upper(r: IntRate, top_flops: int) -> int:
+    return r.coef * top_flops if r.kind == "flops" else max(r.table)
+
+
+def _value_pieces(space: DesignSpace, obj: v.Objective, pcie_bidir, flops_unit, per_value):
+    """value.pieces on this space's integers: coefficients and per-option tables, rounded to value units."""
+    d = v.demand(obj)
+
+    def res(mem=None, link=None) -> v.Resources:
+        io = (link.bidirectional_gbps if link else 0) + pcie_bidir
+        return v.Resources(
+            Fraction(0),
+            mem.bandwidth_gbps if mem else Fraction(0),
+            Fraction(io, 2),
+            mem.capacity_gb if mem else 0,
+        )
+
+    def as_int(rate: v.Rate) -> IntRate:
+        if rate.kind == "flops":
+            return IntRate("flops", coef=round(rate.per_flop * flops_unit * per_value))
+        options = (
+            [res(mem=m) for m in space.memory]
+            if rate.kind == "memory"
+            else [res(link=k) for k in space.links]
+        )
+        return IntRate(
+            rate.kind, table=tuple(math.floor(v.rate_value(d, rate, x) * per_value) for x in options)
+        )
+
+    def piece(p: v.Piece) -> IntPiece:
+        scale = ()
+        if p.scaled_by:
+            scale = tuple(
+                math.floor(v.latency_factor(d, p.scaled_by, m.bandwidth_gbps) * SCALE_ONE)
+                for m in space.memory
+            )
+        return IntPiece(tuple(as_int(r) for r in p.rates), scale)
+
+    return tuple(piece(p) for p in v.pieces(obj))

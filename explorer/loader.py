@@ -746,8 +746,13 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
         raise InputError(
             str(file), "memory_reserve_fraction", float(w.memory_reserve_fraction), "a fraction in [0, 1)"
         )
-    if w.tensor_parallel < 1 or w.prefill.batch < 1 or w.decode.batch < 1:
-        raise InputError(str(file), "tensor_parallel", w.tensor_parallel, "positive parallelism and batches")
+    if w.tensor_parallel < 1:
+        raise InputError(str(file), "tensor_parallel", w.tensor_parallel, "a positive tensor-parallel group")
+    for name in ("input_tokens", "output_tokens", "max_batch"):
+        if getattr(w.requests, name) < 1:
+            raise InputError(
+                str(file), f"requests.{name}", getattr(w.requests, name), "a positive whole number"
+            )
     return w
 
 
@@ -759,6 +764,8 @@ def load_efficiency(architecture: str | None, root: Path | None = None) -> Effic
         for f in ("prefill_compute", "decode_compute", "memory", "link"):
             if not 0 < getattr(e, f) <= 1:
                 raise InputError(str(file), f"{name}.{f}", float(getattr(e, f)), "an efficiency in (0, 1]")
+        if not 0 <= e.overlap <= 1:
+            raise InputError(str(file), f"{name}.overlap", float(e.overlap), "a share in [0, 1]")
     return table.architectures.get(architecture or "", table.default)
 
 
@@ -769,19 +776,20 @@ def load_objective(
     """A value model by name, resolved with its workload (or `workload`) and the die's efficiencies."""
     file = _named_file("objectives", "--objective", name, root)
     spec = parse(ObjectiveFile, read_toml(file), str(file))
-    w = spec.weights
-    if min(w.prefill, w.decode, w.communication) < 0:
-        raise InputError(str(file), "weights", "negative", "phase weights of 0 or more")
-    if w.prefill + w.decode + w.communication != 1:
-        raise InputError(
-            str(file), "weights", float(w.prefill + w.decode + w.communication), "phase weights that sum to 1"
-        )
+    if spec.tpot_ms is not None and spec.tpot_ms <= 0:
+        raise InputError(str(file), "tpot_ms", float(spec.tpot_ms), "a positive time per output token")
+    w = load_workload(workload or spec.workload, root)
+    skus = {f.stem for f in _files((root or default_data_dir()) / "specs" / "skus")}
+    for where, sku in ((str(file), spec.reference_sku), (w.id, w.reference_sku)):
+        if sku is not None and sku not in skus:
+            raise InputError(where, "reference_sku", sku, f"a SKU in specs/skus/ ({', '.join(sorted(skus))})")
     return Objective(
         spec.id,
         spec.title,
-        load_workload(workload or spec.workload, root),
-        spec.weights,
+        w,
         load_efficiency(architecture, root),
+        spec.tpot_ms / 1000 if spec.tpot_ms is not None else None,
+        w.reference_sku or spec.reference_sku,
     )
 
 

@@ -313,7 +313,7 @@ def frontier(rows: list[dict], x_axis: str, title: str, path: str) -> None:
         ax.plot(xs, ys, color="#1f77b4")
     ax.scatter(xs, ys, s=18, color="#1f77b4", zorder=3)
     ax.set_xlabel("unit cost (USD)" if x_axis == "cost" else "guard band below every line (%)")
-    ax.set_ylabel("value relative to the unmodified die")
+    ax.set_ylabel("value (tokens/s per chip, reference SKU = 1)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -340,7 +340,7 @@ def sweep(df, parameter: str, path: str) -> None:
         else:
             ax.plot(group["parameter"], group["value"], marker="o", markersize=3, label=base)
     ax.set_xlabel("rules in force on" if parameter == "date" else f"threshold of {parameter}")
-    ax.set_ylabel("value relative to the unmodified die")
+    ax.set_ylabel("value (tokens/s per chip, reference SKU = 1)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     if parameter == "date":

@@ -1,25 +1,38 @@
-"""The value model's yardstick: the unmodified base die, and shipped SKUs measured against it."""
+"""The value model's yardstick: one reference SKU (the objective's, H100 SXM by default) is value 1."""
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
+from pathlib import Path
 
 from explorer import value as v
 from explorer.catalog import Catalog
 from explorer.checker import Verdict
-from explorer.chips import Die, Sku
-from explorer.space import DesignSpace, SpaceConfig, build_space, to_sku
+from explorer.chips import Sku
+from explorer.errors import InputError
+from explorer.loader import load_efficiency
 
 
-def reference(space: DesignSpace, catalog: Catalog, obj: v.Objective) -> v.Resources:
-    """Resources of the flagship design: every knob of the die at its most capable value."""
-    return v.resources(catalog.metrics(to_sku(space.flagship(), space.die)), obj)
+def reference_rate(catalog: Catalog, obj: v.Objective, root: Path | None = None) -> Fraction:
+    """Tokens/s per chip of the reference SKU on the objective's workload, at its own architecture's fit."""
+    sku = catalog.skus[obj.reference_sku]
+    ref_obj = dataclasses.replace(obj, efficiency=load_efficiency(catalog.dies[sku.die].architecture, root))
+    rate = v.tokens_per_s(v.resources(catalog.metrics(sku), ref_obj), ref_obj)
+    if not rate:
+        raise InputError(
+            f"specs/objectives/{obj.id}.toml",
+            "reference_sku",
+            obj.reference_sku,
+            f"a SKU that can serve {obj.workload.id} (it does not fit or misses the latency target)",
+        )
+    return rate
 
 
-def sku_value(sku: Sku, verdict: Verdict, catalog: Catalog, cfg: SpaceConfig, obj: v.Objective) -> Fraction:
-    """A shipped SKU on the search's scale: its die's flagship in the SKU's market is 1, fees taken off."""
-    die: Die = catalog.dies[sku.die]
-    ref = reference(build_space(die, catalog, cfg, [sku.datacenter]), catalog, obj)
-    gross = v.value(v.resources(catalog.metrics(sku), obj), ref, obj)
+def sku_value(
+    sku: Sku, verdict: Verdict, catalog: Catalog, obj: v.Objective, root: Path | None = None
+) -> Fraction:
+    """A shipped SKU on the search's scale (the reference SKU is 1), fees taken off."""
+    gross = v.value(v.resources(catalog.metrics(sku), obj), reference_rate(catalog, obj, root), obj)
     fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
     return gross * (1 - fees / 100)

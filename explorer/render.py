@@ -164,7 +164,7 @@ def classification_dict(c: Classification) -> dict:
         "metrics": metrics_dict(c.metrics),
         "outcome": v.outcome.value,
         "value": num(c.value, 6),
-        "value_objective": "llm-serving, relative to the unmodified base die, after fees",
+        "value_objective": "llm-serving tokens/s per chip, relative to its reference SKU, after fees",
         "fired": [
             {
                 "rule": f.rule,
@@ -302,7 +302,7 @@ def classification_text(c: Classification) -> str:
     lines = [
         f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
         f"outcome: {paint(v.outcome.value)}",
-        f"value: {float(c.value):.3f} of the unmodified {c.sku.die} (llm-serving, after fees)",
+        f"value: {float(c.value):.3f} of the reference SKU (llm-serving tokens/s per chip, after fees)",
     ]
     for ch in v.charges:
         lines.append(
@@ -368,3 +368,32 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
             reasons += textwrap.wrap(line, width=80, subsequent_indent="    ")
     heads = ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome"]
     return "\n".join([table(rows, heads, keep=(0, 5)), "", "why:", *reasons])
+
+
+def value_text(rec: dict) -> str:
+    """explore value: the breakdown of one SKU or design, in lines an engineer reads top to bottom."""
+    s, st, res = rec["serving"], rec["step"], rec["resources"]
+    tpot = s["tpot_target_ms"]
+    target = f"TPOT target {tpot} ms" if tpot is not None else "no latency target"
+    node = next(k for k in s if k.startswith("tokens_per_s_per_") and k != "tokens_per_s_per_chip")
+    chips = node.rsplit("_", 2)[-2]
+    margins = ", ".join(f"{k} {x:+.2f}" for k, x in rec["percent_per_percent_more"].items())
+    lines = [
+        f"{rec['chip']} ({rec['die']}, {rec['architecture']}) on {rec['value_model']}"
+        f" ({s['workload']}, {target})",
+        f"  value {rec['value']:.3f} of {s['relative_to']}"
+        f" ({s['tokens_per_s_reference']:,} tokens/s per chip)",
+        f"  tokens/s: {s['tokens_per_s_per_chip']:,} per chip, {s[node]:,} per {chips} chips"
+        f" (exact harmonic sums: {st['tokens_per_s_exact']:,.1f} per chip)",
+        f"  batch: {s['batch']:g} sequences in flight per tensor-parallel group,"
+        f" limited by {s['batch_limit']}",
+        f"  step (= time per output token): {s['step_ms']} ms, {s['step_bound']}-bound;"
+        f" compute {st['compute_ms']} ms (prefill {st['of_which_prefill_ms']} ms),"
+        f" memory {st['memory_ms']} ms, all-reduce {st['allreduce_ms']} ms;"
+        f" overlap {st['overlap']:g} of the shorter one not hidden",
+        f"  resources: {res['dense_tflops']:,} TFLOPS dense, {res['memory_bandwidth_gbps']:,} GB/s,"
+        f" {res['memory_gb']:g} GB, links+PCIe {res['link_gbps_one_way']:,} GB/s each way",
+        f"  worth at the margin (% tokens/s for 1% more): {margins}",
+        "  efficiencies: " + ", ".join(f"{k} {x:g}" for k, x in rec["efficiency"].items()),
+    ]
+    return "\n".join(lines)

@@ -19,7 +19,7 @@ from explorer.render import (
     uncertain_dict,
 )
 from explorer.search import SearchResult
-from explorer.space import Design
+from explorer.space import Design, to_sku
 
 
 def design_dict(d: Design) -> dict:
@@ -149,22 +149,38 @@ def _conditions(r: SearchResult) -> dict | None:
     )
 
 
+NODE_CHIPS = 8
+
+
 def throughput(r: SearchResult) -> dict | None:
-    """Absolute tokens/s per chip of each phase, from the same value model (comparable across dies)."""
+    """Absolute serving throughput of the design, from the value model the search optimised."""
     p = r.problem
     if p is None or r.metrics is None:
         return None
-    res = v.resources(r.metrics, p.objective)
-    if not v.fits(res, p.objective):
-        return {"prefill_tokens_per_s_per_chip": 0, "decode_tokens_per_s_per_chip": 0}
-    rates = v.phase_rates(res, p.objective)
-    n = p.objective.workload.tensor_parallel
-    return {
-        "workload": p.objective.workload.id,
-        "prefill_tokens_per_s_per_chip": round(float(rates["prefill"] / n)),
-        "decode_tokens_per_s_per_chip": round(float(rates["decode"] / n)),
-        "model": "roofline with fitted efficiencies (Hopper/Blackwell calibrated; others pooled)",
+    return serving_dict(v.resources(r.metrics, p.objective), p.objective, p.reference, r.flagship and p)
+
+
+def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None) -> dict:
+    """Tokens/s per chip and per node, the batch reached and what limits it; vs the base die if `p`."""
+    b = v.breakdown(res, obj)
+    out = {
+        "workload": obj.workload.id,
+        "tpot_target_ms": num(obj.tpot_s * 1000) if obj.tpot_s is not None else None,
+        "tokens_per_s_per_chip": round(b.tokens_per_s),
+        f"tokens_per_s_per_{NODE_CHIPS}_chips": round(NODE_CHIPS * b.tokens_per_s),
+        "relative_to": obj.reference_sku,
+        "tokens_per_s_reference": round(float(reference)),
+        "batch": round(b.batch, 1),
+        "batch_limit": b.batch_limit,
+        "step_ms": round(b.step_s * 1000, 2),
+        "step_bound": b.step_bound,
     }
+    if p is not None:
+        base = v.tokens_per_s(
+            v.resources(p.data.catalog.metrics(to_sku(p.space.flagship(), p.die)), obj), obj
+        )
+        out["vs_base_die"] = num(Fraction(b.tokens_per_s) / base, 4) if base else None
+    return out
 
 
 def nearest_line(r: SearchResult) -> dict | None:
@@ -207,7 +223,7 @@ def closed_paths(results: list[dict]) -> list[str]:
 
 
 def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
-    """Ranked by decode tokens/s per chip: one row per base, then each design in full.
+    """Ranked by value (tokens/s per chip): one row per base, then each design in full.
 
     With a licensed outcome allowed, the licence paths that product or buyer facts
     close are listed under the designs.
@@ -215,10 +231,9 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     import textwrap
 
     def absolute(x):
-        return (x.get("throughput") or {}).get("decode_tokens_per_s_per_chip", 0)
+        return (x.get("throughput") or {}).get("tokens_per_s_per_chip", 0)
 
-    # across dies, rank on absolute throughput: each die's value is relative to its own unmodified die
-    ranked = sorted(results, key=lambda x: (-absolute(x), -(x["value"] or 0)))
+    ranked = sorted(results, key=lambda x: (-(x["value"] or 0), -absolute(x)))
     rows = []
     for r in ranked:
         binding = ", ".join(b["paragraph"].split(" (")[0] for b in r["binding"]) or "-"
@@ -227,14 +242,14 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
             [
                 r["base"],
                 f"{r['value']:.3f}",
-                f"{tput['decode_tokens_per_s_per_chip']:,}" if tput else "-",
+                f"{tput['tokens_per_s_per_chip']:,}" if tput else "-",
                 paint(r["outcome"] or "-"),
                 binding,
                 r["status"],
                 f"{r['solve_seconds']:.2f}s",
             ]
         )
-    heads = ["base", "value", "decode tok/s", "outcome", "binding", "proof", "time"]
+    heads = ["base", "value", "tok/s/chip", "outcome", "binding", "proof", "time"]
     out = [table(rows, heads, keep=(0, 3)), ""]
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"

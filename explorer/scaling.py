@@ -26,7 +26,7 @@ class Scales:
     rate: int  # tensor rate limit r is r_num / rate
     gbps: int  # memory and link bandwidth, GB/s
     gb: int  # memory capacity, GB
-    value: int = 10**13  # the objective: value x this, before fees
+    value: int = 2**36  # the objective: value x this (the reference SKU is value 1), before fees
     fee_basis: int = 10_000  # fees in basis points
 
     @property

@@ -28,7 +28,7 @@ from explorer.metrics import Metrics
 from explorer.outcomes import Outcome
 from explorer.plan import Plan, make_plan
 from explorer.ranges import area_figure, judge_over
-from explorer.reference import reference
+from explorer.reference import reference_rate
 from explorer.space import Design, DesignSpace, build_space, to_sku
 
 
@@ -40,7 +40,7 @@ class CheckerDisagrees(RuntimeError):
 class Binding:
     rule: str
     paragraph: str
-    value_if_lifted: float  # the optimum with this line lifted, relative to the base die
+    value_if_lifted: float  # the optimum with this line lifted, relative to the reference SKU
     clauses: tuple[
         int, ...
     ] = ()  # indices of the clauses whose line lies between the design and a better step
@@ -59,7 +59,7 @@ class SearchResult:
     flagship: Design | None = None
     metrics: Metrics | None = None
     verdict: Verdict | None = None
-    value: Fraction = Fraction(0)  # after fees, relative to the unmodified base die
+    value: Fraction = Fraction(0)  # after fees, relative to the reference SKU (value 1)
     value_before_fees: Fraction = Fraction(0)
     cost_usd: Fraction = Fraction(0)  # unit cost: logic dies, memory, packaging, board
     gap: float = 0.0
@@ -82,7 +82,7 @@ class Problem:
     target: Target
     as_of: dt.date
     objective: v.Objective
-    reference: v.Resources
+    reference: Fraction  # tokens/s per chip of the objective's reference SKU: value 1
     guarded_rules: list
     data: Data
     costs: CostData
@@ -135,7 +135,7 @@ def problem(
         markets = [sku_market]
     obj = load_objective(objective, data.root, die.architecture, workload)
     space = space or build_space(die, data.catalog, load_space_config(data.root), markets)
-    ref = reference(space, data.catalog, obj)
+    ref = reference_rate(data.catalog, obj, data.root)
     where = resolve_target(data.destinations, target, on)
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
     costs = load_costs(data.root)

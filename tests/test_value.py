@@ -1,0 +1,125 @@
+"""The value model: properties a serving model must have, and `explore value` end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from explorer import api
+from explorer import value as v
+from explorer.cli import main
+from explorer.loader import load_objective
+
+DATA = api.load()
+SKUS = sorted(DATA.catalog.skus)
+
+
+def objective_for(sku_id: str) -> v.Objective:
+    die = DATA.catalog.dies[DATA.catalog.skus[sku_id].die]
+    return load_objective("llm-serving", DATA.root, die.architecture)
+
+
+def resources(sku_id: str) -> v.Resources:
+    return v.resources(DATA.catalog.metrics(DATA.catalog.skus[sku_id]), objective_for(sku_id))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sku=st.sampled_from(SKUS),
+    field=st.sampled_from(["flops", "memory_gbps", "link_gbps_one_way", "memory_gb"]),
+    more=st.fractions(min_value=1, max_value=4, max_denominator=64),
+)
+def test_more_of_any_resource_never_lowers_throughput(sku, field, more) -> None:
+    res, obj = resources(sku), objective_for(sku)
+    bigger = dataclasses.replace(res, **{field: getattr(res, field) * more})
+    assert v.tokens_per_s(bigger, obj) >= v.tokens_per_s(res, obj)
+
+
+@pytest.mark.parametrize("sku", SKUS)
+def test_the_tangent_planes_stay_within_one_percent_above_the_exact_model(sku) -> None:
+    b = v.breakdown(resources(sku), objective_for(sku))
+    if b.tokens_per_s_exact:
+        assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= 1.008
+
+
+@pytest.mark.parametrize("sku", SKUS)
+def test_the_breakdown_is_consistent_with_the_latency_target_and_memory(sku) -> None:
+    obj = objective_for(sku)
+    b = v.breakdown(resources(sku), obj)
+    if b.batch == 0:
+        return
+    assert b.step_s <= float(obj.tpot_s) * (1 + 1e-9)  # TPOT met
+    assert b.batch <= obj.workload.requests.max_batch
+    if b.batch_limit == "latency target":
+        assert b.step_s == pytest.approx(float(obj.tpot_s), rel=1e-6)
+    # tokens/s per chip = batch / (chips x step), exactly what the breakdown says
+    chips = obj.workload.tensor_parallel
+    assert b.tokens_per_s_exact == pytest.approx(b.batch / (chips * b.step_s), rel=1e-9)
+
+
+def test_capacity_buys_batch_only_where_memory_limits_it() -> None:
+    """Without a latency target the batch is what memory holds, so more capacity is worth more."""
+    obj = dataclasses.replace(objective_for("h100-sxm"), tpot_s=None)
+    res = resources("h100-sxm")
+    small = v.breakdown(res, obj)
+    big = v.breakdown(dataclasses.replace(res, memory_gb=res.memory_gb * 2), obj)
+    assert small.batch_limit == "memory capacity" and big.batch > small.batch
+    assert big.tokens_per_s > small.tokens_per_s
+
+
+def test_the_reference_sku_is_value_one_and_h20_is_a_fraction_of_h200() -> None:
+    h100 = api.classify("h100-sxm", "united states", "2026-11-28", DATA)
+    assert h100.value == 1
+    h200, h20 = (api.classify(x, "united states", "2026-11-28", DATA).value for x in ("h200-sxm", "h20"))
+    assert 2 <= h200 / h20 <= 6  # measured serving puts H200 2-6x above H20
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_explore_value_for_a_sku_and_for_a_found_design(tmp_path) -> None:
+    got = run("value", "h20", "--format", "json")
+    assert got.exit_code == 0, got.output
+    rec = json.loads(got.stdout)
+    s = rec["serving"]
+    assert rec["value"] == pytest.approx(s["tokens_per_s_per_chip"] / s["tokens_per_s_reference"], abs=0.002)
+    assert set(rec["percent_per_percent_more"]) == {"flops", "memory_gbps", "memory_gb", "link_gbps_one_way"}
+    assert "limited by" in run("value", "h20").output
+    found = json.loads(run("--target", "china", "--base", "gh100", "--format", "json").stdout)["results"][0]
+    design = tmp_path / "design.json"
+    design.write_text(json.dumps(found))
+    again = run("value", "--design", str(design), "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert (
+        json.loads(again.stdout)["serving"]["tokens_per_s_per_chip"]
+        == (found["throughput"]["tokens_per_s_per_chip"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("not json", "JSON"),
+        ('{"die": "gh999"}', "die"),
+        ('{"die": "gh100", "units": 78, "clock_mhz": 1755, "memory": {"technology": "hbm3"}}', "memory."),
+        ('{"die": "gh100", "units": 1e99, "clock_mhz": 1755}', "units"),
+        ("[1, 2]", "object"),
+    ],
+)
+def test_a_bad_design_file_is_one_line_and_exit_2(tmp_path, text, field) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    got = run("value", "--design", str(bad))
+    assert got.exit_code == 2, got.output
+    assert len(got.output.strip().splitlines()) == 1 and field in got.output and "Traceback" not in got.output
+
+
+def test_value_needs_exactly_one_of_a_chip_or_a_design() -> None:
+    assert run("value").exit_code == 2
+    assert run("value", "h20", "--design", "x.json").exit_code == 2
