@@ -70,10 +70,37 @@ def harmonic_int(values):
     """value.harmonic on integers (Python ints or numpy arrays), each step floored."""
     out = values[0]
     for y in values[1:]:
-        planes = [a * out + b * y for a, b in PLANES]
-        low = np.minimum.reduce(planes) if isinstance(planes[0], np.ndarray) else min(planes)
-        out = low // PLANE_DENOMINATOR
+        if isinstance(out, np.ndarray) or isinstance(y, np.ndarray):
+            out = _lowest_plane(np.asarray(out, dtype=np.int64), np.asarray(y, dtype=np.int64))
+        else:
+            out = min(a * out + b * y for a, b in PLANES)
+        out = out // PLANE_DENOMINATOR
     return out
+
+
+_A = np.array([a for a, _ in PLANES], dtype=np.int64)
+_B = np.array([b for _, b in PLANES], dtype=np.int64)
+# plane i+1 (larger a, smaller b) is lower than plane i exactly where u/v < _CROSS[i] (falling in i)
+_CROSS = (_B[:-1] - _B[1:]) / (_A[1:] - _A[:-1])
+_WINDOW = 3  # planes on each side of the estimate; tests hold this to the full minimum
+
+
+def _lowest_plane(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """min over PLANES of a*u + b*v, evaluating only the planes around the one the ratio u/v picks.
+
+    The planes are tangents of one concave function, so at a given ratio their
+    values fall and then rise along the sorted list; the float ratio locates the
+    lowest to within a plane, and a window around it holds the exact minimum.
+    """
+    u, v = np.broadcast_arrays(u, v)
+    ratio = np.divide(u, v, out=np.where(u > 0, np.inf, 0.0), where=v > 0)
+    start = len(_CROSS) - np.searchsorted(_CROSS[::-1], ratio, side="right")  # crossings above the ratio
+    best = None
+    for shift in range(-_WINDOW, _WINDOW + 1):
+        i = np.clip(start + shift, 0, len(PLANES) - 1)
+        got = _A[i] * u + _B[i] * v
+        best = got if best is None else np.minimum(best, got)
+    return best
 
 
 @dataclass(frozen=True)

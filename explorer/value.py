@@ -43,7 +43,20 @@ def _planes() -> tuple[tuple[int, int], ...]:
         q = 1 / (1 + 2 ** (k / 2))
         a = round(q * q * d)
         out.add((a, d + a - math.isqrt(4 * d * a)))  # b >= (sqrt(d) - sqrt(a))^2, exactly
-    return tuple(sorted(out))
+    hull: list[tuple[int, int]] = []  # the planes lowest somewhere: rounding makes a few redundant
+    for a, b in sorted(out):
+        if hull and hull[-1][1] <= b:
+            continue  # a larger a and no smaller b: never lowest
+        while len(hull) >= 2 and _never_lowest(hull[-2], hull[-1], (a, b)):
+            hull.pop()
+        hull.append((a, b))
+    return tuple(hull)
+
+
+def _never_lowest(p, q, r) -> bool:
+    """As lines in u/v, q (slope between p's and r's) is lowest nowhere: r meets q no left of p meeting q."""
+    (ap, bp), (aq, bq), (ar, br) = p, q, r
+    return (bq - br) * (aq - ap) >= (bp - bq) * (ar - aq)
 
 
 PLANES = _planes()

@@ -123,3 +123,23 @@ def test_a_bad_design_file_is_one_line_and_exit_2(tmp_path, text, field) -> None
 def test_value_needs_exactly_one_of_a_chip_or_a_design() -> None:
     assert run("value").exit_code == 2
     assert run("value", "h20", "--design", "x.json").exit_code == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    u=st.lists(st.integers(0, 10**13), min_size=1, max_size=20),
+    v=st.lists(st.integers(0, 10**13), min_size=1, max_size=20),
+)
+def test_the_enumerators_fast_harmonic_is_the_full_minimum_over_the_planes(u, v) -> None:
+    """brute evaluates a window of planes around the ratio; CP-SAT all of them: they must agree exactly."""
+    import numpy as np
+
+    from explorer import value as v_model
+    from explorer.intmodel import harmonic_int
+
+    n = min(len(u), len(v))
+    a, b = np.array(u[:n], dtype=np.int64), np.array(v[:n], dtype=np.int64)
+    fast = harmonic_int([a, b])
+    d = v_model.PLANE_DENOMINATOR
+    full = [min(p * x + q * y for p, q in v_model.PLANES) // d for x, y in zip(u[:n], v[:n], strict=True)]
+    assert fast.tolist() == full
