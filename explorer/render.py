@@ -394,6 +394,11 @@ def value_text(rec: dict) -> str:
         f"  resources: {res['dense_tflops']:,} TFLOPS dense, {res['memory_bandwidth_gbps']:,} GB/s,"
         f" {res['memory_gb']:g} GB, links+PCIe {res['link_gbps_one_way']:,} GB/s each way",
         f"  worth at the margin (% tokens/s for 1% more): {margins}",
+        *(
+            ["  one knob step up (% tokens/s): " + ", ".join(f"{k} {x:+.2f}" for k, x in steps.items())]
+            if (steps := rec.get("percent_per_knob_step"))
+            else []
+        ),
         "  efficiencies: " + ", ".join(f"{k} {x:g}" for k, x in rec["efficiency"].items()),
     ]
     return "\n".join(lines)

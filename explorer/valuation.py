@@ -80,11 +80,15 @@ def of_sku(chip: str, data: Data, objective: str = "llm-serving") -> dict:
 def of_design(file: str, data: Data, objective: str = "llm-serving") -> dict:
     design = read_design(file, data)
     die = data.catalog.dies[design.die]
-    return record(f"{die.id} design", data.catalog.metrics(to_sku(design, die)), die, data, objective)
+    rec = record(f"{die.id} design", data.catalog.metrics(to_sku(design, die)), die, data, objective)
+    rec["percent_per_knob_step"] = knob_steps(
+        design, data, load_objective(objective, data.root, die.architecture)
+    )
+    return rec
 
 
 def read_design(file: str, data: Data) -> Design:
-    """A design as the search prints it (a result's `design` object, JSON), checked field by field."""
+    """A design as the search prints it (its JSON, one result or a `design`), checked field by field."""
     path = Path(file)
     if not path.is_file() or path.stat().st_size > 64_000:
         raise InputError("--design", "", file, "a JSON file of at most 64 kB holding a design")
@@ -92,6 +96,11 @@ def read_design(file: str, data: Data) -> Design:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(file, "", "(unparseable)", f"JSON text ({e})") from None
+    if isinstance(raw, dict) and isinstance(raw.get("results"), list):  # a whole search output
+        found = [r for r in raw["results"] if isinstance(r, dict) and isinstance(r.get("design"), dict)]
+        if len(found) != 1:
+            raise InputError(file, "results", len(found), "exactly one result with a design (use --base)")
+        raw = found[0]
     if isinstance(raw, dict) and isinstance(raw.get("design"), dict):
         raw = raw["design"]
     if not isinstance(raw, dict):
@@ -141,3 +150,37 @@ def read_design(file: str, data: Data) -> Design:
     if not 0 < rate <= 1:
         raise InputError(file, "tensor_rate_limit", float(rate), "a fraction in (0, 1]")
     return Design(die.id, units, clock, rate, memory, link, bool(raw.get("datacenter", die.datacenter)))
+
+
+def knob_steps(design: Design, data: Data, obj: v.Objective) -> dict[str, float]:
+    """Percent change in tokens/s per chip for one step up of each knob of a design (the others held).
+
+    A step: one more unit, 15 MHz more, the next tensor-rate limit, the next
+    faster memory speed grade of the same fit, one more link. Knobs at their top are left out.
+    """
+    die = data.catalog.dies[design.die]
+
+    def rate(d: Design) -> Fraction:
+        return v.tokens_per_s(v.resources(data.catalog.metrics(to_sku(d, die)), obj), obj)
+
+    base = rate(design)
+    steps = {}
+    if design.units < die.units_max_enabled.value:
+        steps["units +1"] = dataclasses.replace(design, units=design.units + 1)
+    if design.clock_mhz + 15 <= die.clock_mhz_max.value:
+        steps["clock +15 MHz"] = dataclasses.replace(design, clock_mhz=design.clock_mhz + 15)
+    if design.rate_limit < 1:
+        steps["tensor rate x2"] = dataclasses.replace(
+            design, rate_limit=min(Fraction(1), design.rate_limit * 2)
+        )
+    mem = design.memory
+    faster = mem.pin_rate_gbps * Fraction(9, 8)
+    if faster <= data.catalog.memory[mem.technology].pin_rate_gbps_max.value:
+        quicker = dataclasses.replace(
+            mem, pin_rate_gbps=faster, bandwidth_gbps=mem.bandwidth_gbps * Fraction(9, 8)
+        )
+        steps["memory pin rate +12.5%"] = dataclasses.replace(design, memory=quicker)
+    if die.links is not None and design.links.count < die.links.count_max.value:
+        per_link = design.links.gbps_per_link or die.links.gbps_per_link.value
+        steps["links +1"] = dataclasses.replace(design, links=LinkOption(design.links.count + 1, per_link))
+    return {name: round(float((rate(d) / base - 1) * 100), 3) if base else 0.0 for name, d in steps.items()}
