@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from explorer import metrics as m
 from explorer.chips import Die, MemoryTechnology, PcieGeneration, Sku
@@ -70,4 +71,5 @@ class Catalog:
             datacenter=sku.datacenter,
             power_w=sku.power_limit_w.value,
             dense_tflops=throughput,
+            fp32_accumulate_rate=sku.fp32_accumulate_rate.value if sku.fp32_accumulate_rate else Fraction(1),
         )

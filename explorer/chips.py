@@ -200,6 +200,9 @@ class Sku:
     aliases: list[str] = field(default_factory=list)
     # fraction of the die's per-unit rate, by precision (firmware or fuse limits)
     rate_limits: dict[str, Quantity] = field(default_factory=dict)
+    # tensor rate when accumulating in FP32, as a share of the peak: GeForce parts halve it. Serving
+    # kernels accumulate in FP32, so the value model reads it; the rules read the peak.
+    fp32_accumulate_rate: Quantity | None = None
     links: LinkConfig | None = None
     us_available: UsAvailability | None = None  # None: not stated, judged as never sold in the US
     derived_from: str | None = None

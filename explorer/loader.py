@@ -74,6 +74,7 @@ FIELD_UNITS: dict[tuple[type, str], str] = {
     (c.Sku, "clock_mhz"): "MHz",
     (c.Sku, "power_limit_w"): "W",
     (c.Sku, "rate_limits"): "ratio",
+    (c.Sku, "fp32_accumulate_rate"): "ratio",
 }
 FIELD_UNITS[(ProcessCost, "wafer_usd")] = "USD"
 FIELD_UNITS[(ProcessCost, "defects_per_cm2")] = "per cm2"
@@ -447,6 +448,8 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
                 f"a precision or path {die.id} runs: {sorted(supported)}",
             )
         within(f"rate_limits.{key}", q.value, Fraction(1, 10**6), Fraction(1))
+    if sku.fp32_accumulate_rate is not None:
+        within("fp32_accumulate_rate", sku.fp32_accumulate_rate.value, Fraction(1, 10**6), Fraction(1))
     mem = sku.memory
     tech = cat.memory.get(mem.technology)
     iface = die.hbm if tech and tech.kind is c.MemoryKind.HBM else die.gddr

@@ -49,6 +49,7 @@ class Metrics:
     datacenter: bool
     power_w: Fraction
     dense_tflops: dict[Precision, Fraction]
+    fp32_accumulate_rate: Fraction = Fraction(1)  # the share of dense_tflops serving kernels reach (Sku)
 
     @property
     def memory_plus_io_gbps(self) -> Fraction:

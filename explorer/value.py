@@ -164,7 +164,7 @@ def workload_precision(w: Workload, supported: set[Precision]) -> Precision:
 def resources(metrics: Metrics, obj: Objective) -> Resources:
     p = workload_precision(obj.workload, set(metrics.dense_tflops))
     return Resources(
-        metrics.dense_tflops[p] * 10**12,
+        metrics.dense_tflops[p] * 10**12 * metrics.fp32_accumulate_rate,
         metrics.memory_bandwidth_gbps,
         metrics.io_bidirectional_gbps / 2,
         metrics.memory_gb,

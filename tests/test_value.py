@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from fractions import Fraction
 
 import pytest
 from click.testing import CliRunner
@@ -143,3 +144,14 @@ def test_the_enumerators_fast_harmonic_is_the_full_minimum_over_the_planes(u, v)
     d = v_model.PLANE_DENOMINATOR
     full = [min(p * x + q * y for p, q in v_model.PLANES) // d for x, y in zip(u[:n], v[:n], strict=True)]
     assert fast.tolist() == full
+
+
+def test_geforce_serving_rate_is_the_fp32_accumulate_rate_and_the_rules_still_read_the_peak() -> None:
+    sku = DATA.catalog.skus["rtx-4090"]
+    metrics = DATA.catalog.metrics(sku)
+    assert metrics.fp32_accumulate_rate == Fraction(1, 2)
+    assert abs(metrics.tpp / sku.published["tpp"].value - 1) < Fraction(2, 100)  # TPP from the peak
+    obj = objective_for("rtx-4090")
+    peak = dataclasses.replace(metrics, fp32_accumulate_rate=Fraction(1))
+    assert v.resources(metrics, obj).flops * 2 == v.resources(peak, obj).flops
+    assert v.tokens_per_s(v.resources(metrics, obj), obj) < v.tokens_per_s(v.resources(peak, obj), obj)
