@@ -189,12 +189,6 @@ class Calibration:
     efficiencies: dict[str, v.Efficiency]  # by architecture, plus POOLED
     rows: list[Row]
 
-    def median_error(self, role: str = "fit", which: str = "predicted") -> float:
-        errs = [
-            abs(getattr(r, which) / float(r.point.per_chip) - 1) for r in self.rows if r.point.role == role
-        ]
-        return float(np.median(errs)) if errs else float("nan")
-
 
 def calibrate(measured: Measured, catalog: Catalog, workloads: dict[str, v.Workload]) -> Calibration:
     """Fit per architecture (and pooled) on the fitting points; predict every point three ways."""
@@ -304,9 +298,7 @@ def validate(cal: Calibration, held_out_shapes: list[str]) -> Validation:
     )
 
 
-def measured_ratio(
-    rows: list[Row], chip_a: str, chip_b: str, which: str = "per_chip"
-) -> list[tuple[str, float, float]]:
+def measured_ratio(rows: list[Row], chip_a: str, chip_b: str) -> list[tuple[str, float, float]]:
     """(source, measured, predicted) ratio of chip_a to chip_b for every source and setup that ran both."""
     out = []
     for a, b in _pairs(rows):

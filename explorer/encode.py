@@ -239,12 +239,6 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
     return _World(net, ok, rule_lits, fees)
 
 
-def min_of(m: cp_model.CpModel, exprs, upper: int, name: str) -> cp_model.IntVar:
-    out = m.new_int_var(0, upper, name)
-    m.add_min_equality(out, exprs)
-    return out
-
-
 def _fees(m, plan: Plan, final, owners, condition):
     """(basis points, literal) for every fee or tariff the design's outcome would carry.
 

@@ -19,9 +19,11 @@ def reference_rate(catalog: Catalog, obj: v.Objective, root: Path | None = None)
     sku = catalog.skus[obj.reference_sku]
     ref_obj = dataclasses.replace(obj, efficiency=load_efficiency(catalog.dies[sku.die].architecture, root))
     rate = v.tokens_per_s(v.resources(catalog.metrics(sku), ref_obj), ref_obj)
-    if not rate:
+    if not rate:  # name the file that chose the reference: the workload's overrides the objective's
+        objective = f"specs/objectives/{obj.id}.toml"
+        where = f"workload {obj.workload.id}" if obj.workload.reference_sku else objective
         raise InputError(
-            f"specs/objectives/{obj.id}.toml",
+            where,
             "reference_sku",
             obj.reference_sku,
             f"a SKU that can serve {obj.workload.id} (it does not fit or misses the latency target)",

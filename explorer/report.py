@@ -160,9 +160,12 @@ def throughput(r: SearchResult) -> dict | None:
     return serving_dict(v.resources(r.metrics, p.objective), p.objective, p.reference, r.flagship and p)
 
 
-def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None) -> dict:
-    """Tokens/s per chip and per node, the batch reached and what limits it; vs the base die if `p`."""
-    b = v.breakdown(res, obj)
+def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None, b=None) -> dict:
+    """Tokens/s per chip and per node, the batch reached and what limits it; vs the base die if `p`.
+
+    `b`: the breakdown, where the caller already has it.
+    """
+    b = b or v.breakdown(res, obj)
     out = {
         "workload": obj.workload.id,
         "tpot_target_ms": num(obj.tpot_s * 1000) if obj.tpot_s is not None else None,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from explorer import value as v
 from explorer.api import Data
+from explorer.calibrate import efficiency_dict
 from explorer.chips import MemoryKind
 from explorer.errors import InputError
 from explorer.loader import load_objective
@@ -52,7 +53,7 @@ def record(name: str, metrics, die, data: Data, objective: str) -> dict:
         "architecture": die.architecture,
         "value_model": obj.id,
         "value": round(float(v.value(res, ref, obj)), 4),
-        "serving": serving_dict(res, obj, ref),
+        "serving": serving_dict(res, obj, ref, b=b),
         "step": {
             "compute_ms": round(b.compute_s * 1000, 3),
             "of_which_prefill_ms": round(b.prefill_s * 1000, 3),
@@ -68,7 +69,7 @@ def record(name: str, metrics, die, data: Data, objective: str) -> dict:
             "link_gbps_one_way": round(float(res.link_gbps_one_way), 1),
         },
         "percent_per_percent_more": margins(res, obj),
-        "efficiency": {k: float(x) for k, x in dataclasses.asdict(obj.efficiency).items()},
+        "efficiency": efficiency_dict(obj.efficiency),
     }
 
 

@@ -224,11 +224,6 @@ def batch_cap(d: Demand, memory_gb: Fraction) -> Fraction:
     return min(Fraction(d.max_batch), free / d.kv_held_per_seq)
 
 
-def fits(res: Resources, obj: Objective) -> bool:
-    """At least one sequence at full context fits beside the weights."""
-    return batch_cap(demand(obj), res.memory_gb) >= 1
-
-
 def memory_needed_gb(obj: Objective) -> Fraction:
     """Per chip: the weights and one sequence's KV cache, before the reserve."""
     d = demand(obj)
@@ -237,8 +232,8 @@ def memory_needed_gb(obj: Objective) -> Fraction:
 
 # --- the throughput as pieces: what the solver tables are built from ---------------------------
 #
-# A rate is one of: flops x coefficient (optionally x a factor of the memory option),
-# a function of the memory option, a function of the link option, or of both.
+# A rate is flops x a coefficient, or a function of the memory option or of the link option;
+# a piece may be scaled by a latency factor of the memory option.
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import dataclasses
 import tomllib
 from fractions import Fraction
 
+import pytest
+
 from explorer import api
 from explorer import calibrate as cal
 from explorer import value as v
@@ -86,3 +88,16 @@ def test_an_uncalibrated_model_is_far_off() -> None:
         res = v.resources(DATA.catalog.metrics(DATA.catalog.find_sku(r.point.chip)), obj)
         ratios.append(float(v.tokens_per_s(res, obj) / r.point.per_chip))
     assert sorted(ratios)[len(ratios) // 2] > 1.4
+
+
+def test_the_vectorised_fit_computes_the_value_models_own_exact_throughput() -> None:
+    """The grid search runs a numpy twin of value.py; it must be the same model, point by point."""
+    for r in RESULT.rows:
+        e = RESULT.efficiencies.get(r.architecture, RESULT.efficiencies[cal.POOLED])
+        x = cal._inputs(r.point, DATA.catalog, WORKLOADS, MEASURED.setup)
+        figures = (e.prefill_compute, e.decode_compute, e.memory, e.overlap)
+        fast = float(cal._predict(x, *(float(f) for f in figures)))
+        obj = cal.objective_for(r.point, WORKLOADS, MEASURED.setup, e)
+        res = v.resources(DATA.catalog.metrics(DATA.catalog.find_sku(r.point.chip)), obj)
+        exact = v.breakdown(res, obj).tokens_per_s_exact
+        assert fast == pytest.approx(exact, rel=1e-9, abs=1e-9), r.point
