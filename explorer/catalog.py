@@ -72,4 +72,5 @@ class Catalog:
             power_w=sku.power_limit_w.value,
             dense_tflops=throughput,
             fp32_accumulate_rate=sku.fp32_accumulate_rate.value if sku.fp32_accumulate_rate else Fraction(1),
+            power_share=m.power_share(sku, die),
         )

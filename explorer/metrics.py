@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from explorer.chips import BIT_LENGTH, Die, MemoryKind, MemoryTechnology, Precision, Sku
+from explorer.chips import BIT_LENGTH, Die, MemoryKind, MemoryTechnology, Path, Precision, Sku
 
 # name -> canonical unit, for every metric a rule clause may name
 METRIC_UNITS: dict[str, str] = {
@@ -50,6 +50,7 @@ class Metrics:
     power_w: Fraction
     dense_tflops: dict[Precision, Fraction]
     fp32_accumulate_rate: Fraction = Fraction(1)  # the share of dense_tflops serving kernels reach (Sku)
+    power_share: Fraction = Fraction(1)  # power limit over the power model's draw at these knobs, at most 1
 
     @property
     def memory_plus_io_gbps(self) -> Fraction:
@@ -179,3 +180,32 @@ def io_bidirectional_gbps(sku: Sku, die: Die, pcie_gbps_per_lane_per_direction: 
     """
     pcie = die.pcie_lanes * pcie_gbps_per_lane_per_direction * 2
     return link_bidirectional_gbps(sku) + pcie
+
+
+def modelled_power_w(
+    die: Die, units: int | Fraction, clock_mhz: int | Fraction, tensor_rate: Fraction
+) -> Fraction:
+    """A simple power model: the die's shipped power range scaled by enabled units x clock x tensor rate.
+
+    An estimate, not a measured figure: designs are costed with it, and a SKU whose
+    power limit is below it is taken to sustain a lower clock (value.resources).
+    """
+    lo, hi = die.power.limit_w_min.value, die.power.limit_w_max.value
+    full = die.units_max_enabled.value * die.clock_mhz_max.value
+    share = Fraction(units) * Fraction(clock_mhz) / full * (1 + tensor_rate) / 2
+    return lo + (hi - lo) * min(share, Fraction(1))
+
+
+def power_share(sku: Sku, die: Die) -> Fraction:
+    """The SKU's power limit over what the power model says its units and clock draw (at most 1)."""
+    limits = {k: q.value for k, q in sku.rate_limits.items()}
+    tensor_rate = max(
+        (
+            limits.get(t.precision.value, Fraction(1)) * limits.get(Path.TENSOR.value, Fraction(1))
+            for t in die.throughput
+            if t.path == Path.TENSOR
+        ),
+        default=Fraction(1),
+    )
+    needed = modelled_power_w(die, sku.units_enabled.value, sku.clock_mhz.value, tensor_rate)
+    return min(Fraction(1), sku.power_limit_w.value / needed)

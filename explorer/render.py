@@ -393,6 +393,15 @@ def value_text(rec: dict) -> str:
         f" overlap {st['overlap']:g} of the shorter one not hidden",
         f"  resources: {res['dense_tflops']:,} TFLOPS dense, {res['memory_bandwidth_gbps']:,} GB/s,"
         f" {res['memory_gb']:g} GB, links+PCIe {res['link_gbps_one_way']:,} GB/s each way",
+        *(
+            [
+                f"  power: {res['power_w']:g} W limit, {res['power_share']:.1%} of what the power model"
+                f" says its units and clock draw: {res['sustained_clock_share']:.1%} of the rated clock"
+                " sustained (TFLOPS above are sustained)"
+            ]
+            if res["power_share"] < 1
+            else []
+        ),
         f"  worth at the margin (% tokens/s for 1% more): {margins}",
         *(
             ["  one knob step up (% tokens/s): " + ", ".join(f"{k} {x:+.2f}" for k, x in steps.items())]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from explorer.chips import Die, LinkConfig, MemoryConfig, MemoryKind, MemoryTechnology, Path, Sku
+from explorer.metrics import modelled_power_w
 from explorer.quantity import Quantity, Source, Status
 
 
@@ -266,8 +267,5 @@ def to_sku(design: Design, die: Die, name: str = "") -> Sku:
 
 
 def power_w(design: Design, die: Die) -> Fraction:
-    """A simple power model: the die's power range scaled by enabled units x clock x tensor rate."""
-    lo, hi = die.power.limit_w_min.value, die.power.limit_w_max.value
-    full = die.units_max_enabled.value * die.clock_mhz_max.value
-    share = Fraction(design.units * design.clock_mhz) / full * (1 + design.rate_limit) / 2
-    return lo + (hi - lo) * min(share, Fraction(1))
+    """A design draws what the power model says (metrics.modelled_power_w): it sustains its clock."""
+    return modelled_power_w(die, design.units, design.clock_mhz, design.rate_limit)

@@ -64,6 +64,11 @@ def record(name: str, metrics, die, data: Data, objective: str) -> dict:
         },
         "resources": {
             "dense_tflops": round(float(res.flops) / 1e12, 1),
+            "power_w": round(float(metrics.power_w), 1),
+            "power_share": round(float(metrics.power_share), 4),
+            "sustained_clock_share": round(
+                float(v.sustained_clock_share(metrics.power_share, obj.efficiency.clock_power_exponent)), 4
+            ),
             "memory_bandwidth_gbps": round(float(res.memory_gbps), 1),
             "memory_gb": round(float(res.memory_gb), 1),
             "link_gbps_one_way": round(float(res.link_gbps_one_way), 1),

@@ -128,8 +128,10 @@ class Efficiency:
     prefill_compute: Fraction
     decode_compute: Fraction
     memory: Fraction
-    link: Fraction = Fraction(1)
+    link: Fraction = Fraction(1)  # tensor-parallel communication: achieved share of link bandwidth
     overlap: Fraction = Fraction(0)  # share of the shorter of compute and memory time not hidden
+    # sustained clock = power share ** this, for a SKU limited below what its clock draws (0: none)
+    clock_power_exponent: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -161,10 +163,23 @@ def workload_precision(w: Workload, supported: set[Precision]) -> Precision:
     raise ValueError(f"the die runs none of {[p.value for p in w.precisions]}")
 
 
+def sustained_clock_share(power_share: Fraction, exponent: Fraction) -> Fraction:
+    """The clock a power-limited chip sustains, as a share of its rated clock (rounded down to 2^-20).
+
+    Dynamic power goes as clock x voltage^2 and voltage falls with clock, so the
+    clock falls as a power of the power share: exponent 1/3 (cube law) to 1/2;
+    the calibration fits it. Designs draw what the power model says: share 1.
+    """
+    if power_share >= 1 or not exponent:
+        return Fraction(1)
+    return Fraction(math.floor(float(power_share) ** float(exponent) * 2**20), 2**20)
+
+
 def resources(metrics: Metrics, obj: Objective) -> Resources:
     p = workload_precision(obj.workload, set(metrics.dense_tflops))
+    clock = sustained_clock_share(metrics.power_share, obj.efficiency.clock_power_exponent)
     return Resources(
-        metrics.dense_tflops[p] * 10**12 * metrics.fp32_accumulate_rate,
+        metrics.dense_tflops[p] * 10**12 * metrics.fp32_accumulate_rate * clock,
         metrics.memory_bandwidth_gbps,
         metrics.io_bidirectional_gbps / 2,
         metrics.memory_gb,

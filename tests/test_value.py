@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from explorer import api
 from explorer import value as v
 from explorer.cli import main
-from explorer.loader import load_objective
+from explorer.loader import load_objective, load_space_config
+from explorer.space import Design, build_space, to_sku
 
 DATA = api.load()
 SKUS = sorted(DATA.catalog.skus)
@@ -155,3 +156,42 @@ def test_geforce_serving_rate_is_the_fp32_accumulate_rate_and_the_rules_still_re
     peak = dataclasses.replace(metrics, fp32_accumulate_rate=Fraction(1))
     assert v.resources(metrics, obj).flops * 2 == v.resources(peak, obj).flops
     assert v.tokens_per_s(v.resources(metrics, obj), obj) < v.tokens_per_s(v.resources(peak, obj), obj)
+
+
+@settings(max_examples=60, deadline=None)
+@given(die=st.sampled_from(sorted(DATA.catalog.dies)), data=st.data())
+def test_a_design_sustains_its_clock_because_it_draws_what_the_power_model_says(die, data) -> None:
+    """The search encodes designs at their peak: that is only right if no design is power-derated."""
+    space = build_space(DATA.catalog.dies[die], DATA.catalog, load_space_config(DATA.root))
+    design = Design(
+        die,
+        data.draw(st.sampled_from(space.units)),
+        data.draw(st.sampled_from(space.clocks_mhz)),
+        data.draw(st.sampled_from(space.rate_limits)),
+        data.draw(st.sampled_from(space.memory)),
+        data.draw(st.sampled_from(space.links)),
+        data.draw(st.sampled_from(space.datacenter)),
+    )
+    assert DATA.catalog.metrics(to_sku(design, DATA.catalog.dies[die])).power_share == 1
+
+
+@given(
+    share=st.fractions(min_value=Fraction(1, 100), max_value=2, max_denominator=1000),
+    more=st.fractions(min_value=0, max_value=1, max_denominator=1000),
+    exponent=st.sampled_from([Fraction(0), Fraction(1, 3), Fraction(1, 2)]),
+)
+def test_a_lower_power_limit_never_sustains_a_higher_clock(share, more, exponent) -> None:
+    clock = v.sustained_clock_share(share, exponent)
+    assert 0 < clock <= 1 and clock <= v.sustained_clock_share(share + more, exponent)
+    assert clock == 1 if share >= 1 or not exponent else clock <= float(share) ** float(exponent)
+
+
+def test_a_sku_below_its_modelled_power_is_derated_and_the_breakdown_says_so() -> None:
+    """MI300X runs the MI325X's units and clock at 750 W against 1000 W: a lower sustained clock."""
+    metrics = DATA.catalog.metrics(DATA.catalog.skus["mi300x"])
+    assert metrics.power_share == Fraction(3, 4)
+    obj = objective_for("mi300x")
+    full = dataclasses.replace(metrics, power_share=Fraction(1))
+    assert v.resources(metrics, obj).flops < v.resources(full, obj).flops
+    out = CliRunner().invoke(main, ["value", "mi300x"])
+    assert out.exit_code == 0 and "750 W limit, 75.0% of what the power model" in out.output
