@@ -18,10 +18,10 @@ import time
 from fractions import Fraction
 
 from explorer import api
-from explorer import search as s
-from explorer.encode import encode, encode_robust
-from explorer.loader import scenario_names
-from explorer.solve import solve
+from explorer.load.loader import scenario_names
+from explorer.search import run as s
+from explorer.search.encode import encode, encode_robust
+from explorer.search.solve import solve
 
 FACTORS = [Fraction(9, 10), Fraction(11, 10), Fraction(4, 5), Fraction(6, 5), Fraction(7, 10)]
 

@@ -17,12 +17,13 @@ import sys
 import time
 from fractions import Fraction
 
-from explorer import api, brute
-from explorer import search as s
-from explorer.encode import encode
-from explorer.loader import load_space_config
-from explorer.solve import solve
-from explorer.space import build_space
+from explorer import api
+from explorer.load.loader import load_space_config
+from explorer.model.space import build_space
+from explorer.search import brute
+from explorer.search import run as s
+from explorer.search.encode import encode
+from explorer.search.solve import solve
 
 
 def thin(values: list, keep: int) -> list:

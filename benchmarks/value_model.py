@@ -15,8 +15,8 @@ import statistics
 
 from explorer import api
 from explorer import calibrate as cal
-from explorer import value as v
-from explorer.loader import load_measured, load_objective, load_workloads
+from explorer.load.loader import load_measured, load_objective, load_workloads
+from explorer.model import value as v
 
 
 def target(name: str, got: float, limit: float, unit: str = "%") -> str:

@@ -27,7 +27,7 @@ def classify(
 
 def robust(base: str, target: str = "china", scenarios=(), **options):
     """The design that does best across today's rules and each scenario (a RobustResult)."""
-    from explorer import robustness as rb
+    from explorer.search import robustness as rb
 
     return rb.robust(base, target, list(scenarios), **options)
 
@@ -36,8 +36,9 @@ def explore(target: str = "china", bases: list[str] | None = None, as_of=None, *
     """Search every base (default: every die) and return a DataFrame ranked by value."""
     import pandas as pd
 
-    from explorer import api, report
-    from explorer import search as s
+    from explorer import api
+    from explorer.report import results as report
+    from explorer.search import run as s
 
     data = api.load()
     rows = []
@@ -75,9 +76,9 @@ def frontier(
 
     import pandas as pd
 
-    from explorer import frontiers as fr
-    from explorer import report
-    from explorer import search as s
+    from explorer.report import results as report
+    from explorer.search import frontiers as fr
+    from explorer.search import run as s
 
     def build(margin):
         return s.problem(base, target, as_of, margin_pct=margin, **options)
@@ -103,7 +104,7 @@ def sweep(
     """A what-if sweep as a DataFrame (see `explore sweep`)."""
     from explorer import api
     from explorer import sweeps as sw
-    from explorer.destinations import resolve_target
+    from explorer.model.destinations import resolve_target
 
     data = api.load()
     on = api.parse_date(as_of)

@@ -6,7 +6,7 @@ import sys
 
 
 def run() -> None:
-    from explorer import interrupts
+    from explorer.search import interrupts
 
     interrupts.install()  # a signal during the imports below still ends the run cleanly
     from explorer.cli import main

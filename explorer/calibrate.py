@@ -13,15 +13,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from explorer import value as v
-from explorer.catalog import Catalog
-from explorer.chips import Precision
-from explorer.quantity import Source
+from explorer.model import value as v
+from explorer.model.catalog import Catalog
+from explorer.model.measured import Measured, Point, Setup
 
 COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
 # achieved DRAM bandwidth: stream-like tests reach 70-95% of peak on HBM parts; below half is
@@ -31,44 +30,6 @@ OVERLAP_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 # sustained clock = power share ** exponent: none, cube law (voltage falls with clock), square root
 CLOCK_POWER_GRID = (Fraction(0), Fraction(1, 3), Fraction(1, 2))
 POOLED = "default"
-
-
-@dataclass(frozen=True)
-class Point:
-    chip: str
-    model: str
-    precision: Precision
-    tensor_parallel: int
-    input_tokens: int
-    output_tokens: int
-    output_tokens_per_s: Fraction  # for all `chips` together
-    source: str
-    chips: int = 0  # accelerators the throughput is for (0: the tensor-parallel group)
-    scenario: str = "offline"  # offline, server or interactive
-    tpot_ms: Fraction | None = None  # the latency limit the run met (none: maximum throughput)
-    role: str = "fit"  # fit, or validation (a later round: never fitted)
-    system: str = ""
-
-    @property
-    def per_chip(self) -> Fraction:
-        return self.output_tokens_per_s / (self.chips or self.tensor_parallel)
-
-
-@dataclass(frozen=True)
-class Setup:
-    kv_memory_fraction: Fraction
-    max_batch: int
-    bytes_per_kv: Fraction
-    held_out_shapes: list[str]
-    bytes_per_weight: dict[str, Fraction]
-    link_efficiency: Fraction = Fraction(3, 4)
-
-
-@dataclass(frozen=True)
-class Measured:
-    point: list[Point]
-    setup: Setup
-    sources: dict[str, Source] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -333,7 +294,7 @@ def efficiency_toml(cal: Calibration, val: Validation) -> str:
     """The fitted efficiencies as the data file the value model reads."""
     import tomli_w
 
-    from explorer.serialize import to_data
+    from explorer.load.serialize import to_data
 
     doc = {
         "default": to_data(cal.efficiencies[POOLED]),

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import click
 
-from explorer.errors import InputError
+from explorer.model.errors import InputError
 
 
 class Exit(IntEnum):
@@ -55,8 +55,8 @@ class _Group(click.Group):
     """Turns bad input into one line on stderr and exit code 2, never a traceback."""
 
     def main(self, *args, **kwargs):
-        """Signals end the run cleanly (explorer.interrupts): exit 130 on SIGINT, 143 on SIGTERM."""
-        from explorer import interrupts
+        """Signals end the run cleanly (explorer.search.interrupts): exit 130 on SIGINT, 143 on SIGTERM."""
+        from explorer.search import interrupts
 
         previous = interrupts.install()
         try:
@@ -71,7 +71,7 @@ class _Group(click.Group):
             click.echo(f"explore: error: {e}", err=True)
             ctx.exit(Exit.BAD_INPUT)
         except RuntimeError as e:
-            from explorer.search import CheckerDisagrees
+            from explorer.search.run import CheckerDisagrees
 
             if not isinstance(e, CheckerDisagrees):
                 raise
@@ -151,7 +151,7 @@ def _print_json(obj: object) -> None:
 
 def _print_csv(rows: list[dict]) -> None:
     """One row per record; lists are joined with '; ', nested tables left to the JSON."""
-    from explorer.render import csv_text
+    from explorer.report.render import csv_text
 
     flat = [
         {
@@ -323,7 +323,7 @@ class Options:
     robust: bool = True
 
     def search(self, data, base: str, **overrides):
-        from explorer import search
+        from explorer.search import run as search
 
         kw = dict(
             target=self.target,
@@ -365,11 +365,12 @@ def _options(
     """Parse and check every input before the first search starts, so bad input stays one line."""
     from fractions import Fraction
 
-    from explorer import api, search
-    from explorer.destinations import resolve_target
-    from explorer.economics import GOALS
-    from explorer.loader import load_objective, objective_names
-    from explorer.outcomes import Outcome
+    from explorer import api
+    from explorer.load.loader import load_objective, objective_names
+    from explorer.model.destinations import resolve_target
+    from explorer.model.economics import GOALS
+    from explorer.model.outcomes import Outcome
+    from explorer.search import run as search
 
     data = _data(ctx)
     on = api.parse_date(as_of)
@@ -464,7 +465,7 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_p
     if template:
         from pathlib import Path
 
-        from explorer.document import check_template
+        from explorer.report.document import check_template
 
         check_template(Path(template))
     _search(ctx, data, opts, fmt, out, template)
@@ -473,7 +474,9 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_p
 def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str | None = None) -> None:
     import time
 
-    from explorer import api, render, report
+    from explorer import api
+    from explorer.report import render
+    from explorer.report import results as report
 
     results, docs = [], []
     start = time.perf_counter()
@@ -536,7 +539,7 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
                 "after fees, relative to its reference SKU (= 1); ranked by value:"
             )
         )
-        from explorer.outcomes import LICENSED_MIN
+        from explorer.model.outcomes import LICENSED_MIN
 
         licensed = opts.allowed.rank >= LICENSED_MIN
         click.echo(report.ranked_table(results, licensed))
@@ -639,9 +642,11 @@ def robust(
     world's rules; each world's verdict is re-judged by the checker and set
     against that world's own optimum (regret).
     """
-    from explorer import api, report, search
-    from explorer import robustness as rb
-    from explorer.outcomes import Outcome
+    from explorer import api
+    from explorer.model.outcomes import Outcome
+    from explorer.report import results as report
+    from explorer.search import robustness as rb
+    from explorer.search import run as search
 
     data = _data(ctx)
     on = api.parse_date(as_of)
@@ -699,14 +704,15 @@ def robust(
 
 
 def render_scenario(sc) -> dict:
-    from explorer.render import scenario_dict
+    from explorer.report.render import scenario_dict
 
     return scenario_dict(sc)
 
 
 def _write_robust_documents(data, out: str, results, allow: str) -> None:
     """Per base: the robust design judged in the first world, with a robustness section."""
-    from explorer import document, report
+    from explorer.report import document
+    from explorer.report import results as report
 
     rendered = {}
     for r in results:
@@ -779,8 +785,9 @@ def verify(
     """
     import time
 
-    from explorer import api, search
-    from explorer import verify as v
+    from explorer import api
+    from explorer.search import run as search
+    from explorer.search import verify as v
 
     data = _data(ctx)
     if replay:
@@ -842,7 +849,7 @@ def verify(
             ]
         )
     elif "bases" in report:
-        from explorer.render import table
+        from explorer.report.render import table
 
         rows = [
             [
@@ -903,8 +910,9 @@ SWEEP_LIMIT = 2000  # a larger sweep needs --yes
 @click.pass_context
 def compare(ctx: click.Context, target, fmt, **search_params) -> None:
     """Side by side: the best design on each compliance path, with cost, price, fee and margin."""
-    from explorer import api, report
-    from explorer.outcomes import Outcome
+    from explorer import api
+    from explorer.model.outcomes import Outcome
+    from explorer.report import results as report
 
     data, opts = _options(ctx, target, **search_params)
     rows = []
@@ -961,8 +969,9 @@ def frontier(
     """An exact Pareto frontier: each point proved optimal for its bound (epsilon constraint)."""
     from fractions import Fraction
 
-    from explorer import frontiers as fr
-    from explorer import report, search
+    from explorer.report import results as report
+    from explorer.search import frontiers as fr
+    from explorer.search import run as search
 
     data, opts = _options(ctx, target, **search_params)
     if len(opts.bases) != 1:
@@ -1000,7 +1009,7 @@ def frontier(
         pts, complete = fr.margin_frontier(build, steps, opts.time_limit), True
     rows = report.frontier_rows(pts, x_axis, build(opts.margin))
     if plot:
-        from explorer import plots
+        from explorer.report import plots
 
         plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
     if fmt == "json":
@@ -1015,11 +1024,11 @@ def frontier(
             }
         )
     elif fmt == "csv":
-        from explorer.render import csv_text
+        from explorer.report.render import csv_text
 
         click.echo(csv_text(rows), nl=False)
     else:
-        from explorer.render import table
+        from explorer.report.render import table
 
         heads = list(rows[0]) if rows else ["x", "value"]
         click.echo(table([[r[h] for h in heads] for r in rows], heads))
@@ -1041,7 +1050,7 @@ def _documents(
     """
     from pathlib import Path
 
-    from explorer import document, plots
+    from explorer.report import document, plots
 
     p = r.problem
     doc = document.build(r, data, {"allowed": opts.allowed.value, "objective": opts.goal})
@@ -1079,7 +1088,7 @@ def _write_documents(out: str, rendered: dict[str, dict[str, str]], template: st
     import tempfile
     from pathlib import Path
 
-    from explorer import interrupts
+    from explorer.search import interrupts
 
     folder = Path(out)
     try:
@@ -1111,7 +1120,7 @@ def _write_file(path: str, write, option: str = "--out") -> None:
     """Write through a temporary file beside `path`, then move it; one line and exit 2 if it cannot be."""
     import os
 
-    from explorer import interrupts
+    from explorer.search import interrupts
 
     tmp = f"{path}.tmp-{os.getpid()}"
     interrupts.temporary(tmp)
@@ -1138,7 +1147,8 @@ def _template_suffix(template: str | None) -> str:
 
 
 def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
-    from explorer import api, render
+    from explorer import api
+    from explorer.report import render
 
     data = _data(ctx)
     where, on, rules = api.rules_for(target, as_of, data)
@@ -1241,9 +1251,9 @@ def sweep(
 ) -> None:
     """What-if: vary a line or the date across bases; a DataFrame to CSV or Parquet, and a plot."""
     from explorer import api
-    from explorer import search as search_mod
     from explorer import sweeps as sw
-    from explorer.destinations import resolve_target
+    from explorer.model.destinations import resolve_target
+    from explorer.search import run as search_mod
 
     data = _data(ctx)
     on = api.parse_date(as_of)
@@ -1263,7 +1273,7 @@ def sweep(
             for d in sw.rule_change_dates(data.rules, on, resolve_target(data.destinations, target, on))
         ]
     elif vary == "scenario":
-        from explorer.loader import scenario_names
+        from explorer.load.loader import scenario_names
 
         params = ["", *(values.split(",") if values else scenario_names(data.root))]
         for name in params[1:]:
@@ -1325,7 +1335,7 @@ def sweep(
 
         _write_file(out, write)
     if plot:
-        from explorer import plots
+        from explorer.report import plots
 
         plots.sweep(df, "date" if vary == "date" else vary, plot)
     if fmt == "csv":
@@ -1333,7 +1343,7 @@ def sweep(
     elif fmt == "json":
         click.echo(df.to_json(orient="records", indent=2))
     else:
-        from explorer.render import table
+        from explorer.report.render import table
 
         cols = ["base", "parameter", "outcome", "value", "binding"]
         click.echo(table(df[cols].fillna("-").values.tolist(), cols))
@@ -1351,8 +1361,10 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
     """Draw the compliance map (TPP against density, regions by outcome) or the rules' timeline."""
     import os
 
-    from explorer import api, plots, search
-    from explorer.destinations import resolve_target
+    from explorer import api
+    from explorer.model.destinations import resolve_target
+    from explorer.report import plots
+    from explorer.search import run as search
 
     if not out.endswith((".png", ".svg")):
         raise InputError("--out", "", out, "a file ending in .png or .svg")
@@ -1394,8 +1406,8 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
     and fitted without its source. Later MLPerf rounds are validation only.
     """
     from explorer import calibrate as cal
-    from explorer import render
-    from explorer.loader import is_packaged, load_measured, load_workloads
+    from explorer.load.loader import is_packaged, load_measured, load_workloads
+    from explorer.report import render
 
     data = _data(ctx)
     if write and is_packaged(data.root):
@@ -1487,8 +1499,9 @@ def value_cmd(
     ctx: click.Context, chip: str | None, design_file: str | None, value_model: str, fmt: str
 ) -> None:
     """The value model for one SKU or design: batch, step time by part, tokens/s, worth of each resource."""
-    from explorer import render, valuation
-    from explorer.loader import objective_names
+    from explorer import valuation
+    from explorer.load.loader import objective_names
+    from explorer.report import render
 
     if (chip is None) == (design_file is None):
         raise InputError("CHIP", "", chip or design_file, "either a catalog chip or --design FILE, not both")
@@ -1527,7 +1540,8 @@ def classify(
     Estimated figures are judged across their ranges; an outcome that changes
     within one is reported as uncertain, with the value where it flips.
     """
-    from explorer import api, render
+    from explorer import api
+    from explorer.report import render
 
     result = api.classify(chip, target, as_of, _data(ctx), end_user_hq, assume_us_launch)
     if fmt == "csv":  # one row per line in force: the margins
@@ -1549,7 +1563,7 @@ def classify(
 @click.pass_context
 def catalog(ctx: click.Context, fmt: str) -> None:
     """Every SKU in the catalog with the metrics the rules use."""
-    from explorer import render
+    from explorer.report import render
 
     cat = _data(ctx).catalog
     rows = [render.sku_row(cat, sku_id) for sku_id in cat.skus]
@@ -1583,7 +1597,8 @@ def catalog(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
     """The rule sets in force for a destination on a date, with citations and status."""
-    from explorer import api, render
+    from explorer import api
+    from explorer.report import render
 
     data = _data(ctx)
     where, on, active = api.rules_for(target, as_of, data)

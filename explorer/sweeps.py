@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from explorer.errors import InputError
+from explorer.model.errors import InputError
 
 COLUMNS = [
     "base",
@@ -68,7 +68,7 @@ def rule_change_dates(rules, until: dt.date, target=None) -> list[dt.date]:
     A rule that never bound (AI Diffusion) changes nothing; with a target, rule
     sets that never cover it (an embargo on another country) are left out.
     """
-    from explorer.checker import applies
+    from explorer.model.checker import applies
 
     days = set()
     for r in rules:
@@ -109,15 +109,16 @@ def run(job: Job) -> dict:
     """One search of the sweep (module level, so processes and Dask workers can run it)."""
     from pathlib import Path
 
-    from explorer import api, search
-    from explorer.outcomes import Outcome
+    from explorer.load.data import load, with_scenarios
+    from explorer.model.outcomes import Outcome
+    from explorer.search import run as search
 
-    data = api.with_scenarios(api.load(Path(job.root)), job.scenarios)
+    data = with_scenarios(load(Path(job.root)), job.scenarios)
     as_of = job.as_of
     if job.vary == "date":
         as_of = job.parameter
     elif job.vary == "scenario":
-        data = api.with_scenarios(data, [job.parameter] if job.parameter else [])
+        data = with_scenarios(data, [job.parameter] if job.parameter else [])
     else:
         data = dataclasses.replace(data, rules=with_threshold(data.rules, job.vary, Fraction(job.parameter)))
     r = search.search(job.base, job.target, as_of, job.value_model, Outcome(job.allow), data=data)
@@ -146,7 +147,7 @@ def execute(
     """Run every job and return a DataFrame in job order, whichever executor ran them."""
     import pandas as pd
 
-    from explorer.parallel import map_jobs
+    from explorer.search.parallel import map_jobs
 
     rows = map_jobs(run, jobs, executor, workers, scheduler, progress, timeout)
     return pd.DataFrame(rows, columns=COLUMNS)

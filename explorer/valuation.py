@@ -13,15 +13,15 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from explorer import value as v
-from explorer.api import Data
 from explorer.calibrate import efficiency_dict
-from explorer.chips import MemoryKind
-from explorer.errors import InputError
-from explorer.loader import load_objective
-from explorer.reference import reference_rate
-from explorer.report import serving_dict
-from explorer.space import Design, LinkOption, MemoryOption, to_sku
+from explorer.load.loader import load_objective
+from explorer.model import value as v
+from explorer.model.chips import MemoryKind
+from explorer.model.data import Data
+from explorer.model.errors import InputError
+from explorer.model.space import Design, LinkOption, MemoryOption, to_sku
+from explorer.report.results import serving_dict
+from explorer.search.reference import reference_rate
 
 MARGIN = Fraction(1, 100)
 RESOURCES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from explorer.facts import Facts
-from explorer.metrics import Metrics
+from explorer.model.facts import Facts
+from explorer.model.metrics import Metrics
 
 # a new design on a Hopper-class die: no named product, never sold in the US, buyer not stated
 NEW_DESIGN = Facts("NVIDIA", "hopper")

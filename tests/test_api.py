@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import explorer
-from explorer.outcomes import Outcome
+from explorer.model.outcomes import Outcome
 
 
 def test_classify_explore_frontier_and_sweep_from_python():

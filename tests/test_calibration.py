@@ -10,8 +10,8 @@ import pytest
 
 from explorer import api
 from explorer import calibrate as cal
-from explorer import value as v
-from explorer.loader import default_data_dir, load_efficiency, load_measured, load_workloads
+from explorer.load.loader import default_data_dir, load_efficiency, load_measured, load_workloads
+from explorer.model import value as v
 
 DATA = api.load()
 MEASURED = load_measured()

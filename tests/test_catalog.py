@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from explorer import api
-from explorer.errors import InputError
-from explorer.quantity import Status
+from explorer.model.errors import InputError
+from explorer.model.quantity import Status
 
 DATA = api.load()
 PUBLISHED = [(sku.id, key) for sku in DATA.catalog.skus.values() for key in sku.published]

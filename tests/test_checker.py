@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer import api
-from explorer.checker import classify, outcome_for, rules_in_force
-from explorer.destinations import resolve_target
-from explorer.metrics import Metrics
-from explorer.outcomes import Outcome
-from explorer.rules import Op
+from explorer.model.checker import classify, outcome_for, rules_in_force
+from explorer.model.destinations import resolve_target
+from explorer.model.metrics import Metrics
+from explorer.model.outcomes import Outcome
+from explorer.model.rules import Op
 
 DATA = api.load()
 TARGETS = [

@@ -126,7 +126,7 @@ def test_a_users_template_renders_the_same_document(tmp_path) -> None:
 def test_an_infeasible_search_exits_1_naming_the_rule(tmp_path) -> None:
     import shutil
 
-    from explorer.loader import default_data_dir
+    from explorer.load.loader import default_data_dir
 
     for folder in ("constraints", "specs"):
         shutil.copytree(default_data_dir() / folder, tmp_path / folder)
@@ -313,7 +313,7 @@ def test_version_and_short_help() -> None:
 
 
 def test_no_color_turns_colour_off(monkeypatch) -> None:
-    from explorer.render import paint
+    from explorer.report.render import paint
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert "\x1b[" in paint("license-presumed-denial")
@@ -322,7 +322,8 @@ def test_no_color_turns_colour_off(monkeypatch) -> None:
 
 
 def test_calibrate_never_writes_into_the_installed_package(monkeypatch) -> None:
-    from explorer import api, loader
+    from explorer import api
+    from explorer.load import loader
 
     root = api.load().root
     monkeypatch.setattr(loader, "packaged_data_dir", lambda: root)  # as if this were the wheel's copy
@@ -392,7 +393,8 @@ def test_frontier_refuses_options_it_does_not_use_and_explains_a_single_point() 
 
 
 def test_the_map_colours_every_chip_by_its_own_verdict(tmp_path) -> None:
-    from explorer import api, plots
+    from explorer import api
+    from explorer.report import plots
 
     data = api.load()
     on = "2025-09-01"

@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer import api, brute, cost, frontiers
-from explorer import search as s
-from explorer.loader import load_costs
-from explorer.outcomes import Outcome
+from explorer import api
+from explorer.load.loader import load_costs
+from explorer.model import cost
+from explorer.model.outcomes import Outcome
+from explorer.search import brute, frontiers
+from explorer.search import run as s
 
 DATA = api.load()
 COSTS = load_costs()

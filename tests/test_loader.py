@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer import chips as c
 from explorer.cli import main
-from explorer.loader import default_data_dir, parse
-from explorer.rules import RuleSet
-from explorer.serialize import to_data
+from explorer.load.loader import default_data_dir, parse
+from explorer.load.serialize import to_data
+from explorer.model import chips as c
+from explorer.model.rules import RuleSet
 
 ROOT = default_data_dir()
 KINDS = {"specs/dies": c.Die, "specs/skus": c.Sku, "constraints": RuleSet}

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from explorer import api
-from explorer import metrics as m
+from explorer.model import metrics as m
 
 DATA = api.load()
 DIES = list(DATA.catalog.dies.values())

@@ -10,12 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_search_properties import SETTINGS, THRESHOLDS, Case, build, cases
 
-from explorer import api, brute
-from explorer import robustness as rb
-from explorer import search as s
-from explorer.encode import encode, encode_robust
-from explorer.outcomes import Outcome
-from explorer.solve import solve
+from explorer import api
+from explorer.model.outcomes import Outcome
+from explorer.search import brute
+from explorer.search import robustness as rb
+from explorer.search import run as s
+from explorer.search.encode import encode, encode_robust
+from explorer.search.solve import solve
 
 DATA = api.load()
 factor_sets = st.lists(
@@ -126,7 +127,7 @@ def test_expected_value_counts_nothing_where_a_world_refuses_the_design() -> Non
     ("weights", "field"), [("nowhere=1", "nowhere"), ("today=-1", "today"), ("today=x", "today")]
 )
 def test_bad_weights_are_one_clear_error(weights, field) -> None:
-    from explorer.errors import InputError
+    from explorer.model.errors import InputError
 
     with pytest.raises(InputError, match="--weights"):
         rb.parse_weights(weights, ["today", "safe-chips-act"])

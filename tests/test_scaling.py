@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from explorer import api
-from explorer.checker import classify
-from explorer.destinations import resolve_target
-from explorer.guard import with_guard_band
-from explorer.rules import Op
-from explorer.scaling import integer_bound
+from explorer.model.checker import classify
+from explorer.model.destinations import resolve_target
+from explorer.model.rules import Op
+from explorer.search.guard import with_guard_band
+from explorer.search.scaling import integer_bound
 
 DATA = api.load()
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from explorer import api
 from explorer.cli import main
-from explorer.loader import scenario_names
+from explorer.load.loader import scenario_names
 
 DATA = api.load()
 SHIPPED = scenario_names(DATA.root)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from explorer import api, document
-from explorer import search as s
-from explorer.catalog import name_key
+from explorer import api
+from explorer.model.catalog import name_key
+from explorer.report import document
+from explorer.search import run as s
 
 DATA = api.load()
 CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").read_text())["case"]
@@ -81,7 +82,7 @@ def test_a_workload_by_name_or_file_changes_the_value_model(tmp_path) -> None:
 
 def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() -> None:
     """91 FR 1684 covers items sold in the US at publication; a new design was not (issue 8, finding 1)."""
-    from explorer.outcomes import Outcome
+    from explorer.model.outcomes import Outcome
 
     today = dt.date(2026, 11, 28)
     for die in DATA.catalog.dies:
@@ -106,7 +107,7 @@ def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() ->
 
 
 def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us() -> None:
-    from explorer.outcomes import Outcome
+    from explorer.model.outcomes import Outcome
 
     r = s.search(
         "gb100",

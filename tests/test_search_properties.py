@@ -10,16 +10,17 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer import api, brute, verify
-from explorer import search as s
-from explorer.checker import classify
-from explorer.encode import encode
-from explorer.loader import load_space_config
-from explorer.metrics import applicable_die_area_range_mm2
-from explorer.outcomes import Outcome
-from explorer.rules import Op
-from explorer.solve import solve
-from explorer.space import build_space
+from explorer import api
+from explorer.load.loader import load_space_config
+from explorer.model.checker import classify
+from explorer.model.metrics import applicable_die_area_range_mm2
+from explorer.model.outcomes import Outcome
+from explorer.model.rules import Op
+from explorer.model.space import build_space
+from explorer.search import brute, verify
+from explorer.search import run as s
+from explorer.search.encode import encode
+from explorer.search.solve import solve
 
 DATA = api.load()
 CFG = load_space_config()
@@ -173,7 +174,7 @@ def as_verify_case(case: Case) -> verify.Case:
 @given(case=cases())
 def test_soundness_and_optimality_as_explore_verify_checks_them(case):
     """CP-SAT's optimum equals the enumerator's, every solution passes the checker at the value the
-    solver claims, and an infeasibility core re-checks (explorer.verify.check_case)."""
+    solver claims, and an infeasibility core re-checks (explorer.search.verify.check_case)."""
     found = verify.check_case(DATA, as_verify_case(case))
     assert [f for f in found if f.check != "unproved"] == []  # a time-out is FEASIBLE, not a disagreement
 

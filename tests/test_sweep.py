@@ -9,8 +9,8 @@ import pytest
 
 from explorer import api
 from explorer import sweeps as sw
-from explorer.destinations import resolve_target
-from explorer.errors import InputError
+from explorer.model.destinations import resolve_target
+from explorer.model.errors import InputError
 
 DATA = api.load()
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer import api
-from explorer import value as v
 from explorer.cli import main
-from explorer.loader import load_objective, load_space_config
-from explorer.space import Design, build_space, to_sku
+from explorer.load.loader import load_objective, load_space_config
+from explorer.model import value as v
+from explorer.model.space import Design, build_space, to_sku
 
 DATA = api.load()
 SKUS = sorted(DATA.catalog.skus)
@@ -136,8 +136,8 @@ def test_the_enumerators_fast_harmonic_is_the_full_minimum_over_the_planes(u, v)
     """brute evaluates a window of planes around the ratio; CP-SAT all of them: they must agree exactly."""
     import numpy as np
 
-    from explorer import value as v_model
-    from explorer.intmodel import harmonic_int
+    from explorer.model import value as v_model
+    from explorer.search.intmodel import harmonic_int
 
     n = min(len(u), len(v))
     a, b = np.array(u[:n], dtype=np.int64), np.array(v[:n], dtype=np.int64)

@@ -9,10 +9,11 @@ import shutil
 
 from click.testing import CliRunner
 
-from explorer import api, verify
+from explorer import api
 from explorer.cli import main
-from explorer.encode import encode
-from explorer.rules import Op
+from explorer.model.rules import Op
+from explorer.search import verify
+from explorer.search.encode import encode
 
 DATA = api.load()
 
@@ -107,9 +108,9 @@ def test_verify_runs_on_a_users_own_folder(tmp_path) -> None:
 
 
 def test_a_disagreement_exits_3_and_replays(tmp_path, monkeypatch) -> None:
-    import explorer.encode
+    import explorer.search.encode
 
-    monkeypatch.setattr(explorer.encode, "encode", off_by_one)
+    monkeypatch.setattr(explorer.search.encode, "encode", off_by_one)
     report = tmp_path / "bad.json"
     result = CliRunner().invoke(
         main,

@@ -15,7 +15,9 @@ CASES = [("gh100", "china", "2024-06-01"), ("gb202", "china", "2025-09-01")]
 
 def golden_document(base: str, target: str, as_of: str) -> tuple[str, str]:
     """The JSON and Markdown spec documents, with the one volatile field (solve time) zeroed."""
-    from explorer import api, document, search
+    from explorer import api
+    from explorer.report import document
+    from explorer.search import run as search
 
     data = api.load()
     result = search.search(base, target, as_of, data=data)

@@ -1,0 +1,1 @@
+"""Reading data files and user options into the model's frozen values, and back out."""

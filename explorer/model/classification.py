@@ -1,0 +1,45 @@
+"""What a screen of one chip says, with the standing caveat every output carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from explorer.model.checker import Verdict
+from explorer.model.chips import Sku
+from explorer.model.destinations import Target
+from explorer.model.facts import Facts
+from explorer.model.metrics import Metrics
+from explorer.model.ranges import Uncertain
+from explorer.model.rules import RuleSet
+
+SCREEN_NOTE = (
+    "An engineering screen against the rules as encoded, not legal advice: "
+    "rules marked 'reported' are press accounts of unpublished lines, not law."
+)
+
+
+def screen_note(scenarios=()) -> str:
+    """The standing caveat, naming any scenario applied."""
+    if not scenarios:
+        return SCREEN_NOTE
+    named = "; ".join(f"{sc.id} ({sc.status.value})" for sc in scenarios)
+    return f"{SCREEN_NOTE} Scenarios applied, what-ifs and not law: {named}."
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One chip judged for one destination and date."""
+
+    sku: Sku
+    target: Target
+    as_of: dt.date
+    metrics: Metrics
+    verdict: Verdict  # at the figures' nominal values
+    rules: list[RuleSet]
+    value: Fraction  # the default value model, relative to its reference SKU, after fees
+    facts: Facts | None = None
+    worst: Verdict | None = None  # the most restrictive verdict over estimated figures' ranges
+    uncertain: list[Uncertain] = field(default_factory=list)
+    scenarios: tuple = ()

@@ -1,0 +1,47 @@
+"""Measured LLM serving throughput (specs/calibration/measured.toml): what the value model is fitted to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from explorer.model.chips import Precision
+from explorer.model.quantity import Source
+
+
+@dataclass(frozen=True)
+class Point:
+    chip: str
+    model: str
+    precision: Precision
+    tensor_parallel: int
+    input_tokens: int
+    output_tokens: int
+    output_tokens_per_s: Fraction  # for all `chips` together
+    source: str
+    chips: int = 0  # accelerators the throughput is for (0: the tensor-parallel group)
+    scenario: str = "offline"  # offline, server or interactive
+    tpot_ms: Fraction | None = None  # the latency limit the run met (none: maximum throughput)
+    role: str = "fit"  # fit, or validation (a later round: never fitted)
+    system: str = ""
+
+    @property
+    def per_chip(self) -> Fraction:
+        return self.output_tokens_per_s / (self.chips or self.tensor_parallel)
+
+
+@dataclass(frozen=True)
+class Setup:
+    kv_memory_fraction: Fraction
+    max_batch: int
+    bytes_per_kv: Fraction
+    held_out_shapes: list[str]
+    bytes_per_weight: dict[str, Fraction]
+    link_efficiency: Fraction = Fraction(3, 4)
+
+
+@dataclass(frozen=True)
+class Measured:
+    point: list[Point]
+    setup: Setup
+    sources: dict[str, Source] = field(default_factory=dict)

@@ -1,0 +1,406 @@
+"""The value model: output tokens/s per chip of an LLM served under a latency target.
+
+Serving with in-flight batching (prompt prefill shares each decode step). The
+batch is the largest whose KV cache fits in the memory the weights leave and
+whose time per output token (TPOT) meets the target. A step costs compute
+(decode plus the prompts' prefill), memory traffic (the weights once, every
+sequence's KV cache) and the tensor-parallel all-reduce over the chip's links:
+
+    step = max(compute, memory) + overlap x min(compute, memory) + all-reduce
+
+Solved for the batch, tokens/s is a minimum of a few harmonic sums
+h(u, v, ...) = 1 / (1/u + 1/v + ...) of rates that are each linear in one
+resource or read off the memory or link option. Each harmonic sum is evaluated
+on fixed tangent planes (PLANES: never below the exact sum, at most 0.8% above),
+so the CP-SAT model, the enumerator and the reports compute the same function.
+Derivation: docs in the README ("How the value model works").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from explorer.model.chips import Precision
+from explorer.model.metrics import Metrics
+from explorer.model.quantity import Source
+
+GIGA = 10**9
+
+PLANE_DENOMINATOR = 2**16
+
+
+def _planes() -> tuple[tuple[int, int], ...]:
+    """Tangent planes a*u + b*v >= D*h(u, v), touching at u/v = 2^(k/2) for |k| <= 24, and the two axes.
+
+    (a, b) is valid when sqrt(a) + sqrt(b) >= sqrt(D) (Cauchy-Schwarz); b is at
+    most one above the smallest such integer, so every plane lies on or above the exact sum.
+    """
+    d = PLANE_DENOMINATOR
+    out = {(d, 0), (0, d)}
+    for k in range(-24, 25):
+        q = 1 / (1 + 2 ** (k / 2))
+        a = round(q * q * d)
+        out.add((a, d + a - math.isqrt(4 * d * a)))  # b >= (sqrt(d) - sqrt(a))^2, exactly
+    hull: list[tuple[int, int]] = []  # the planes lowest somewhere: rounding makes a few redundant
+    for a, b in sorted(out):
+        if hull and hull[-1][1] <= b:
+            continue  # a larger a and no smaller b: never lowest
+        while len(hull) >= 2 and _never_lowest(hull[-2], hull[-1], (a, b)):
+            hull.pop()
+        hull.append((a, b))
+    return tuple(hull)
+
+
+def _never_lowest(p, q, r) -> bool:
+    """As lines in u/v, q (slope between p's and r's) is lowest nowhere: r meets q no left of p meeting q."""
+    (ap, bp), (aq, bq), (ar, br) = p, q, r
+    return (bq - br) * (aq - ap) >= (bp - bq) * (ar - aq)
+
+
+PLANES = _planes()
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    name: str
+    parameters: int
+    layers: int
+    d_model: int
+    kv_heads: int
+    head_dim: int
+    active_parameters: int | None = None  # mixture of experts: parameters used per token
+    kv_elements_per_token_per_layer: int | None = None  # latent attention (MLA) caches fewer than 2 x heads
+
+    @property
+    def active(self) -> int:
+        return self.active_parameters or self.parameters
+
+    @property
+    def kv_elements(self) -> int:
+        return self.kv_elements_per_token_per_layer or 2 * self.kv_heads * self.head_dim
+
+
+@dataclass(frozen=True)
+class Requests:
+    """The request mix: mean prompt and output lengths, and the engine's batch limit."""
+
+    input_tokens: int
+    output_tokens: int
+    max_batch: int  # sequences in flight per tensor-parallel group
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A model served one way (specs/workloads/*.toml): precision, tensor parallel, request mix."""
+
+    id: str
+    title: str
+    model: ModelShape
+    precisions: list[Precision]  # runs at the first the die supports
+    bytes_per_weight: Fraction
+    bytes_per_kv: Fraction
+    bytes_per_activation: Fraction
+    tensor_parallel: int
+    memory_reserve_fraction: Fraction
+    requests: Requests
+    reference_sku: str | None = None  # the yardstick where the objective's cannot serve this workload
+    sources: dict[str, Source] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectiveFile:
+    """A value model as data (specs/objectives/*.toml): a workload, a latency target, a yardstick."""
+
+    id: str
+    title: str
+    workload: str
+    reference_sku: str  # its tokens/s per chip is value 1
+    tpot_ms: Fraction | None = None  # time per output token target; none: maximum throughput
+    sources: dict[str, Source] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Achieved shares of peak and the compute/memory overlap, fitted per architecture (calibrate.py)."""
+
+    prefill_compute: Fraction
+    decode_compute: Fraction
+    memory: Fraction
+    link: Fraction = Fraction(1)  # tensor-parallel communication: achieved share of link bandwidth
+    overlap: Fraction = Fraction(0)  # share of the shorter of compute and memory time not hidden
+    # sustained clock = power share ** this, for a SKU limited below what its clock draws (0: none)
+    clock_power_exponent: Fraction = Fraction(0)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A value model resolved for one architecture: what the search and the reports evaluate."""
+
+    id: str
+    title: str
+    workload: Workload
+    efficiency: Efficiency
+    tpot_s: Fraction | None = None
+    reference_sku: str = "h100-sxm"
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the value model reads off a chip."""
+
+    flops: Fraction  # dense FLOP/s at the workload precision
+    memory_gbps: Fraction
+    link_gbps_one_way: Fraction  # chip-to-chip links and PCIe, one direction
+    memory_gb: Fraction
+
+
+def workload_precision(w: Workload, supported: set[Precision]) -> Precision:
+    for p in w.precisions:
+        if p in supported:
+            return p
+    raise ValueError(f"the die runs none of {[p.value for p in w.precisions]}")
+
+
+def sustained_clock_share(power_share: Fraction, exponent: Fraction) -> Fraction:
+    """The clock a power-limited chip sustains, as a share of its rated clock (rounded down to 2^-20).
+
+    Dynamic power goes as clock x voltage^2 and voltage falls with clock, so the
+    clock falls as a power of the power share: exponent 1/3 (cube law) to 1/2;
+    the calibration fits it. Designs draw what the power model says: share 1.
+    """
+    if power_share >= 1 or not exponent:
+        return Fraction(1)
+    return Fraction(math.floor(float(power_share) ** float(exponent) * 2**20), 2**20)
+
+
+def resources(metrics: Metrics, obj: Objective) -> Resources:
+    p = workload_precision(obj.workload, set(metrics.dense_tflops))
+    clock = sustained_clock_share(metrics.power_share, obj.efficiency.clock_power_exponent)
+    return Resources(
+        metrics.dense_tflops[p] * 10**12 * metrics.fp32_accumulate_rate * clock,
+        metrics.memory_bandwidth_gbps,
+        metrics.io_bidirectional_gbps / 2,
+        metrics.memory_gb,
+    )
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What one output token and one sequence cost, for the whole model (efficiencies folded in)."""
+
+    flop_per_token: Fraction  # decode plus its share of prefill, each over its compute efficiency
+    prefill_flop_per_token: Fraction  # the prefill part alone (for the breakdown)
+    weight_bytes: Fraction  # read once per step
+    kv_read_per_seq: Fraction  # bytes read per step per sequence, at the mean context
+    kv_held_per_seq: Fraction  # bytes held per sequence, at the full context
+    link_bytes_per_token: Fraction  # per chip per output token over the link efficiency (0: one chip)
+    memory_efficiency: Fraction
+    overlap: Fraction
+    chips: int  # tensor-parallel group
+    reserve: Fraction
+    max_batch: int
+    tpot_s: Fraction | None
+
+
+def demand(obj: Objective) -> Demand:
+    """Formulas: shared/reference/peers_and_models.md section 4, with the request mix's mean lengths."""
+    w, e, m = obj.workload, obj.efficiency, obj.workload.model
+    n, isl, osl = w.tensor_parallel, w.requests.input_tokens, w.requests.output_tokens
+    mean_context = isl + Fraction(osl, 2)
+    decode = 2 * m.active + 4 * m.layers * m.d_model * mean_context  # per output token
+    prefill = (2 * m.active * isl + 2 * m.layers * m.d_model * isl**2) / osl  # quadratic attention
+    replicas = max(1, n // m.kv_heads) if m.kv_elements_per_token_per_layer is None else n
+    kv_token = m.layers * m.kv_elements * w.bytes_per_kv * replicas
+    tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the all-reduce too
+    allreduce = (
+        2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * w.bytes_per_activation * tokens_per_output
+    )
+    return Demand(
+        flop_per_token=decode / e.decode_compute + prefill / e.prefill_compute,
+        prefill_flop_per_token=prefill / e.prefill_compute,
+        weight_bytes=m.parameters * w.bytes_per_weight,
+        kv_read_per_seq=kv_token * mean_context,
+        kv_held_per_seq=kv_token * (isl + osl),
+        link_bytes_per_token=allreduce / e.link if n > 1 else Fraction(0),
+        memory_efficiency=e.memory,
+        overlap=e.overlap,
+        chips=n,
+        reserve=w.memory_reserve_fraction,
+        max_batch=w.requests.max_batch,
+        tpot_s=obj.tpot_s,
+    )
+
+
+def batch_cap(d: Demand, memory_gb: Fraction) -> Fraction:
+    """Sequences the group's memory holds after the weights (mean batch, so not rounded), engine-capped."""
+    free = d.chips * memory_gb * GIGA * (1 - d.reserve) - d.weight_bytes
+    return min(Fraction(d.max_batch), free / d.kv_held_per_seq)
+
+
+def memory_needed_gb(obj: Objective) -> Fraction:
+    """Per chip: the weights and one sequence's KV cache, before the reserve."""
+    d = demand(obj)
+    return (d.weight_bytes + d.kv_held_per_seq) / d.chips / GIGA
+
+
+# --- the throughput as pieces: what the solver tables are built from ---------------------------
+#
+# A rate is flops x a coefficient, or a function of the memory option or of the link option;
+# a piece may be scaled by a latency factor of the memory option.
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One argument of a harmonic sum, in tokens/s per chip."""
+
+    kind: str  # "flops", "memory" or "link"
+    per_flop: Fraction = Fraction(0)  # kind flops: tokens/s per FLOP/s
+    of: str = ""  # kind memory or link: which function of the option (see rate_value)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A harmonic sum of rates, times a latency factor of the memory option; the value is the least piece."""
+
+    rates: tuple[Rate, ...]
+    name: str
+    scaled_by: str | None = None  # "A1" or "A2": see latency_factor
+
+
+def pieces(obj: Objective) -> list[Piece]:
+    """The throughput as min over pieces (see the module docstring); terms of infinite rate are left out."""
+    d = demand(obj)
+    phi, comm = d.overlap, d.chips > 1
+    z = (Rate("link", of="z"),) if comm else ()
+    x = Rate("flops", per_flop=1 / d.flop_per_token)
+    x_phi = (Rate("flops", per_flop=1 / (phi * d.flop_per_token)),) if phi else ()
+    # at the batch memory allows: step = (compute + phi x memory) or (memory + phi x compute), plus comm
+    y_phi = (Rate("memory", of="y_cap/phi"),) if phi else ()
+    out = [
+        Piece((x, *y_phi, *z), "memory-capped batch, compute-bound step"),
+        Piece((*x_phi, Rate("memory", of="y_cap"), *z), "memory-capped batch, memory-bound step"),
+    ]
+    if d.tpot_s is None:
+        return out
+    # at the batch the latency target allows: tokens/s = batch / TPOT, less the weights' read time
+    v_phi = (Rate("memory", of="v/phi"),) if phi else ()
+    out.append(Piece((x, *v_phi, *z), "latency-capped batch, compute-bound step", "A1"))
+    out.append(Piece((*x_phi, Rate("memory", of="v"), *z), "latency-capped batch, memory-bound step", "A2"))
+    return out
+
+
+def latency_factor(d: Demand, which: str, memory_gbps: Fraction) -> Fraction:
+    """The share of the TPOT target left after reading the weights (A1: overlapped share; A2: all of it)."""
+    weights_s = d.weight_bytes / (d.chips * d.memory_efficiency * memory_gbps * GIGA) if memory_gbps else None
+    if weights_s is None or d.tpot_s is None:
+        return Fraction(0)
+    share = d.overlap if which == "A1" else Fraction(1)
+    return max(Fraction(0), 1 - share * weights_s / d.tpot_s)
+
+
+def rate_value(d: Demand, r: Rate, res: Resources) -> Fraction:
+    """One rate of a piece for a chip's resources, in tokens/s per chip (exact)."""
+    bw = d.memory_efficiency * res.memory_gbps * GIGA
+    if r.kind == "flops":
+        return r.per_flop * res.flops
+    if r.of == "z":
+        return res.link_gbps_one_way * GIGA / (d.chips * d.link_bytes_per_token)
+    if r.of in ("y_cap", "y_cap/phi"):
+        b = batch_cap(d, res.memory_gb)
+        if b <= 0:
+            return Fraction(0)
+        y = b * bw / (d.weight_bytes + b * d.kv_read_per_seq)
+    else:
+        y = bw / d.kv_read_per_seq
+    return y / d.overlap if r.of.endswith("/phi") else y
+
+
+def harmonic(values: list[Fraction]) -> Fraction:
+    """h(u, v, w) = h(h(u, v), w) on the tangent planes: never below the exact harmonic sum."""
+    out = values[0]
+    for v in values[1:]:
+        out = min(a * out + b * v for a, b in PLANES) / PLANE_DENOMINATOR
+    return out
+
+
+def tokens_per_s(res: Resources, obj: Objective) -> Fraction:
+    """Output tokens/s per chip on the workload (0 if the model does not fit or meets no latency)."""
+    d = demand(obj)
+    if batch_cap(d, res.memory_gb) < 1:
+        return Fraction(0)
+    return min(piece_value(d, p, res) for p in pieces(obj))
+
+
+def piece_value(d: Demand, p: Piece, res: Resources) -> Fraction:
+    h = harmonic([rate_value(d, r, res) for r in p.rates])
+    return h * latency_factor(d, p.scaled_by, res.memory_gbps) if p.scaled_by else h
+
+
+def value(res: Resources, reference_tokens_per_s: Fraction, obj: Objective) -> Fraction:
+    """Tokens/s per chip relative to the reference SKU's (0 if the model does not fit)."""
+    if not reference_tokens_per_s:
+        return Fraction(0)
+    return tokens_per_s(res, obj) / reference_tokens_per_s
+
+
+# --- the breakdown an engineer reads: exact, without the planes ---------------------------------
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    batch: float  # sequences in flight per tensor-parallel group
+    batch_limit: str  # memory capacity, engine limit or latency target
+    compute_s: float  # per step: decode and prefill compute
+    prefill_s: float  # the prefill part of compute_s
+    memory_s: float
+    allreduce_s: float
+    step_s: float  # = TPOT
+    step_bound: str  # compute or memory
+    tokens_per_s_exact: float  # per chip, exact harmonic sums
+    tokens_per_s: float  # per chip, the model (tangent planes), what the search optimises
+
+
+def breakdown(res: Resources, obj: Objective) -> Breakdown:
+    """Batch reached, each part of the step time, and what binds."""
+    d = demand(obj)
+    n, phi = d.chips, d.overlap
+    bw = d.memory_efficiency * res.memory_gbps * GIGA
+    link = res.link_gbps_one_way * GIGA
+    cap = batch_cap(d, res.memory_gb)
+
+    def times(b: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+        tc = b * d.flop_per_token / (n * res.flops)
+        tm = (d.weight_bytes + b * d.kv_read_per_seq) / (n * bw)
+        tz = b * d.link_bytes_per_token / link if d.link_bytes_per_token else Fraction(0)
+        return tc, tm, tz
+
+    def step(b: Fraction) -> Fraction:
+        tc, tm, tz = times(b)
+        return max(tc, tm) + phi * min(tc, tm) + tz
+
+    batch, limit = cap, ("engine batch limit" if cap == d.max_batch else "memory capacity")
+    if cap < 1:
+        return Breakdown(0.0, "model does not fit", 0, 0, 0, 0, 0, "-", 0.0, 0.0)
+    if d.tpot_s is not None and step(cap) > d.tpot_s:
+        lo, hi = Fraction(0), cap  # step time rises with the batch: bisect for TPOT = target
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if step(mid) <= d.tpot_s else (lo, mid)
+        batch, limit = lo, "latency target"
+    tc, tm, tz = times(batch)
+    t = step(batch)
+    prefill = batch * d.prefill_flop_per_token / (n * res.flops)
+    return Breakdown(
+        float(batch),
+        limit,
+        float(tc),
+        float(prefill),
+        float(tm),
+        float(tz),
+        float(t),
+        "compute" if tc >= tm else "memory",
+        float(batch / (n * t)) if t else 0.0,
+        float(tokens_per_s(res, obj)),
+    )

@@ -1,0 +1,1 @@
+"""Views of results: the JSON records, text tables, spec documents, explanations and plots."""

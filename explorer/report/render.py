@@ -1,0 +1,413 @@
+"""Views of result objects: JSON-ready dicts (the canonical form), text tables, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from fractions import Fraction
+
+from explorer.model.catalog import Catalog
+from explorer.model.checker import Margin
+from explorer.model.classification import Classification, screen_note
+from explorer.model.metrics import Metrics
+from explorer.model.rules import RuleSet
+
+METRIC_KEYS = (
+    "tpp",
+    "performance_density",
+    "memory_bandwidth_gbps",
+    "memory_gb",
+    "memory_type",
+    "io_bidirectional_gbps",
+    "die_area_mm2",
+    "datacenter",
+    "power_w",
+)
+
+
+def num(x: Fraction | None, digits: int = 4) -> float | None:
+    """A Fraction as a float for output, rounded only for display."""
+    return None if x is None else round(float(x), digits)
+
+
+def metrics_dict(m: Metrics) -> dict:
+    out = {}
+    for key in METRIC_KEYS:
+        v = getattr(m, key)
+        out[key] = num(v) if isinstance(v, Fraction) else v
+    out["link_bidirectional_gbps"] = num(m.link_bidirectional_gbps)
+    out["memory_bandwidth_density"] = num(m.memory_bandwidth_density)
+    out["dense_tflops"] = {p.value: num(t) for p, t in m.dense_tflops.items()}
+    return out
+
+
+def margin_dict(g: Margin) -> dict:
+    return {
+        "rule": g.rule,
+        "paragraph": g.paragraph,
+        "role": g.role,
+        "metric": g.metric,
+        "op": g.op,
+        "threshold": num(g.threshold),
+        "value": num(g.value),
+        "holds": g.holds,
+        "margin": num(g.margin),
+        "margin_pct": num(g.margin_pct, 2),
+    }
+
+
+def charge_dict(c) -> dict:
+    """A fee or tariff on an outcome's path."""
+    return {
+        "rule": c.rule,
+        "paragraph": c.paragraph,
+        "kind": c.kind,
+        "percent": num(c.percent),
+        "status": c.status.value,
+        "base": c.base,
+        "overlaps": c.overlaps,
+    }
+
+
+def conditions_dict(v) -> dict:
+    """What the verdict rests on besides metric lines: path conditions, product and buyer facts."""
+    return {
+        "path": v.conditions,
+        "facts": [
+            {
+                "rule": f.rule,
+                "paragraph": f.paragraph,
+                "role": f.role,
+                "condition": f.condition,
+                "actual": f.actual,
+                "holds": f.holds,
+            }
+            for f in v.facts
+        ],
+        "not_applied": v.not_applied,
+        "covered_charges": [charge_dict(c) for c in v.overlapped],
+    }
+
+
+def uncertain_dict(u) -> dict:
+    return {
+        "figure": u.figure,
+        "low": num(u.low),
+        "high": num(u.high),
+        "nominal": num(u.nominal),
+        "outcomes": u.outcomes,
+        "flips_at": num(u.flips_at),
+    }
+
+
+def conditions_lines(v) -> list[str]:
+    """Text lines for the non-metric side of a verdict (empty when there is nothing to say)."""
+    out = [f"  path condition: {text}" for text in v.conditions]
+    out += [
+        f"  {'held' if f.holds else 'failed'}: {f.rule} {f.paragraph} ({f.role}) needs {f.condition};"
+        f" this is {f.actual}"
+        for f in v.facts
+        if f.role != "control" or f.holds
+    ]
+    out += [f"  not applied: {text}" for text in v.not_applied]
+    out += [
+        f"  covered: {fmt(c.percent)}% {c.kind} ({c.rule} {c.paragraph}, {c.status.value})"
+        " is the same payment as a larger or equal one taken above"
+        for c in v.overlapped
+    ]
+    return out
+
+
+def uncertain_lines(items) -> list[str]:
+    return [
+        f"  uncertain: {u.figure} is estimated at {fmt(u.nominal)} in [{fmt(u.low)}, {fmt(u.high)}];"
+        f" the outcome is {' or '.join(u.outcomes)}, flipping at {float(u.flips_at):.6g}"
+        for u in items
+    ]
+
+
+def scenario_dict(sc) -> dict:
+    """A scenario applied to the rules: a what-if, never law."""
+    return {
+        "id": sc.id,
+        "title": sc.title,
+        "status": sc.status.value,
+        "effective_from": sc.effective_from.isoformat() if sc.effective_from else None,
+        "sources": [{"title": x.title, "url": x.url, "status": x.status.value} for x in sc.sources.values()],
+    }
+
+
+def rule_dict(r: RuleSet) -> dict:
+    return {
+        "id": r.id,
+        "title": r.title,
+        "status": r.status.value,
+        "citation": {k: v for k, v in vars(r.citation).items() if v},
+        "source_url": r.source_url,
+        "effective_from": r.effective_from.isoformat(),
+        "compliance_from": r.compliance_from.isoformat() if r.compliance_from else None,
+        "effective_until": r.effective_until.isoformat() if r.effective_until else None,
+        "ever_bound": r.ever_binds(),
+        "applies_to": r.applies_to.value,
+        "scenario": r.scenario,
+    }
+
+
+def classification_dict(c: Classification) -> dict:
+    v = c.verdict
+    return {
+        "chip": c.sku.id,
+        "name": c.sku.name,
+        "target": c.target.code,
+        "as_of": c.as_of.isoformat(),
+        "metrics": metrics_dict(c.metrics),
+        "outcome": v.outcome.value,
+        "value": num(c.value, 6),
+        "value_objective": "llm-serving tokens/s per chip, relative to its reference SKU, after fees",
+        "fired": [
+            {
+                "rule": f.rule,
+                "paragraph": f.paragraph,
+                "status": f.status.value,
+                "outcome": f.outcome.value,
+                "relieved_by": f.relieved_by,
+            }
+            for f in v.fired
+        ],
+        "charges": [charge_dict(c) for c in v.charges],
+        "margins": [margin_dict(g) for g in v.margins],
+        "conditions": conditions_dict(v),
+        "worst_outcome": c.worst.outcome.value if c.worst else v.outcome.value,
+        "uncertain": [uncertain_dict(u) for u in c.uncertain],
+        "rules": [rule_dict(r) for r in c.rules],
+        "scenarios": [scenario_dict(sc) for sc in c.scenarios],
+        "note": screen_note(c.scenarios),
+    }
+
+
+def sku_row(catalog: Catalog, sku_id: str) -> dict:
+    sku = catalog.skus[sku_id]
+    m = catalog.metrics(sku)
+    return {
+        "id": sku.id,
+        "name": sku.name,
+        "die": sku.die,
+        **metrics_dict(m),
+        "derived_from": sku.derived_from,
+        "designed_for": sku.designed_for,
+    }
+
+
+# ---- text ---------------------------------------------------------------------
+
+
+def fmt(x: object) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, Fraction):
+        x = float(x)
+    if isinstance(x, float):
+        return f"{x:,.0f}" if abs(x) >= 100 or x.is_integer() else f"{x:.2f}"
+    return str(x)
+
+
+OUTCOME_COLOURS = {
+    "not-controlled": "green",
+    "license-exception": "green",
+    "notification": "yellow",
+    "license-presumed-approval": "cyan",
+    "license-case-by-case": "magenta",
+    "license-presumed-denial": "red",
+}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def paint(outcome: str) -> str:
+    """An outcome in its colour; click.echo drops the colour when the output is not a terminal,
+    and NO_COLOR (https://no-color.org) turns it off everywhere."""
+    import os
+
+    import click
+
+    colour = OUTCOME_COLOURS.get(outcome)
+    if not colour or os.environ.get("NO_COLOR"):
+        return outcome
+    return click.style(outcome, fg=colour, bold=colour == "red")
+
+
+def visible_len(text: str) -> int:
+    return len(_ANSI.sub("", text))
+
+
+def table(
+    rows: list[list[object]], headers: list[str], width: int | None = None, keep: tuple[int, ...] = (0,)
+) -> str:
+    """A plain text table that fits `width` columns (default: the terminal's, at least 80): the widest
+    columns give way, cut with an ellipsis. Columns in `keep` (by default the first, an id) are never cut.
+    """
+    if width is None:
+        import shutil
+
+        width = max(80, shutil.get_terminal_size((80, 24)).columns)
+    cells = [[fmt(c) for c in r] for r in rows]
+    widths = [
+        max(len(h), *(visible_len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
+    floor = [min(w, max(6, min(len(h), 12))) for w, h in zip(widths, headers, strict=True)]
+    for k in keep:
+        floor[k] = widths[k]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+
+    def cell(text: str, w: int) -> str:
+        if visible_len(text) > w:  # only plain text is ever cut: coloured columns are kept whole
+            text = text[: w - 1] + "\u2026"
+        return text + " " * (w - visible_len(text))
+
+    def line(values: list[str]) -> str:
+        return "  ".join(cell(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
+
+
+def csv_text(rows: list[dict]) -> str:
+    """Rows as CSV; nested tables are left out (the JSON has them), every row's keys make the header."""
+    buf = io.StringIO()
+    nested = {k for r in rows for k, v in r.items() if isinstance(v, dict)}
+    flat = [{k: v for k, v in r.items() if k not in nested} for r in rows]
+    names = list(dict.fromkeys(k for r in flat for k in r))
+    writer = csv.DictWriter(buf, fieldnames=names, restval="")
+    writer.writeheader()
+    writer.writerows(flat)
+    return buf.getvalue()
+
+
+def rules_text(rules: list[RuleSet]) -> str:
+    rows = []
+    for r in rules:
+        cite = r.citation.federal_register or r.citation.document_number or (r.citation.other or "")[:40]
+        until = r.effective_until.isoformat() if r.effective_until else "-"
+        rows.append([r.id, r.status.value, r.effective_from.isoformat(), until, cite])
+    return table(rows, ["rule set", "status", "from", "until", "citation"])
+
+
+def classification_text(c: Classification) -> str:
+    v, m = c.verdict, c.metrics
+    lines = [
+        f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
+        f"outcome: {paint(v.outcome.value)}",
+        f"value: {float(c.value):.3f} of the reference SKU (llm-serving tokens/s per chip, after fees)",
+    ]
+    for ch in v.charges:
+        lines.append(
+            f"  charge: {fmt(ch.percent)}% {ch.kind} on {ch.base}"
+            f" ({ch.rule} {ch.paragraph}; {ch.status.value})"
+        )
+    lines += conditions_lines(v) + uncertain_lines(c.uncertain)
+    lines.append(
+        f"TPP {fmt(m.tpp)}  density {fmt(m.performance_density)}/mm2"
+        f"  DRAM {fmt(m.memory_bandwidth_gbps)} GB/s"
+        f"  {fmt(m.memory_gb)} GB {m.memory_type}  I/O {fmt(m.io_bidirectional_gbps)} GB/s"
+        f"  datacenter {fmt(m.datacenter)}"
+    )
+    lines.append("")
+    if v.fired:
+        lines.append("fired:")
+        for f in v.fired:
+            relieved = f" (relieved by {f.relieved_by})" if f.relieved_by else ""
+            lines.append(f"  {f.rule} {f.paragraph} [{f.status.value}] -> {paint(f.outcome.value)}{relieved}")
+    else:
+        lines.append("fired: none")
+    lines.append("")
+    if v.margins:
+        lines.append("every line in force (clear: the clause does not hold; margin in % of the line):")
+        status = {r.id: r.status.value for r in c.rules}
+        last = None
+        for g in v.margins:
+            if (g.rule, g.paragraph, g.role) != last:
+                last = (g.rule, g.paragraph, g.role)
+                lines.append(f"  {g.paragraph} ({g.role}, {g.rule}, {status.get(g.rule, '?')})")
+            pct = f", {float(g.margin_pct):+.1f}%" if g.margin_pct is not None else ""
+            state = "holds" if g.holds else "clear"
+            lines.append(f"    {g.metric} {g.op} {fmt(g.threshold)}: {fmt(g.value)}, {state}{pct}")
+        lines.append("")
+    lines.append(rules_text(c.rules))
+    lines.append("")
+    lines.append(screen_note(c.scenarios))
+    return "\n".join(lines)
+
+
+def catalog_verdicts_text(results: list[Classification]) -> str:
+    """One row per chip, then why, in full: the lines that set the outcome, fees, and any uncertainty."""
+    import textwrap
+
+    rows, reasons = [], []
+    for c in results:
+        m, v = c.metrics, c.verdict
+        why = ", ".join(sorted({f.paragraph for f in v.fired if f.outcome == v.outcome}))
+        fees = " + ".join(f"{fmt(ch.percent)}% {ch.kind} ({ch.status.value})" for ch in v.charges)
+        parts = [why, fees] + [f"uncertain: {u.figure} flips at {float(u.flips_at):.6g}" for u in c.uncertain]
+        rows.append(
+            [
+                c.sku.id,
+                m.tpp,
+                m.performance_density,
+                m.memory_bandwidth_gbps,
+                "yes" if m.datacenter else "no",
+                paint(v.outcome.value),
+            ]
+        )
+        if any(parts):
+            line = f"{c.sku.id}: " + "; ".join(x for x in parts if x)
+            reasons += textwrap.wrap(line, width=80, subsequent_indent="    ")
+    heads = ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome"]
+    return "\n".join([table(rows, heads, keep=(0, 5)), "", "why:", *reasons])
+
+
+def value_text(rec: dict) -> str:
+    """explore value: the breakdown of one SKU or design, in lines an engineer reads top to bottom."""
+    s, st, res = rec["serving"], rec["step"], rec["resources"]
+    tpot = s["tpot_target_ms"]
+    target = f"TPOT target {tpot} ms" if tpot is not None else "no latency target"
+    node = next(k for k in s if k.startswith("tokens_per_s_per_") and k != "tokens_per_s_per_chip")
+    chips = node.rsplit("_", 2)[-2]
+    margins = ", ".join(f"{k} {x:+.2f}" for k, x in rec["percent_per_percent_more"].items())
+    lines = [
+        f"{rec['chip']} ({rec['die']}, {rec['architecture']}) on {rec['value_model']}"
+        f" ({s['workload']}, {target})",
+        f"  value {rec['value']:.3f} of {s['relative_to']}"
+        f" ({s['tokens_per_s_reference']:,} tokens/s per chip)",
+        f"  tokens/s: {s['tokens_per_s_per_chip']:,} per chip, {s[node]:,} per {chips} chips"
+        f" (exact harmonic sums: {st['tokens_per_s_exact']:,.1f} per chip)",
+        f"  batch: {s['batch']:g} sequences in flight per tensor-parallel group,"
+        f" limited by {s['batch_limit']}",
+        f"  step (= time per output token): {s['step_ms']} ms, {s['step_bound']}-bound;"
+        f" compute {st['compute_ms']} ms (prefill {st['of_which_prefill_ms']} ms),"
+        f" memory {st['memory_ms']} ms, all-reduce {st['allreduce_ms']} ms;"
+        f" overlap {st['overlap']:g} of the shorter one not hidden",
+        f"  resources: {res['dense_tflops']:,} TFLOPS dense, {res['memory_bandwidth_gbps']:,} GB/s,"
+        f" {res['memory_gb']:g} GB, links+PCIe {res['link_gbps_one_way']:,} GB/s each way",
+        *(
+            [
+                f"  power: {res['power_w']:g} W limit, {res['power_share']:.1%} of what the power model"
+                f" says its units and clock draw: {res['sustained_clock_share']:.1%} of the rated clock"
+                " sustained (TFLOPS above are sustained)"
+            ]
+            if res["power_share"] < 1
+            else []
+        ),
+        f"  worth at the margin (% tokens/s for 1% more): {margins}",
+        *(
+            ["  one knob step up (% tokens/s): " + ", ".join(f"{k} {x:+.2f}" for k, x in steps.items())]
+            if (steps := rec.get("percent_per_knob_step"))
+            else []
+        ),
+        "  efficiencies: " + ", ".join(f"{k} {x:g}" for k, x in rec["efficiency"].items()),
+    ]
+    return "\n".join(lines)

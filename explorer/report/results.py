@@ -1,0 +1,476 @@
+"""Views of search results: the JSON contract (canonical), a ranked table, Markdown spec documents."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from explorer.model import value as v
+from explorer.model.checker import classify
+from explorer.model.classification import SCREEN_NOTE
+from explorer.model.data import Data
+from explorer.model.space import Design, to_sku
+from explorer.report import explain
+from explorer.report.render import (
+    charge_dict,
+    conditions_dict,
+    margin_dict,
+    metrics_dict,
+    num,
+    paint,
+    table,
+    uncertain_dict,
+)
+from explorer.search.run import SearchResult
+
+
+def design_dict(d: Design) -> dict:
+    mem = d.memory
+    memory = {
+        "technology": mem.technology,
+        "pin_rate_gbps": num(mem.pin_rate_gbps),
+        "device_capacity_gb": num(mem.device_capacity_gb),
+        "bandwidth_gbps": num(mem.bandwidth_gbps),
+        "capacity_gb": num(mem.capacity_gb),
+        "cost_usd": num(mem.cost_usd, 2),
+    }
+    if mem.stacks:
+        memory["stacks"] = mem.stacks
+    else:
+        memory["bus_width_bits"], memory["clamshell"] = mem.bus_width_bits, mem.clamshell
+    return {
+        "die": d.die,
+        "units": d.units,
+        "clock_mhz": d.clock_mhz,
+        "tensor_rate_limit": num(d.rate_limit),
+        "memory": memory,
+        "links": {"count": d.links.count, "gbps_per_link": num(d.links.gbps_per_link)},
+        "datacenter": d.datacenter,
+        "summary": d.describe(),
+        "short": d.short(),
+    }
+
+
+def result_dict(r: SearchResult, data: Data) -> dict:
+    out = {
+        "base": r.base,
+        "die": r.die.id,
+        "status": r.status,
+        "value": num(r.value, 6),
+        "value_before_fees": num(r.value_before_fees, 6),
+        "gap": r.gap,
+        "solve_seconds": round(r.solve_seconds, 3),
+        "space_size": r.space_size,
+        "design": None,
+        "metrics": None,
+        "outcome": None,
+        "fired": [],
+        "charges": [],
+        "margins": [],
+        "conditions": _conditions(r),
+        "uncertain": [uncertain_dict(u) for u in r.uncertain],
+        "binding": [
+            {
+                "rule": b.rule,
+                "paragraph": b.paragraph,
+                "value_if_lifted": round(b.value_if_lifted, 6),
+                "clauses": [f"{x.metric} {x.op.value} {num(x.value)}" for x in b.clauses],
+            }
+            for b in r.binding
+        ],
+        "conflicting_rules": r.conflicting_rules,
+    }
+    if r.design is None:
+        return out
+    base_metrics = data.catalog.metrics_of_design(r.flagship, r.die)
+    out.update(
+        {
+            "design": design_dict(r.design),
+            "metrics": metrics_dict(r.metrics),
+            "outcome": r.verdict.outcome.value,
+            "cost_usd": num(r.cost_usd, 2),
+            "fired": [
+                {
+                    "rule": f.rule,
+                    "paragraph": f.paragraph,
+                    "outcome": f.outcome.value,
+                    "status": f.status.value,
+                    "relieved_by": f.relieved_by,
+                }
+                for f in r.verdict.fired
+            ],
+            "charges": [charge_dict(c) for c in r.verdict.charges],
+            "margins": [margin_dict(g) for g in r.verdict.margins],
+            "nearest_line": nearest_line(r),
+            "throughput": throughput(r),
+            "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
+            "economics": economics_dict(r),
+            "base_design": design_dict(r.flagship),
+        }
+    )
+    return out
+
+
+def shipped_alongside(r: SearchResult, data: Data, objective: v.Objective, reference) -> list[dict]:
+    """The die's shipped SKUs judged on the same date and scored on the same value model."""
+    rows = []
+    for sku in data.catalog.skus.values():
+        if sku.die != r.die.id:
+            continue
+        m = data.catalog.metrics(sku)
+        hq = r.problem.facts.end_user_hq if r.problem else None
+        verdict = classify(m, r.target, r.as_of, data.rules, data.catalog.facts(sku, hq))
+        gross = v.value(v.resources(m, objective), reference, objective)
+        fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
+        rows.append(
+            {
+                "sku": sku.id,
+                "name": sku.name,
+                "datacenter": sku.datacenter,
+                "outcome": verdict.outcome.value,
+                "value": num(gross * (1 - fees / 100), 6),
+                "against_design": explain.against_metrics(r.metrics, m) if r.metrics else [],
+            }
+        )
+    return rows
+
+
+def _conditions(r: SearchResult) -> dict | None:
+    """Non-metric conditions: the design's verdict, or (no design) the facts of the problem itself."""
+    if r.verdict is not None:
+        return conditions_dict(r.verdict)
+    if r.problem is None:
+        return None
+    from explorer.model.checker import Verdict, fact_checks, rules_in_force
+    from explorer.model.outcomes import Outcome
+
+    p = r.problem
+    active = rules_in_force(p.guarded_rules, p.target, p.as_of)
+    return conditions_dict(
+        Verdict(Outcome.NOT_CONTROLLED, [], [], [], facts=fact_checks(active, p.target, p.facts))
+    )
+
+
+NODE_CHIPS = 8
+
+
+def throughput(r: SearchResult) -> dict | None:
+    """Absolute serving throughput of the design, from the value model the search optimised."""
+    p = r.problem
+    if p is None or r.metrics is None:
+        return None
+    return serving_dict(v.resources(r.metrics, p.objective), p.objective, p.reference, r.flagship and p)
+
+
+def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None, b=None) -> dict:
+    """Tokens/s per chip and per node, the batch reached and what limits it; vs the base die if `p`.
+
+    `b`: the breakdown, where the caller already has it.
+    """
+    b = b or v.breakdown(res, obj)
+    out = {
+        "workload": obj.workload.id,
+        "tpot_target_ms": num(obj.tpot_s * 1000) if obj.tpot_s is not None else None,
+        "tokens_per_s_per_chip": round(b.tokens_per_s),
+        f"tokens_per_s_per_{NODE_CHIPS}_chips": round(NODE_CHIPS * b.tokens_per_s),
+        "relative_to": obj.reference_sku,
+        "tokens_per_s_reference": round(float(reference)),
+        "batch": round(b.batch, 1),
+        "batch_limit": b.batch_limit,
+        "step_ms": round(b.step_s * 1000, 2),
+        "step_bound": b.step_bound,
+    }
+    if p is not None:
+        base = v.tokens_per_s(
+            v.resources(p.data.catalog.metrics(to_sku(p.space.flagship(), p.die)), obj), obj
+        )
+        out["vs_base_die"] = num(Fraction(b.tokens_per_s) / base, 4) if base else None
+    return out
+
+
+def nearest_line(r: SearchResult) -> dict | None:
+    """The clear control clause closest to the design (in % of its line), with its rule's status."""
+    status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
+    clear = [g for g in r.verdict.margins if g.role == "control" and not g.holds and g.margin_pct is not None]
+    if not clear:
+        return None
+    g = min(clear, key=lambda x: abs(x.margin_pct))
+    return {
+        "rule": g.rule,
+        "paragraph": g.paragraph,
+        "metric": g.metric,
+        "line": f"{g.op} {num(g.threshold)}",
+        "margin_pct": num(g.margin_pct, 4),
+        "status": status.get(g.rule),
+    }
+
+
+NEAR_PCT = 1  # a design within this many percent of a line that is not official gets a warning
+
+
+def closed_paths(results: list[dict]) -> list[str]:
+    """Why a licence path is closed to these designs: reliefs whose product or buyer facts failed,
+    and withdrawals that held (one line each, naming the bases)."""
+    seen: dict[tuple, list[str]] = {}
+    for r in results:
+        for f in (r.get("conditions") or {}).get("facts", []):
+            closed = (f["role"] == "relief" and not f["holds"]) or (f["role"] == "withdrawal" and f["holds"])
+            if closed:
+                key = (f["rule"], f["paragraph"], f["role"], f["condition"], f["actual"])
+                seen.setdefault(key, []).append(r["base"])
+    out = []
+    for (rule, paragraph, role, condition, actual), bases in seen.items():
+        verb = "withdrawn where" if role == "withdrawal" else "needs"
+        out.append(f"{rule} {paragraph}: {verb} {condition}; {', '.join(bases)}: {actual}")
+    if any("commercially available in the US" in line for line in out):
+        out.append("(--assume-us-launch DATE judges a design as if it had been on sale in the US from DATE)")
+    return out
+
+
+def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
+    """Ranked by value (tokens/s per chip): one row per base, then each design in full.
+
+    With a licensed outcome allowed, the licence paths that product or buyer facts
+    close are listed under the designs.
+    """
+    import textwrap
+
+    def absolute(x):
+        return (x.get("throughput") or {}).get("tokens_per_s_per_chip", 0)
+
+    ranked = sorted(results, key=lambda x: (-(x["value"] or 0), -absolute(x)))
+    rows = []
+    for r in ranked:
+        binding = ", ".join(b["paragraph"].split(" (")[0] for b in r["binding"]) or "-"
+        tput = r.get("throughput") or {}
+        rows.append(
+            [
+                r["base"],
+                f"{r['value']:.3f}",
+                f"{tput['tokens_per_s_per_chip']:,}" if tput else "-",
+                paint(r["outcome"] or "-"),
+                binding,
+                r["status"],
+                f"{r['solve_seconds']:.2f}s",
+            ]
+        )
+    heads = ["base", "value", "tok/s/chip", "outcome", "binding", "proof", "time"]
+    out = [table(rows, heads, keep=(0, 3)), ""]
+    for r in ranked:
+        text = r["design"]["summary"] if r["design"] else "no complying design"
+        out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+    for r in ranked:
+        near = r.get("nearest_line")
+        if near:
+            line = (
+                f"{r['base']}: nearest line {near['paragraph']} {near['metric']} {near['line']}, "
+                f"{abs(near['margin_pct']):.2f}% away ({near['status']})"
+            )
+            if near["status"] != "official" and abs(near["margin_pct"]) < NEAR_PCT:
+                line += f"; warning: within {NEAR_PCT}% of a line that is not official law (use --margin)"
+            out += textwrap.wrap(line, width=80, subsequent_indent="    ")
+    for r in ranked:
+        for u in r.get("uncertain", []):
+            line = (
+                f"uncertain: {r['base']}: {u['figure']} is estimated in [{u['low']:g}, {u['high']:g}];"
+                f" the outcome is {' or '.join(u['outcomes'])}, flipping at {u['flips_at']:.6g}"
+                " (--figures robust complies over the whole range)"
+            )
+            out += textwrap.wrap(line, width=80, subsequent_indent="    ")
+    paths = closed_paths(results) if licensed_allowed else []
+    if paths:
+        out += ["", "Licence paths closed by product or buyer facts:"]
+        for line in paths:
+            out += textwrap.wrap(line, width=80, initial_indent="  ", subsequent_indent="    ")
+    return "\n".join(out)
+
+
+def economics_table(results: list[dict], goal: str) -> str:
+    """What an economics objective optimised, per base: price, fees, unit cost, revenue and margin."""
+
+    def money(x):
+        return "-" if x is None else f"${x:,.0f}"
+
+    rows = []
+    for r in sorted(results, key=lambda x: -(x["value"] or 0)):
+        e = r.get("economics") or {}
+        rows.append(
+            [
+                r["base"],
+                money(e.get("price_usd")),
+                f"{e['fee_percent']:g}%" if e else "-",
+                money(e.get("unit_cost_usd")),
+                money(e.get("net_revenue_usd")),
+                money(e.get("gross_margin_usd")),
+                "-" if e.get("value_per_kusd") is None else f"{e['value_per_kusd']:.3f}",
+            ]
+        )
+    heads = ["base", "price", "fees", "unit cost", "net revenue", "gross margin", "value/k$"]
+    return f"Objective {goal}, in dollars (estimates from specs/economics/):\n" + table(rows, heads)
+
+
+def economics_dict(r: SearchResult) -> dict | None:
+    e = r.economics
+    if e is None:
+        return None
+    return {
+        "value": num(e.value, 6),
+        "value_before_fees": num(e.value_before_fees, 6),
+        "fee_percent": num(e.fee_percent),
+        "unit_cost_usd": num(e.unit_cost_usd, 2),
+        "price_usd": num(e.price_usd, 2),
+        "net_revenue_usd": num(e.net_revenue_usd, 2),
+        "gross_margin_usd": num(e.gross_margin_usd, 2),
+        "value_per_kusd": num(e.value_per_kusd, 6),
+    }
+
+
+def path_dict(r: SearchResult, path: str) -> dict:
+    """One row of `explore compare`: the best design on one compliance path."""
+    return {
+        "base": r.base,
+        "path": path,
+        "status": r.status,
+        "design": r.design.describe() if r.design else None,
+        "outcome": r.verdict.outcome.value if r.verdict else None,
+        "charges": [f"{float(c.percent):g}% {c.kind} ({c.status.value})" for c in r.verdict.charges]
+        if r.verdict
+        else [],
+        "conditions": conditions_dict(r.verdict) if r.verdict else None,
+        "economics": economics_dict(r),
+    }
+
+
+def compare_text(rows: list[dict], markdown: bool = False, note: str = SCREEN_NOTE) -> str:
+    def money(x):
+        """Compact dollars ($10.9k), so every column fits; the JSON and CSV have them exact."""
+        if x is None:
+            return "-"
+        return f"${x / 1000:,.1f}k" if abs(x) >= 1000 else f"${x:,.0f}"
+
+    out = []
+    for r in rows:
+        e = r["economics"] or {}
+        out.append(
+            [
+                r["base"],
+                r["path"],
+                r["status"] if not r["design"] else f"{e['value']:.3f}",
+                f"{e['fee_percent']:g}%" if r["design"] else "-",
+                money(e.get("unit_cost_usd")),
+                money(e.get("price_usd")),
+                money(e.get("net_revenue_usd")),
+                money(e.get("gross_margin_usd")),
+            ]
+        )
+    heads = ["base", "path", "value", "fee", "unit cost", "price", "revenue", "margin"]
+    # the status of a path with no design is kept whole in the value column
+    caps = sorted({c for r in rows if r.get("conditions") for c in r["conditions"]["path"]})
+    notes = "".join(f"\ncondition: {c}" for c in caps)
+    if not markdown:
+        return table(out, heads, keep=(0, 1, 2)) + notes + "\n\n" + note
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
+    return "\n".join(lines) + notes + f"\n\n> {note}\n"
+
+
+def frontier_rows(points, x_axis: str, p) -> list[dict]:
+    from explorer.search.run import decode
+
+    rows = []
+    for q in points:
+        d = decode(p, q.solution.knobs)
+        x_name = "unit_cost_usd" if x_axis == "cost" else "guard_band_pct"
+        rows.append(
+            {
+                x_name: num(q.x, 2),
+                "value": num(q.value, 6),
+                "status": q.solution.status.value,
+                "design": d.describe(),
+            }
+        )
+    return rows
+
+
+def robust_dict(r) -> dict:
+    """The record of one robust search (search.robustness.RobustResult): the design and every world."""
+
+    def opt(x):
+        return None if x is None else num(x, 6)
+
+    return {
+        "base": r.base,
+        "target": r.target,
+        "as_of": r.as_of.isoformat(),
+        "objective": r.mode,
+        "status": r.status,
+        "value": num(r.objective, 6),
+        "solve_seconds": round(r.solve_seconds, 3),
+        "design": design_dict(r.design) if r.design else None,
+        "cost_usd": num(r.cost_usd, 2) if r.design else None,
+        "price_of_robustness": opt(r.price_of_robustness),
+        "worlds": [
+            {
+                "world": w.world,
+                "status": w.status,
+                "weight": num(w.weight, 6),
+                "outcome": w.verdict.outcome.value,
+                "allowed": w.allowed,
+                "charges": [charge_dict(c) for c in w.verdict.charges],
+                "value": num(w.value, 6),
+                "own_optimum": opt(w.own_best),
+                "own_design": w.own_design.describe() if w.own_design else None,
+                "regret": opt(w.regret),
+            }
+            for w in r.worlds
+        ],
+        "conflicting_rules": r.conflicting_rules,
+    }
+
+
+def robust_text(records: list[dict], markdown: bool = False) -> str:
+    """Per base: the robust design, then one row per world (outcome, fees, value, own optimum, regret)."""
+    heads = ["world", "status", "outcome", "fees", "value", "own best", "regret"]
+    blocks = []
+    for d in records:
+        title = f"{d['base']}: {d['objective']} over {len(d['worlds']) or 'the'} worlds, {d['status']}"
+        if d["design"] is None:
+            blocks.append(
+                f"{title}\n  no design is allowed in every world; conflicting: "
+                + ", ".join(d["conflicting_rules"])
+            )
+            continue
+        rows = [
+            [
+                w["world"],
+                w["status"],
+                paint(w["outcome"]) if not markdown else w["outcome"],
+                " + ".join(f"{c['percent']:g}% {c['kind']}" for c in w["charges"]) or "-",
+                f"{w['value']:.3f}",
+                "-" if w["own_optimum"] is None else f"{w['own_optimum']:.3f}",
+                "-" if w["regret"] is None else f"{w['regret']:.3f}",
+            ]
+            for w in d["worlds"]
+        ]
+        price = d["price_of_robustness"]
+        tail = [
+            f"robust value {d['value']:.3f} ({d['objective']}); unit cost ${d['cost_usd']:,.0f}",
+            f"price of robustness (today's optimum less the robust value today): {price:.3f}"
+            if price is not None
+            else "price of robustness: - (today's rules not among the worlds)",
+        ]
+        if markdown:
+            lines = [f"### {title}", "", f"Design: {d['design']['summary']}", ""]
+            lines += ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+            lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+            blocks.append("\n".join([*lines, "", *(f"- {t}" for t in tail)]))
+        else:
+            import textwrap
+
+            design = textwrap.wrap(f"design: {d['design']['summary']}", width=80, subsequent_indent="    ")
+            blocks.append("\n".join([title, *design, table(rows, heads, keep=(0, 2)), *tail]))
+    note = "Scenarios are what-ifs (proposed bills, reported plans, hypotheticals), never law."
+    if markdown:
+        return "\n\n".join(blocks) + f"\n\n> {SCREEN_NOTE} {note}\n"
+    import textwrap
+
+    return "\n\n".join(blocks) + "\n\n" + textwrap.fill(f"{SCREEN_NOTE} {note}", width=80)

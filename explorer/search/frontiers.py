@@ -1,0 +1,59 @@
+"""Exact Pareto frontiers by the epsilon-constraint method: each point proved optimal for its bound."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from fractions import Fraction
+
+from explorer.search.encode import encode
+from explorer.search.solve import Solution, SolveStatus, solve
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    x: Fraction  # unit cost in dollars, or the guard band in percent
+    value: Fraction  # net value relative to the reference SKU
+    solution: Solution
+
+
+def cost_frontier(
+    p, time_limit: float = 10.0, exact_level: int | None = None, max_points: int = 200
+) -> tuple[list[FrontierPoint], bool]:
+    """Highest value at each cost bound, walking down: (points, complete)."""
+    points, bound = [], None
+    scale = p.tables.scales.value * p.tables.scales.fee_basis
+    while len(points) < max_points:
+        enc = encode(p.tables, p.plan, exact_level=exact_level)
+        if bound is not None:
+            enc.model.add(enc.total_cost <= bound)
+        sol = solve(enc, time_limit)
+        if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+            return points, sol.status is SolveStatus.INFEASIBLE
+        total = sol.cost_cents + p.tables.fixed_cost
+        points.append(FrontierPoint(Fraction(total, 100), Fraction(sol.net, scale), sol))
+        bound = total - 1
+    return points, False
+
+
+def best_ratio(p, time_limit: float = 10.0, exact_level: int | None = None) -> Solution:
+    """The design with the most value per dollar: it lies on the cost frontier, so search that."""
+    points, complete = cost_frontier(p, time_limit, exact_level)
+    if not points:
+        enc = encode(p.tables, p.plan, exact_level=exact_level)
+        return solve(enc, time_limit)
+    best = max(points, key=lambda q: (q.value / q.x, -q.x))
+    status = best.solution.status if complete else SolveStatus.FEASIBLE
+    return dataclasses.replace(best.solution, status=status)
+
+
+def margin_frontier(build, margins: list[Fraction], time_limit: float = 10.0) -> list[FrontierPoint]:
+    """Highest value at each guard band; `build(margin)` gives the problem for that band."""
+    out = []
+    for m in margins:
+        p = build(m)
+        sol = solve(encode(p.tables, p.plan), time_limit)
+        if sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+            scale = p.tables.scales.value * p.tables.scales.fee_basis
+            out.append(FrontierPoint(Fraction(m), Fraction(sol.net, scale), sol))
+    return out

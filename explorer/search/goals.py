@@ -1,0 +1,51 @@
+"""What the search maximises: performance, margin, revenue or performance per dollar, as solver stages."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from explorer.load.loader import load_prices
+from explorer.model import value as v
+from explorer.model.economics import GOALS, PriceCurve
+from explorer.model.errors import InputError
+
+
+def price_curve(p, price_usd: Fraction | None) -> PriceCurve | None:
+    """The problem's price curve: a fixed price, or the anchor SKU of its die and market (None if unknown)."""
+    if price_usd is not None:
+        return PriceCurve(fixed_usd=Fraction(price_usd))
+    if len(p.space.datacenter) != 1:
+        return None
+    anchor = load_prices(p.data.root).anchor(p.die.id, p.space.datacenter[0])
+    if anchor is None:
+        return None
+    sku = p.data.catalog.skus[anchor.sku]
+    worth = v.value(v.resources(p.data.catalog.metrics(sku), p.objective), p.reference, p.objective)
+    if not worth:  # the anchor cannot run this workload (it does not fit): no curve through it
+        return None
+    return PriceCurve(usd_per_value=anchor.price_usd.value / worth, anchor_sku=sku.id)
+
+
+def stages(goal: str, enc, p, curve: PriceCurve | None) -> list[tuple[str, object]]:
+    """Lexicographic solver stages for a goal; ties always end at the lowest cost."""
+    if goal not in GOALS:
+        raise InputError("--objective", "", goal, f"one of: {', '.join(GOALS)} or a value model")
+    if goal in ("gross-margin", "net-revenue") and curve is None:
+        raise InputError(
+            "--price",
+            "",
+            None,
+            f"a price: no anchor SKU for {p.die.id} in this market in specs/economics/prices.toml",
+        )
+    s = p.tables.scales
+    basis = s.fee_basis
+    if goal == "perf" or (goal == "net-revenue" and curve.fixed_usd is None):
+        return [("max", enc.net), ("min", enc.cost)]  # revenue along the curve is proportional to net value
+    if curve.fixed_usd is not None:
+        price_cents = round(curve.fixed_usd * 100)
+        revenue = price_cents * basis - sum(price_cents * bp * lit for bp, lit in enc.fees)
+        first = revenue if goal == "net-revenue" else revenue - basis * enc.total_cost
+        return [("max", first), ("max", enc.net), ("min", enc.cost)]
+    # gross margin on the curve: net value x dollars per value, less cost, in units of the net objective
+    per_cent = round(s.value * basis / (curve.usd_per_value * 100))
+    return [("max", enc.net - per_cent * enc.total_cost), ("max", enc.net), ("min", enc.cost)]

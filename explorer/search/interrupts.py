@@ -1,0 +1,72 @@
+"""Signals end the command at once and cleanly: exit 130 on SIGINT, 143 on SIGTERM.
+
+The handler does not raise into whatever code is running (an import, a library's
+own error handling): it stops every CP-SAT search through `stop_search`, ends the
+worker processes, removes the temporary files and folders writers registered,
+says so in one line and exits. Writers and pools register what must go.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+
+CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_temporary: set[str] = set()
+_pools: list = []
+
+
+def temporary(path) -> None:
+    """A file or folder to remove if a signal ends the run before it is moved into place."""
+    _temporary.add(str(path))
+
+
+def done(path) -> None:
+    _temporary.discard(str(path))
+
+
+def pool(p) -> None:
+    _pools.append(p)
+
+
+def released(p) -> None:
+    if p in _pools:
+        _pools.remove(p)
+
+
+def _handler(signum, frame) -> None:
+    for sig in CODES:
+        signal.signal(sig, signal.SIG_IGN)
+    try:
+        from explorer.search import solve
+
+        solve.interrupt(signum)
+    except Exception:  # noqa: BLE001 - the solver module may not even be imported yet
+        pass
+    for p in list(_pools):
+        for process in list(getattr(p, "_processes", {}).values()):
+            process.terminate()
+    for path in list(_temporary):
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.remove(path)
+    name = "interrupted" if signum == signal.SIGINT else "terminated"
+    try:
+        sys.stderr.write(f"explore: {name}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(CODES.get(signum, 1))
+
+
+def install() -> dict:
+    """Install the handler; returns the previous handlers, for `restore`."""
+    return {sig: signal.signal(sig, _handler) for sig in CODES}
+
+
+def restore(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

@@ -1,0 +1,40 @@
+"""The value model's yardstick: one reference SKU (the objective's, H100 SXM by default) is value 1."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from pathlib import Path
+
+from explorer.load.loader import load_efficiency
+from explorer.model import value as v
+from explorer.model.catalog import Catalog
+from explorer.model.checker import Verdict
+from explorer.model.chips import Sku
+from explorer.model.errors import InputError
+
+
+def reference_rate(catalog: Catalog, obj: v.Objective, root: Path | None = None) -> Fraction:
+    """Tokens/s per chip of the reference SKU on the objective's workload, at its own architecture's fit."""
+    sku = catalog.skus[obj.reference_sku]
+    ref_obj = dataclasses.replace(obj, efficiency=load_efficiency(catalog.dies[sku.die].architecture, root))
+    rate = v.tokens_per_s(v.resources(catalog.metrics(sku), ref_obj), ref_obj)
+    if not rate:  # name the file that chose the reference: the workload's overrides the objective's
+        objective = f"specs/objectives/{obj.id}.toml"
+        where = f"workload {obj.workload.id}" if obj.workload.reference_sku else objective
+        raise InputError(
+            where,
+            "reference_sku",
+            obj.reference_sku,
+            f"a SKU that can serve {obj.workload.id} (it does not fit or misses the latency target)",
+        )
+    return rate
+
+
+def sku_value(
+    sku: Sku, verdict: Verdict, catalog: Catalog, obj: v.Objective, root: Path | None = None
+) -> Fraction:
+    """A shipped SKU on the search's scale (the reference SKU is 1), fees taken off."""
+    gross = v.value(v.resources(catalog.metrics(sku), obj), reference_rate(catalog, obj, root), obj)
+    fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
+    return gross * (1 - fees / 100)

@@ -1,0 +1,354 @@
+"""The main job: for each base die, the most valuable design whose outcome is allowed.
+
+load -> design space -> integer tables -> plan -> encode -> solve -> decode ->
+check -> explain. The solver proposes; the independent checker decides, and a
+disagreement is raised, never passed on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from explorer.load.data import load
+from explorer.load.loader import load_costs, load_objective, load_space_config
+from explorer.load.options import end_user_scopes, parse_date
+from explorer.model import value as v
+from explorer.model.catalog import name_key
+from explorer.model.checker import Verdict, rules_in_force
+from explorer.model.chips import Die
+from explorer.model.cost import CostData, unit_cost_usd
+from explorer.model.data import Data
+from explorer.model.destinations import Target, resolve_target
+from explorer.model.economics import Economics
+from explorer.model.errors import InputError
+from explorer.model.facts import Facts, of_design
+from explorer.model.metrics import Metrics
+from explorer.model.outcomes import Outcome
+from explorer.model.ranges import area_figure, judge_over
+from explorer.model.space import Design, DesignSpace, build_space, to_sku
+from explorer.search.guard import with_guard_band
+from explorer.search.intmodel import IntTables, tables
+from explorer.search.plan import Plan, make_plan
+from explorer.search.reference import reference_rate
+
+
+class CheckerDisagrees(RuntimeError):
+    """The solver returned a design the independent checker rejects: a bug, never a result."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    rule: str
+    paragraph: str
+    value_if_lifted: float  # the optimum with this line lifted, relative to the reference SKU
+    clauses: tuple[
+        int, ...
+    ] = ()  # indices of the clauses whose line lies between the design and a better step
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    base: str
+    die: Die
+    target: Target
+    as_of: dt.date
+    status: str
+    space_size: int
+    solve_seconds: float
+    design: Design | None = None
+    flagship: Design | None = None
+    metrics: Metrics | None = None
+    verdict: Verdict | None = None
+    value: Fraction = Fraction(0)  # after fees, relative to the reference SKU (value 1)
+    value_before_fees: Fraction = Fraction(0)
+    cost_usd: Fraction = Fraction(0)  # unit cost: logic dies, memory, packaging, board
+    gap: float = 0.0
+    binding: list[Binding] = field(default_factory=list)
+    conflicting_rules: list[str] = field(default_factory=list)
+    uncertain: list = field(default_factory=list)  # estimated figures whose range changes the outcome
+    goal: str = "perf"
+    economics: Economics | None = None
+    problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything one search needs, built once and shared by the solver and the enumerator."""
+
+    die: Die
+    space: DesignSpace
+    tables: IntTables
+    plan: Plan
+    target: Target
+    as_of: dt.date
+    objective: v.Objective
+    reference: Fraction  # tokens/s per chip of the objective's reference SKU: value 1
+    guarded_rules: list
+    data: Data
+    costs: CostData
+    facts: Facts  # the design's: a new product unless a US launch is assumed; the buyer
+    robust: bool = True  # estimated die areas judged over their whole range
+
+
+def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
+    """A die by id, name or alias; or a SKU, meaning its die in the SKU's market."""
+    wanted = name_key(text)
+    for die in data.catalog.dies.values():
+        if wanted in {name_key(n) for n in (die.id, die.name, *die.aliases)}:
+            return die, None
+    for sku in data.catalog.skus.values():
+        if wanted in {name_key(n) for n in (sku.id, sku.name, *sku.aliases)}:
+            return data.catalog.dies[sku.die], sku.datacenter
+    valid = ", ".join([*data.catalog.dies, *data.catalog.skus])
+    raise InputError("--base", "", text, f"a base die or SKU, one of: {valid}")
+
+
+def resources_of(design: Design, die: Die, data: Data, obj: v.Objective) -> tuple[Metrics, v.Resources]:
+    metrics = data.catalog.metrics(to_sku(design, die))
+    return metrics, v.resources(metrics, obj)
+
+
+def problem(
+    base: str,
+    target: str = "china",
+    as_of=None,
+    objective: str = "llm-serving",
+    allow: Outcome = Outcome.NOT_CONTROLLED,
+    margin_pct: Fraction = Fraction(0),
+    markets: list[bool] | None = None,
+    data: Data | None = None,
+    space: DesignSpace | None = None,
+    workload: str | None = None,
+    end_user_hq: str | None = None,
+    assume_us_launch=None,
+    robust: bool = True,
+) -> Problem:
+    """`markets`: the datacenter values to search; default the die's own, or a SKU base's market.
+
+    `assume_us_launch`: the what-if where the vendor sells the design in the US from
+    that date; `robust`: comply over every estimated die area's range (else at its value).
+    """
+    data = data or load()
+    on = parse_date(as_of)
+    die, sku_market = resolve_base(data, base)
+    if markets is None and sku_market is not None:
+        markets = [sku_market]
+    obj = load_objective(objective, data.root, die.architecture, workload)
+    space = space or build_space(die, data.catalog, load_space_config(data.root), markets)
+    ref = reference_rate(data.catalog, obj, data.root)
+    where = resolve_target(data.destinations, target, on)
+    guarded = with_guard_band(data.rules, Fraction(margin_pct))
+    costs = load_costs(data.root)
+    launch = parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch is not None else None
+    facts = of_design(die.vendor, die.family, launch, end_user_scopes(data, end_user_hq, on))
+    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs, robust)
+    plan = make_plan(rules_in_force(guarded, where, on), where, t, allow, facts)
+    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data, costs, facts, robust)
+
+
+def decode(p: Problem, knobs: dict[str, int]) -> Design:
+    s = p.space
+    return Design(
+        p.die.id,
+        knobs["units"],
+        knobs["clock_mhz"],
+        s.rate_limits[knobs["rate_idx"]],
+        s.memory[knobs["memory_idx"]],
+        s.links[knobs["link_idx"]],
+        bool(knobs["datacenter"]),
+    )
+
+
+def judge(p: Problem, design: Design) -> tuple[Metrics, Verdict, Verdict, Fraction, Fraction]:
+    """Metrics, verdict under the real rules and under the guarded ones, value before and after fees.
+
+    In a robust search each verdict is the most restrictive one over the die's
+    estimated area range, judged by the checker piece by piece.
+    """
+    metrics, res = resources_of(design, p.die, p.data, p.objective)
+    area = area_figure(metrics, p.die) if p.robust else None
+    figures = [area] if area else []
+    real = judge_over(metrics, figures, p.target, p.as_of, p.data.rules, p.facts).worst
+    guarded = judge_over(metrics, figures, p.target, p.as_of, p.guarded_rules, p.facts).worst
+    gross = v.value(res, p.reference, p.objective)
+    fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
+    return metrics, real, guarded, gross, gross * (1 - fees / 100)
+
+
+def search(
+    base: str,
+    target: str = "china",
+    as_of=None,
+    objective: str = "llm-serving",
+    allow: Outcome = Outcome.NOT_CONTROLLED,
+    margin_pct: Fraction = Fraction(0),
+    time_limit: float = 10.0,
+    markets: list[bool] | None = None,
+    data: Data | None = None,
+    explain: bool = True,
+    workload: str | None = None,
+    goal: str = "perf",
+    price_usd: Fraction | None = None,
+    exact: bool = False,
+    end_user_hq: str | None = None,
+    assume_us_launch=None,
+    robust: bool = True,
+) -> SearchResult:
+    """The best allowed design on one base die, proved optimal where time allows.
+
+    `goal`: perf, perf-per-dollar, gross-margin or net-revenue; `exact`: the outcome
+    must be `allow` itself (one compliance path), not anything up to it.
+    """
+    from explorer.search import frontiers, goals
+    from explorer.search.encode import encode
+    from explorer.search.solve import SolveStatus, solve
+
+    p = problem(
+        base,
+        target,
+        as_of,
+        objective,
+        allow,
+        margin_pct,
+        markets,
+        data,
+        workload=workload,
+        end_user_hq=end_user_hq,
+        assume_us_launch=assume_us_launch,
+        robust=robust,
+    )
+    curve = goals.price_curve(p, price_usd)
+    level = allow.rank if exact else None
+    if goal == "perf-per-dollar":
+        sol = frontiers.best_ratio(p, time_limit, level)
+    else:
+        enc = encode(p.tables, p.plan, exact_level=level)
+        sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve))
+    common = dict(
+        base=base,
+        die=p.die,
+        target=p.target,
+        as_of=p.as_of,
+        status=sol.status.value,
+        space_size=p.space.size(),
+        solve_seconds=sol.seconds,
+        flagship=p.space.flagship(),
+        problem=p,
+    )
+    if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
+        return SearchResult(**common, conflicting_rules=core)
+    design = decode(p, sol.knobs)
+    metrics, real, guarded, gross, net = judge(p, design)
+    if guarded.outcome.rank > p.plan.allowed:
+        raise CheckerDisagrees(
+            f"{p.die.id}: the solver's design {design.describe()} is {guarded.outcome.value} "
+            f"for {p.target.code} on {p.as_of} (fired: {[f.paragraph for f in guarded.fired]})"
+        )
+    solver_net = Fraction(sol.net, p.tables.scales.value * p.tables.scales.fee_basis)
+    if abs(solver_net - net) > Fraction(1, 10**4):
+        raise CheckerDisagrees(
+            f"{p.die.id}: solver value {float(solver_net):.6f} but the design is "
+            f"worth {float(net):.6f} on the value model"
+        )
+    binding = _binding(p, sol.knobs, sol.net) if explain and goal == "perf" else []
+    area = area_figure(metrics, p.die)
+    uncertain = judge_over(
+        metrics, [area] if area else [], p.target, p.as_of, p.data.rules, p.facts
+    ).uncertain
+    cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
+    fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
+    money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
+    return SearchResult(
+        **common,
+        design=design,
+        metrics=metrics,
+        verdict=real,
+        value=net,
+        value_before_fees=gross,
+        cost_usd=cost,
+        gap=sol.gap,
+        binding=binding,
+        uncertain=uncertain,
+        goal=goal,
+        economics=money,
+    )
+
+
+def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
+    """Lines the optimum presses against: with the control lifted, a one-knob step from it is worth more.
+
+    Every neighbour of the optimum (one step of units, clock or rate; any memory or
+    link option; the other market) is scored exactly, with and without each control.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from explorer.search import brute
+
+    t = p.tables
+    index = dict(zip(brute.KNOBS, brute.indices_of(t, knobs), strict=True))
+    sizes = dict(zip(brute.KNOBS, brute.sizes(t), strict=True))
+    points = []
+    for knob, size in sizes.items():
+        steps = (
+            range(size)
+            if knob in ("memory_idx", "link_idx", "datacenter")
+            else (index[knob] - 1, index[knob] + 1)
+        )
+        points += [{**index, knob: s} for s in steps if 0 <= s < size and s != index[knob]]
+    if not points:
+        return []
+    cols = [np.array([pt[k] for pt in points]) for k in sizes]
+    res = brute.resources(t, *cols)
+    here = brute.resources(t, *[np.array([index[k]]) for k in sizes])
+    blocked_now, _, _ = brute.score(t, p.plan, res, len(points))
+    scale = t.scales.value * t.scales.fee_basis
+    out = {}
+    for ci, c in enumerate(p.plan.controls):
+        key = (c.rule, c.paragraph)
+        lifted = dataclasses.replace(p.plan, controls=[x for i, x in enumerate(p.plan.controls) if i != ci])
+        allowed, fit, score = brute.score(t, lifted, res, len(points))
+        better = allowed & fit & (score > net)
+        if not better.any():
+            continue
+        # a clause binds when its line lies between the design and a better step this control blocks
+        blocked = better & ~blocked_now
+        clauses = tuple(
+            c.clauses[k]
+            for k, a in enumerate(c.atoms)
+            if (blocked & brute.atom_holds(a, res, len(points)) & ~brute.atom_holds(a, here, 1)[0]).any()
+        )
+        top = int(score[better].max()) / scale
+        if key in out:  # a paragraph split in two controls (3A090.a.1 by market)
+            old = out[key]
+            out[key] = Binding(c.rule, c.paragraph, max(old.value_if_lifted, top), old.clauses + clauses)
+        else:
+            out[key] = Binding(c.rule, c.paragraph, top, clauses)
+    return list(out.values())
+
+
+def _recheck_core(p: Problem, core: list[str], time_limit: float) -> list[str]:
+    """The solver's conflict list is a hint: confirm it, then drop every rule set not needed for it.
+
+    Deletion-based minimisation: a rule set is kept only if, without it, the rest
+    of the core admits a design. An embargo alone thus names itself.
+    """
+    from explorer.search.encode import encode
+    from explorer.search.solve import SolveStatus, solve
+
+    def infeasible(rules: set[str]) -> bool:
+        keep = {ci for ci, c in enumerate(p.plan.controls) if c.rule in rules}
+        relax = frozenset(set(range(len(p.plan.controls))) - keep)
+        return solve(encode(p.tables, p.plan, relax=relax), time_limit).status is SolveStatus.INFEASIBLE
+
+    if not infeasible(set(core)):
+        return sorted({c.rule for c in p.plan.controls})
+    kept = set(core)
+    for rule in sorted(core):
+        if infeasible(kept - {rule}):
+            kept.discard(rule)
+    return sorted(kept)

@@ -1,0 +1,417 @@
+"""Solver-correctness checks on any data folder: the test suite's properties as a product feature.
+
+Two checks, per base die:
+- cases: random sub-spaces small enough to enumerate, with random guard bands,
+  random allowed outcomes and control lines moved onto the exact metrics of
+  sampled designs (where off-by-one errors live). CP-SAT's optimum must equal the
+  enumerator's (value and cost), every solution must pass the independent checker
+  with the value the solver claims, and an infeasibility core must re-check;
+- designs: random designs of the full space judged by the checker and by the
+  integer model the solver reads (and, for some, by CP-SAT with the knobs fixed).
+
+A disagreement becomes a counterexample: a minimal, JSON-ready case that
+`replay` runs again. The test suite runs the same `check_case` on its own
+hypothesis-generated cases: one implementation, two callers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from explorer.model.outcomes import Outcome
+
+KNOBS = ("units", "clocks_mhz", "rate_limits", "memory", "links", "datacenter")
+MOST = (4, 4, 3, 5, 3, 2)  # values kept per knob in a case: at most 1,440 designs
+ALLOW = ["not-controlled", "license-exception", "notification", "license-case-by-case"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A control clause moved to a new value: rule id, control index, clause index (in the data's order)."""
+
+    rule: str
+    control: int
+    clause: int
+    value: str  # a fraction, "p/q"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One small search to check; JSON-ready (see `to_json`)."""
+
+    base: str
+    target: str
+    as_of: str
+    allow: str
+    margin_pct: str
+    picks: dict[str, list[int]]  # knob -> indices into the base die's full design space
+    lines: list[Line] = field(default_factory=list)
+    robust: bool = True
+    end_user_hq: str | None = None
+    assume_us_launch: str | None = None
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict) -> Case:
+        return cls(**{**raw, "lines": [Line(**x) for x in raw.get("lines", [])]})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A disagreement: which check, the two answers, and the case that shows it."""
+
+    check: str  # optimum, feasibility, checker, core, design
+    detail: str
+    case: dict
+
+
+@dataclass
+class BaseReport:
+    base: str
+    cases: int = 0
+    designs: int = 0
+    designs_by_solver: int = 0
+    unproved: int = 0  # cases CP-SAT did not prove within its time limit (FEASIBLE, not a disagreement)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def full_space(data, base: str, markets=(False, True)):
+    """The base die's default design space over both markets (what case picks index into)."""
+    from explorer.load.loader import load_space_config
+    from explorer.model.space import build_space
+    from explorer.search import run as search
+
+    die, _ = search.resolve_base(data, base)
+    return build_space(die, data.catalog, load_space_config(data.root), list(markets))
+
+
+def with_lines(rules, lines: list[Line]):
+    """The rules with each named control clause moved to its new value."""
+    if not lines:
+        return rules
+    moved = {(x.rule, x.control, x.clause): Fraction(x.value) for x in lines}
+    out = []
+    for r in rules:
+        controls = [
+            dataclasses.replace(
+                c,
+                clauses=[
+                    dataclasses.replace(x, value=moved[(r.id, i, j)]) if (r.id, i, j) in moved else x
+                    for j, x in enumerate(c.clauses)
+                ],
+            )
+            for i, c in enumerate(r.controls)
+        ]
+        out.append(dataclasses.replace(r, controls=controls))
+    return out
+
+
+def build(data, case: Case):
+    """The search problem a case describes."""
+    from explorer.search import run as search
+
+    space = full_space(data, case.base)
+    sub = dataclasses.replace(space, **{k: [getattr(space, k)[i] for i in case.picks[k]] for k in KNOBS})
+    moved = dataclasses.replace(data, rules=with_lines(data.rules, case.lines))
+    return search.problem(
+        case.base,
+        case.target,
+        case.as_of,
+        allow=Outcome(case.allow),
+        margin_pct=Fraction(case.margin_pct),
+        data=moved,
+        space=sub,
+        robust=case.robust,
+        end_user_hq=case.end_user_hq,
+        assume_us_launch=case.assume_us_launch,
+    )
+
+
+def check_case(data, case: Case, encoder: Callable | None = None) -> list[Finding]:
+    """Hold the solver to the enumerator and the checker on one case; [] when they agree."""
+    from explorer.search import brute
+    from explorer.search import run as s
+    from explorer.search.encode import encode
+    from explorer.search.solve import SolveStatus, solve
+
+    encoder = encoder or encode
+    p = build(data, case)
+    sol = solve(encoder(p.tables, p.plan))
+    ref = brute.best(p.tables, p.plan)
+    scale = p.tables.scales.value * p.tables.scales.fee_basis
+    raw = case.to_json()
+    has_design = sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    if has_design != ref.feasible:
+        return [Finding("feasibility", f"solver {sol.status.value}, enumerator feasible={ref.feasible}", raw)]
+    out = []
+    if sol.status is SolveStatus.FEASIBLE:
+        # stopped at the time limit: not wrong unless it claims more than the optimum (checked below)
+        out.append(Finding("unproved", f"solver FEASIBLE within its time limit, gap {sol.gap:.2e}", raw))
+        if sol.net > ref.net:
+            out.append(
+                Finding("optimum", f"a FEASIBLE value {sol.net} above the enumerated optimum {ref.net}", raw)
+            )
+    if ref.feasible:
+        if sol.status is SolveStatus.OPTIMAL and (sol.net, sol.cost_cents) != (ref.net, ref.cost_cents):
+            out.append(
+                Finding(
+                    "optimum",
+                    f"solver value {float(Fraction(sol.net, scale)):.6f} at cost {sol.cost_cents} cents "
+                    f"({sol.knobs}); enumerator {float(Fraction(ref.net, scale)):.6f} at {ref.cost_cents} "
+                    f"({ref.knobs})",
+                    raw,
+                )
+            )
+        design = s.decode(p, sol.knobs)
+        _, _, verdict, _, net = s.judge(p, design)
+        if verdict.outcome.rank > p.plan.allowed:
+            out.append(
+                Finding("checker", f"the solver's {design.describe()} is {verdict.outcome.value}", raw)
+            )
+        elif abs(Fraction(sol.net, scale) - net) > Fraction(1, 10**4):
+            out.append(
+                Finding(
+                    "checker",
+                    f"solver value {float(Fraction(sol.net, scale)):.6f}, checker {float(net):.6f} "
+                    f"for {design.describe()}",
+                    raw,
+                )
+            )
+    elif sol.conflicting_rules:
+        core = set(sol.conflicting_rules)
+        only = dataclasses.replace(p.plan, controls=[c for c in p.plan.controls if c.rule in core])
+        if brute.best(p.tables, only).feasible:
+            out.append(Finding("core", f"rules {sorted(core)} alone admit a design", raw))
+    return out
+
+
+def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver_checks: int = 20) -> tuple:
+    """(designs judged, of them by CP-SAT, findings): random designs of the full space, three judges."""
+    import numpy as np
+
+    from explorer.search import brute
+    from explorer.search import run as s
+    from explorer.search.encode import encode
+    from explorer.search.solve import SolveStatus, solve
+
+    space = full_space(data, base)
+    p = s.problem(base, target, as_of, data=data, space=space)
+    t = p.tables
+    rng = np.random.default_rng(seed)
+    cols = [rng.integers(0, k, n) for k in brute.sizes(t)]
+    allowed, fit, net = brute.score(t, p.plan, brute.resources(t, *cols), n)
+    scale = t.scales.value * t.scales.fee_basis
+    findings = []
+    for i in range(n):
+        knobs = brute.knobs_at(t, [col[i] for col in cols])
+        design = s.decode(p, knobs)
+        _, _, verdict, _, value = s.judge(p, design)
+        ok = verdict.outcome.rank <= p.plan.allowed
+        model_value = Fraction(int(net[i]), scale)
+        if bool(allowed[i]) != ok or (fit[i] and ok and abs(model_value - value) > Fraction(1, 10**4)):
+            findings.append(
+                Finding(
+                    "design",
+                    f"{design.describe()}: checker {verdict.outcome.value} value {float(value):.6f}; "
+                    f"integer model allowed={bool(allowed[i])} value {float(model_value):.6f}",
+                    {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                )
+            )
+        if i < solver_checks and fit[i]:
+            enc = encode(t, p.plan)
+            for name in brute.KNOBS:
+                enc.model.add(enc.knobs[name] == knobs[name])
+            fixed = solve(enc, 10.0)
+            got = fixed.status is SolveStatus.OPTIMAL
+            if got and ok and abs(Fraction(fixed.net, scale) - value) > Fraction(1, 10**4):
+                # the fee shares are exact for any feasible assignment, not only at the optimum
+                findings.append(
+                    Finding(
+                        "design",
+                        f"{design.describe()}: CP-SAT net value {float(Fraction(fixed.net, scale)):.6f} "
+                        f"with the knobs fixed, checker {float(value):.6f}",
+                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                    )
+                )
+            if got != ok:
+                findings.append(
+                    Finding(
+                        "design",
+                        f"{design.describe()}: checker allowed={ok}, CP-SAT (knobs fixed) feasible={got}",
+                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                    )
+                )
+    return n, min(solver_checks, n), findings
+
+
+def sample_case(data, base: str, target: str, as_of: str, rng: random.Random) -> Case:
+    """A random small case: sub-space, guard band, allowed outcome, and lines moved onto designs."""
+    space = full_space(data, base)
+    picks = {
+        k: sorted(rng.sample(range(len(getattr(space, k))), min(most, len(getattr(space, k)))))
+        if rng.random() < 0.8
+        else sorted(rng.sample(range(len(getattr(space, k))), 1))
+        for k, most in zip(KNOBS, MOST, strict=True)
+    }
+    margin = rng.choice([Fraction(0), Fraction(0), Fraction(rng.randint(1, 100), 10)])
+    lines = _moved_lines(data, space, picks, rng)
+    return Case(
+        base,
+        target,
+        as_of,
+        rng.choice(ALLOW),
+        str(margin),
+        picks,
+        lines,
+        rng.random() < 0.5,
+        rng.choice([None, None, "china", "germany"]),
+        rng.choice([None, None, "2024-01-01", "2026-06-01"]),
+    )
+
+
+def _moved_lines(data, space, picks, rng: random.Random) -> list[Line]:
+    """Up to three numeric control clauses, each moved onto the exact metric of a design in the case."""
+    from explorer.model.space import Design
+
+    clauses = [
+        (r.id, i, j, x.metric)
+        for r in data.rules
+        for i, c in enumerate(r.controls)
+        for j, x in enumerate(c.clauses)
+        if not isinstance(x.value, bool)
+    ]
+    lines = []
+    for rule, i, j, metric in rng.sample(clauses, min(3, len(clauses))):
+        design = Design(
+            space.die.id,
+            space.units[rng.choice(picks["units"])],
+            space.clocks_mhz[rng.choice(picks["clocks_mhz"])],
+            space.rate_limits[rng.choice(picks["rate_limits"])],
+            space.memory[rng.choice(picks["memory"])],
+            space.links[rng.choice(picks["links"])],
+            space.datacenter[rng.choice(picks["datacenter"])],
+        )
+        value = data.catalog.metrics_of_design(design, space.die).value(metric)
+        if isinstance(value, Fraction) and value > 0:
+            lines.append(Line(rule, i, j, str(value)))
+    return lines
+
+
+@dataclass(frozen=True)
+class Job:
+    root: str
+    base: str
+    target: str
+    as_of: str
+    samples: int
+    designs: int
+    seed: int
+    scenarios: tuple[str, ...] = ()
+
+
+def run_job(job: Job) -> BaseReport:
+    """Every check for one base (module level, so processes and Dask workers can run it)."""
+    from explorer.load.data import load, with_scenarios
+
+    data = with_scenarios(load(Path(job.root)), job.scenarios)
+    rng = random.Random(f"{job.seed}:{job.base}")
+    report = BaseReport(job.base)
+    for _ in range(job.samples):
+        case = sample_case(data, job.base, job.target, job.as_of, rng)
+        found = check_case(data, case)
+        report.unproved += sum(f.check == "unproved" for f in found)
+        report.findings += [f for f in found if f.check != "unproved"]
+        report.cases += 1
+    if job.designs:
+        n, by_solver, findings = judge_designs(data, job.base, job.target, job.as_of, job.designs, job.seed)
+        report.designs, report.designs_by_solver = n, by_solver
+        report.findings += findings
+    return report
+
+
+def verify(
+    data_dir=None,
+    bases: list[str] | None = None,
+    target: str = "china",
+    as_of=None,
+    samples: int = 40,
+    designs: int = 200,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    scenarios: tuple[str, ...] = (),
+    scheduler_timeout: float = 10.0,
+) -> list[BaseReport]:
+    """Run every check on a data folder (default: the built-in data); one report per base."""
+    from explorer.load.data import load, with_scenarios
+    from explorer.load.options import parse_date
+    from explorer.search.parallel import map_jobs
+
+    data = with_scenarios(load(data_dir), list(scenarios))
+    on = parse_date(as_of).isoformat()
+    jobs = [
+        Job(str(data.root), b, target, on, samples, designs, seed, tuple(scenarios))
+        for b in (bases or list(data.catalog.dies))
+    ]
+    return map_jobs(
+        run_job, jobs, workers=workers, scheduler=scheduler, progress=progress, timeout=scheduler_timeout
+    )
+
+
+def replay(raw: dict, data_dir=None) -> list[Finding]:
+    """Run a counterexample again (a `case` from a verify report, or a list of them)."""
+    from explorer.load.data import load
+
+    data = load(data_dir)
+    cases = raw if isinstance(raw, list) else [raw]
+    out: list[Finding] = []
+    for c in cases:
+        if "knobs" in c:  # a design finding: judge that one design again
+            out += _replay_design(data, c)
+        else:
+            out += [f for f in check_case(data, Case.from_json(c)) if f.check != "unproved"]
+    return out
+
+
+def _replay_design(data, raw: dict) -> list[Finding]:
+    from explorer.search import brute
+    from explorer.search import run as s
+
+    p = s.problem(raw["base"], raw["target"], raw["as_of"], data=data, space=full_space(data, raw["base"]))
+    t, k = p.tables, raw["knobs"]
+    cols = [[i] for i in brute.indices_of(t, k)]
+    allowed, _, _ = brute.score(t, p.plan, brute.resources(t, *cols), 1)
+    _, _, verdict, _, _ = s.judge(p, s.decode(p, k))
+    ok = verdict.outcome.rank <= p.plan.allowed
+    if bool(allowed[0]) == ok:
+        return []
+    return [
+        Finding("design", f"checker {verdict.outcome.value}, integer model allowed={bool(allowed[0])}", raw)
+    ]
+
+
+def report_dict(reports: list[BaseReport]) -> dict:
+    return {
+        "clean": not any(r.findings for r in reports),
+        "bases": [
+            {
+                "base": r.base,
+                "cases": r.cases,
+                "designs_judged": r.designs,
+                "designs_judged_by_cp_sat": r.designs_by_solver,
+                "unproved_within_time_limit": r.unproved,
+                "counterexamples": [dataclasses.asdict(f) for f in r.findings],
+            }
+            for r in reports
+        ],
+        "checked_on": dt.date.today().isoformat(),
+    }
