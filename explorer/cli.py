@@ -321,6 +321,7 @@ class Options:
     end_user_hq: str | None = None
     assume_us_launch: object = None
     robust: bool = True
+    at_least: tuple[str, ...] = ()  # competitor SKUs whose value a design must reach
 
     def search(self, data, base: str, **overrides):
         from explorer.search import run as search
@@ -340,6 +341,7 @@ class Options:
             end_user_hq=self.end_user_hq,
             assume_us_launch=self.assume_us_launch,
             robust=self.robust,
+            at_least=self.at_least,
         )
         kw.update(overrides)
         return search.search(base, **kw)
@@ -440,9 +442,16 @@ def _options(
     default=None,
     help="Also render each spec document with this Jinja2 template (written into --out, or printed).",
 )
+@click.option(
+    "--at-least",
+    "at_least",
+    multiple=True,
+    help="Competitor floor: the design must serve at least this catalog chip's tokens/s per chip on "
+    "the same workload (repeatable: the highest counts).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_params) -> None:
+def main(ctx: click.Context, target, fmt, out, data, template, quiet, at_least, **search_params) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` searches every base die for the most valuable
@@ -462,6 +471,12 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, **search_p
             "--format", "", fmt, "no --format with --template (its output is the payload), or --out"
         )
     data, opts = _options(ctx, target, **search_params)
+    for chip in at_least:
+        try:
+            data.catalog.find_sku(chip)
+        except InputError as e:
+            raise InputError("--at-least", "", chip, e.expected) from None
+    opts = dataclasses.replace(opts, at_least=tuple(at_least))
     if template:
         from pathlib import Path
 
@@ -556,11 +571,14 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
     )
     infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
     for r in infeasible:
-        click.echo(
-            f"explore: {r['base']}: no design complies; conflicting rules: "
-            f"{', '.join(r['conflicting_rules'])}",
-            err=True,
+        floor = r.get("floor")
+        what = (
+            f"no complying design serves the --at-least floor of {floor['tokens_per_s_per_chip']:,} "
+            f"tokens/s per chip ({', '.join(floor['at_least'])}); the rules that hold it below"
+            if floor
+            else "no design complies; conflicting rules"
         )
+        click.echo(f"explore: {r['base']}: {what}: {', '.join(r['conflicting_rules'])}", err=True)
     if infeasible:
         ctx.exit(Exit.FINDINGS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
 from fractions import Fraction
 from pathlib import Path
@@ -155,3 +156,19 @@ def test_only_the_clauses_between_the_design_and_a_better_step_bind() -> None:
     doc = document.build(r, DATA, {"allowed": "not-controlled", "objective": "perf"})
     rows = [x for x in doc["sensitivity"] if x["paragraph"] == "3A090.b.1"]
     assert [x["loosen"].startswith("binding") for x in rows] == [x["metric"] == "tpp" for x in rows]
+
+
+def test_at_least_a_competitor_reports_the_margin_and_an_impossible_floor_names_the_rules() -> None:
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    args = ["--target", "china", "--base", "gh100", "--as-of", "2024-06-01", "-q"]
+    ok = CliRunner().invoke(main, [*args, "--at-least", "h20", "--format", "json"])
+    r = json.loads(ok.output)["results"][0]
+    assert ok.exit_code == 0 and r["floor"]["at_least"] == ["h20"] and r["floor"]["margin_pct"] >= 0
+    assert r["throughput"]["tokens_per_s_per_chip"] >= r["floor"]["tokens_per_s_per_chip"] - 0.1
+    high = CliRunner().invoke(main, [*args, "--at-least", "h200"])
+    assert high.exit_code == 1 and "floor" in high.output and "us-bis-2023-10-acs" in high.output
+    bad = CliRunner().invoke(main, [*args, "--at-least", "no-such-chip"])
+    assert bad.exit_code == 2 and "--at-least" in bad.output

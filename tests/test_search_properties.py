@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -300,3 +301,27 @@ def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(case):
     robust = solved(build(dataclasses.replace(case, robust=True), collapsed))
     nominal = solved(build(dataclasses.replace(case, robust=False), collapsed))
     assert (robust.status, robust.knobs, robust.net) == (nominal.status, nominal.knobs, nominal.net)
+
+
+@SETTINGS
+@given(case=cases(), share=st.fractions(min_value=0, max_value=Fraction(3, 2), max_denominator=20))
+def test_a_competitor_floor_is_met_by_the_solver_and_the_enumerator_alike(case, share):
+    """--at-least: with a floor at `share` of the unfloored optimum's value, the solver's design reaches
+    it and the enumerator finds nothing better; where no allowed design reaches it, neither finds one."""
+    p = build(case)
+    free = solved(p)
+    if free.status.name != "OPTIMAL":
+        return
+
+    def value_at(t, knobs) -> int:
+        cols = [np.array([i]) for i in brute.indices_of(t, knobs)]
+        return int(brute.value_of(t, brute.resources(t, *cols))[0])
+
+    t = dataclasses.replace(p.tables, value_floor=math.ceil(value_at(p.tables, free.knobs) * share))
+    floored = solve(encode(t, p.plan))
+    oracle = brute.best(t, p.plan)
+    if not oracle.feasible:
+        assert floored.status.name == "INFEASIBLE"
+        return
+    assert floored.status.name == "OPTIMAL" and floored.net == oracle.net
+    assert value_at(t, floored.knobs) >= t.value_floor

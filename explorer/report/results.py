@@ -79,6 +79,17 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         ],
         "conflicting_rules": r.conflicting_rules,
     }
+    p = r.problem
+    if p is not None and p.at_least:
+        out["floor"] = {
+            "at_least": list(p.at_least),
+            "tokens_per_s_per_chip": num(p.floor, 1),
+            "margin_pct": (
+                round(float((r.value_before_fees * p.reference / p.floor - 1) * 100), 2)
+                if r.design is not None and p.floor
+                else None
+            ),
+        }
     if r.design is None:
         return out
     base_metrics = data.catalog.metrics_of_design(r.flagship, r.die)

@@ -172,7 +172,7 @@ def score(t: IntTables, plan: Plan, res, n: int):
     for bp in groups.values():
         fee_bp += bp
     net = t.scales.fee_basis * value - fee_bp * value
-    return allowed, res["cap"] >= t.need_cap, net
+    return allowed, (res["cap"] >= t.need_cap) & (value >= t.value_floor), net
 
 
 def best(t: IntTables, plan: Plan, max_total_cost: int | None = None) -> BruteResult:

@@ -135,6 +135,8 @@ def _space(m: cp_model.CpModel, t: IntTables) -> _Space:
     res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io, "dc": dc}
     m.add(cap >= t.need_cap)  # weights and KV cache fit
     value = _value(m, t, flops, mem, link, top * max(t.k_flops), element)
+    if t.value_floor:
+        m.add(value >= t.value_floor)  # --at-least: hard, so an infeasible core names the rules against it
     knobs = {
         "units": u,
         "clock_mhz": clk,

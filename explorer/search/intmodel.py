@@ -125,6 +125,7 @@ class IntTables:
     value_upper: int  # no design's value exceeds this
     area_mm2: Fraction
     area_range_mm2: tuple[Fraction, Fraction] | None = None  # estimated area: judged over the range
+    value_floor: int = 0  # --at-least: a design's value (before fees) must reach this, rounded up
 
     def _area(self, op: Op, surely: bool) -> Fraction:
         """The end of the area range at which a density clause is hardest (surely) or easiest to meet.
@@ -196,8 +197,10 @@ def tables(
     reference: Fraction,
     costs: CostData,
     robust: bool = True,
+    floor_tokens_per_s: Fraction = Fraction(0),
 ) -> IntTables:
-    """`robust`: judge density over an estimated die area's whole range (else at its point value)."""
+    """`robust`: judge density over an estimated die area's whole range (else at its point value);
+    `floor_tokens_per_s`: the competitor floor (--at-least), in tokens/s per chip."""
     rate_den = lcm_of_denominators(space.rate_limits)
     mem_values = [q for m in space.memory for q in (m.bandwidth_gbps,)]
     pcie_bidir = space.die.pcie_lanes * pcie.gbps_per_lane_per_direction.value * 2
@@ -240,6 +243,7 @@ def tables(
         value_upper=upper,
         area_mm2=applicable_die_area_mm2(space.die),
         area_range_mm2=applicable_die_area_range_mm2(space.die) if robust else None,
+        value_floor=math.ceil(floor_tokens_per_s * per_value),
     )
 
 

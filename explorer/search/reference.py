@@ -14,11 +14,22 @@ from explorer.model.chips import Sku
 from explorer.model.errors import InputError
 
 
+def sku_rate(sku: Sku, catalog: Catalog, obj: v.Objective, root: Path | None = None) -> Fraction:
+    """Tokens/s per chip of a catalog SKU on the objective's workload, at its own architecture's fit."""
+    own = dataclasses.replace(obj, efficiency=load_efficiency(catalog.dies[sku.die].architecture, root))
+    return v.tokens_per_s(v.resources(catalog.metrics(sku), own), own)
+
+
+def floor_rate(
+    chips: tuple[str, ...], catalog: Catalog, obj: v.Objective, root: Path | None = None
+) -> Fraction:
+    """--at-least: the highest tokens/s per chip of the named SKUs (0 if none named)."""
+    return max((sku_rate(catalog.find_sku(c), catalog, obj, root) for c in chips), default=Fraction(0))
+
+
 def reference_rate(catalog: Catalog, obj: v.Objective, root: Path | None = None) -> Fraction:
     """Tokens/s per chip of the reference SKU on the objective's workload, at its own architecture's fit."""
-    sku = catalog.skus[obj.reference_sku]
-    ref_obj = dataclasses.replace(obj, efficiency=load_efficiency(catalog.dies[sku.die].architecture, root))
-    rate = v.tokens_per_s(v.resources(catalog.metrics(sku), ref_obj), ref_obj)
+    rate = sku_rate(catalog.skus[obj.reference_sku], catalog, obj, root)
     if not rate:  # name the file that chose the reference: the workload's overrides the objective's
         objective = f"specs/objectives/{obj.id}.toml"
         where = f"workload {obj.workload.id}" if obj.workload.reference_sku else objective

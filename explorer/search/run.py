@@ -31,7 +31,7 @@ from explorer.model.space import Design, DesignSpace, build_space, to_sku
 from explorer.search.guard import with_guard_band
 from explorer.search.intmodel import IntTables, tables
 from explorer.search.plan import Plan, make_plan
-from explorer.search.reference import reference_rate
+from explorer.search.reference import floor_rate, reference_rate
 
 
 class CheckerDisagrees(RuntimeError):
@@ -90,6 +90,8 @@ class Problem:
     costs: CostData
     facts: Facts  # the design's: a new product unless a US launch is assumed; the buyer
     robust: bool = True  # estimated die areas judged over their whole range
+    at_least: tuple[str, ...] = ()  # --at-least: competitor SKUs whose value a design must reach
+    floor: Fraction = Fraction(0)  # their highest tokens/s per chip (0: no floor)
 
 
 def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
@@ -124,6 +126,7 @@ def problem(
     end_user_hq: str | None = None,
     assume_us_launch=None,
     robust: bool = True,
+    at_least: tuple[str, ...] = (),
 ) -> Problem:
     """`markets`: the datacenter values to search; default the die's own, or a SKU base's market.
 
@@ -143,9 +146,12 @@ def problem(
     costs = load_costs(data.root)
     launch = parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch is not None else None
     facts = of_design(die.vendor, die.family, launch, end_user_scopes(data, end_user_hq, on))
-    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs, robust)
+    floor = floor_rate(tuple(at_least), data.catalog, obj, data.root)
+    t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs, robust, floor)
     plan = make_plan(rules_in_force(guarded, where, on), where, t, allow, facts)
-    return Problem(die, space, t, plan, where, on, obj, ref, guarded, data, costs, facts, robust)
+    return Problem(
+        die, space, t, plan, where, on, obj, ref, guarded, data, costs, facts, robust, tuple(at_least), floor
+    )
 
 
 def decode(p: Problem, knobs: dict[str, int]) -> Design:
@@ -195,6 +201,7 @@ def search(
     end_user_hq: str | None = None,
     assume_us_launch=None,
     robust: bool = True,
+    at_least: tuple[str, ...] = (),
 ) -> SearchResult:
     """The best allowed design on one base die, proved optimal where time allows.
 
@@ -218,6 +225,7 @@ def search(
         end_user_hq=end_user_hq,
         assume_us_launch=assume_us_launch,
         robust=robust,
+        at_least=at_least,
     )
     curve = goals.price_curve(p, price_usd)
     level = allow.rank if exact else None
@@ -246,6 +254,11 @@ def search(
         raise CheckerDisagrees(
             f"{p.die.id}: the solver's design {design.describe()} is {guarded.outcome.value} "
             f"for {p.target.code} on {p.as_of} (fired: {[f.paragraph for f in guarded.fired]})"
+        )
+    if gross * p.reference < p.floor:
+        raise CheckerDisagrees(
+            f"{p.die.id}: the solver's design serves {float(gross * p.reference):.1f} tokens/s per chip, "
+            f"below the --at-least floor of {float(p.floor):.1f}"
         )
     solver_net = Fraction(sol.net, p.tables.scales.value * p.tables.scales.fee_basis)
     if abs(solver_net - net) > Fraction(1, 10**4):
