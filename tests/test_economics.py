@@ -43,7 +43,7 @@ def test_more_memory_capacity_costs_more():
         ).append(m)
     for options in by_width.values():
         options.sort(key=lambda m: m.capacity_gb)
-        prices = [cost.memory_cost_usd(m, COSTS) for m in options]
+        prices = [cost.memory_cost_usd(m, COSTS, p.die) for m in options]
         assert all(a < b for a, b in zip(prices, prices[1:], strict=False))
 
 

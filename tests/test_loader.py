@@ -160,6 +160,18 @@ def _bad_hq_scope(raw):
     raw["controls"][0]["facts"][0]["any_of"] = ["D:9"]
 
 
+def _full_count(raw):
+    raw["package"]["counts"] = [2]  # the full package is not a variant of itself
+
+
+def _sites_that_do_not_add_up(raw):
+    raw["package"]["hbm_sites_per_die"]["value"] = 3
+
+
+def _derived_field_in_a_file(raw):
+    raw["variant_of"] = "gh100"
+
+
 @pytest.mark.parametrize(
     ("rel", "change", "field"),
     [
@@ -168,6 +180,9 @@ def _bad_hq_scope(raw):
         ("constraints/usg-2025-12-h200-announcement.toml", _bad_withdrawal, "withdrawals[0].reliefs_of"),
         ("constraints/us-bis-2026-01-cn-case-by-case.toml", _date_and_list, "reliefs[0].facts[0]"),
         ("constraints/us-bis-2024-04-hq.toml", _bad_hq_scope, "controls[0].facts[0]"),
+        ("specs/dies/gb100.toml", _full_count, "package.counts"),
+        ("specs/dies/gb100.toml", _sites_that_do_not_add_up, "package.hbm_sites_per_die"),
+        ("specs/dies/gb100.toml", _derived_field_in_a_file, "variant_of"),
     ],
     ids=[
         "estimate-without-range",
@@ -175,6 +190,9 @@ def _bad_hq_scope(raw):
         "withdrawal-of-nothing",
         "date-fact-with-list",
         "bad-hq",
+        "package-count",
+        "package-sites",
+        "package-derived-field",
     ],
 )
 def test_facts_and_ranges_are_checked_at_load(rel, change, field) -> None:

@@ -25,7 +25,7 @@ from explorer.search.solve import solve
 
 DATA = api.load()
 CFG = load_space_config()
-DIES = ["gh100", "gb202", "ad104", "ga100", "gb202-hbm"]
+DIES = ["gh100", "gb202", "ad104", "ga100", "gb202-hbm", "gb100-1die"]  # gb100-1die: a package variant
 DATES = [
     dt.date(2022, 9, 1),
     dt.date(2023, 6, 1),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from explorer.model import chips as c
 from explorer.model import metrics as m
+from explorer.model import package
 from explorer.model.catalog import Catalog
 from explorer.model.cost import Board, CostData, Packaging, ProcessCost
 from explorer.model.destinations import DestinationData
@@ -63,6 +64,8 @@ FIELD_UNITS: dict[tuple[type, str], str] = {
     (c.Die, "units_max_enabled"): "count",
     (c.Die, "clock_mhz_min"): "MHz",
     (c.Die, "clock_mhz_max"): "MHz",
+    (c.Package, "hbm_sites_per_die"): "count",
+    (c.Package, "links_per_die"): "count",
     (c.MemoryConfig, "pin_rate_gbps"): "Gbps",
     (c.MemoryConfig, "device_capacity_gb"): "GB",
     (c.MemoryConfig, "stacks"): "count",
@@ -319,6 +322,13 @@ def load_catalog(root: Path | None = None) -> Catalog:
     skus = _load_many(c.Sku, specs / "skus")
     catalog = Catalog(dies=dies, skus=skus, memory=memory, pcie=pcie)
     _check_catalog(catalog, specs)
+    for die in list(dies.values()):
+        for v in package.variants(die):
+            if v.id in dies:
+                raise InputError(
+                    str(specs / "dies" / f"{v.id}.toml"), "id", v.id, "an id not taken by a package variant"
+                )
+            dies[v.id] = v
     return catalog
 
 
@@ -379,8 +389,46 @@ def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
         for i, d in enumerate(die.logic_dies):
             if not d.planar:
                 _check_estimate(die.sources, d.area_mm2, file, f"logic_dies[{i}].area_mm2")
+        _check_package(die, file)
+        if die.reference_only is not None and die.reference_only.source not in die.sources:
+            raise InputError(file, "reference_only.source", die.reference_only.source, "a key of [sources]")
     for sku in cat.skus.values():
         _check_sku(cat, sku, str(specs / "skus" / f"{sku.id}.toml"))
+
+
+def _check_package(die: c.Die, file: str) -> None:
+    """A [package] names a compute die with units, smaller counts, and per-die shares that add up."""
+    for name in ("variant_of", "compute_dies", "package_share"):
+        if getattr(die, name) is not None:
+            raise InputError(file, name, getattr(die, name), "no such field: it is derived from [package]")
+    pkg = die.package
+    if pkg is None:
+        return
+    if pkg.source not in die.sources:
+        raise InputError(file, "package.source", pkg.source, "a key of [sources]")
+    compute = [d for d in die.logic_dies if d.name == pkg.compute_die and d.units]
+    if not compute:
+        names = ", ".join(d.name for d in die.logic_dies if d.units)
+        raise InputError(file, "package.compute_die", pkg.compute_die, f"a logic die with units: {names}")
+    full = compute[0].count
+    for n in pkg.counts:
+        if not 1 <= n < full:
+            raise InputError(
+                file, "package.counts", n, f"a count from 1 to {full - 1} (the file's is {full})"
+            )
+    shares = (
+        ("hbm_sites_per_die", die.hbm.sites if die.hbm else None),
+        ("links_per_die", die.links.count_max if die.links else None),
+    )
+    for name, total in shares:
+        per = getattr(pkg, name)
+        if per is not None and (total is None or per.value * full != total.value):
+            expected = (
+                f"{total.value / full} ({total.value} over {full} dies)"
+                if total
+                else "nothing: the die has none"
+            )
+            raise InputError(file, f"package.{name}", float(per.value), expected)
 
 
 def _check_estimate(sources: dict[str, Source], q: Quantity | None, file: str, path: str) -> None:

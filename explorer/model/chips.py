@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 
 from explorer.model.quantity import Quantity, Source, Status
 
@@ -124,6 +125,30 @@ class PowerRange:
 
 
 @dataclass(frozen=True)
+class Package:
+    """A package of identical compute dies and what goes with each, so a design may carry fewer.
+
+    The B30A reported for China is one die of the two-die B300 package: fewer dies
+    bring fewer units, less area, fewer HBM sites and links, less power and cost.
+    """
+
+    compute_die: str  # the logic_dies entry that repeats
+    counts: list[int]  # the smaller counts a design may carry (the logic_dies count is the full package)
+    source: str
+    hbm_sites_per_die: Quantity | None = None  # None: the HBM sites stay with the package (on the IODs)
+    links_per_die: Quantity | None = None  # None: the links stay with the package
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReferenceOnly:
+    """A die listed as a value reference only (a non-US design): never a base, never screened as an export."""
+
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Die:
     """A base die (or multi-die package) and the physical range of each knob."""
 
@@ -148,7 +173,13 @@ class Die:
     hbm: HbmInterface | None = None
     gddr: GddrInterface | None = None
     links: LinkInterface | None = None
+    package: Package | None = None
+    reference_only: ReferenceOnly | None = None
     notes: str = ""
+    # set on a package variant (model/package.py), never in a file: the full package and the dies fitted
+    variant_of: str | None = None
+    compute_dies: int | None = None
+    package_share: Fraction | None = None  # its logic area over the full package's (power, interposer)
 
 
 @dataclass(frozen=True)

@@ -103,15 +103,22 @@ def fixed_cost_usd(die: Die, costs: CostData) -> float:
     return float(costs.packaging.test_assembly_usd.value + board)
 
 
-def memory_cost_usd(option: MemoryOption, costs: CostData) -> float:
-    """The memory and the package it needs: CoWoS-class for HBM, ordinary for GDDR."""
-    package = costs.packaging.cowos_usd if option.kind is MemoryKind.HBM else costs.packaging.ordinary_usd
-    return float(option.cost_usd + package.value)
+def memory_cost_usd(option: MemoryOption, costs: CostData, die: Die) -> float:
+    """The memory and the package it needs: CoWoS-class for HBM, ordinary for GDDR.
+
+    A package carrying fewer compute dies needs a smaller interposer: its cost
+    scales by the package's share of logic area (model/package.py).
+    """
+    if option.kind is MemoryKind.HBM:
+        package = costs.packaging.cowos_usd.value * (die.package_share or 1)
+    else:
+        package = costs.packaging.ordinary_usd.value
+    return float(option.cost_usd + package)
 
 
 def unit_cost_usd(design: Design, die: Die, costs: CostData) -> float:
     return (
         logic_cost_usd(die, design.units, costs)
-        + memory_cost_usd(design.memory, costs)
+        + memory_cost_usd(design.memory, costs, die)
         + fixed_cost_usd(die, costs)
     )

@@ -232,7 +232,7 @@ def tables(
         k_flops=k_flops,
         mem_bw=[_exact_int(m.bandwidth_gbps * g) for m in space.memory],
         mem_cap=[_exact_int(m.capacity_gb * scales.gb) for m in space.memory],
-        mem_cost=[round(cost.memory_cost_usd(m, costs) * 100) for m in space.memory],
+        mem_cost=[round(cost.memory_cost_usd(m, costs, space.die) * 100) for m in space.memory],
         die_cost=[round(cost.logic_cost_usd(space.die, u, costs) * 100) for u in space.units],
         fixed_cost=round(cost.fixed_cost_usd(space.die, costs) * 100),
         link=[_exact_int(k.bidirectional_gbps * g) for k in space.links],
