@@ -42,7 +42,7 @@ def explore(target: str = "china", bases: list[str] | None = None, as_of=None, *
 
     data = api.load()
     rows = []
-    for base in bases or list(data.catalog.dies):
+    for base in bases or data.catalog.design_bases():
         r = s.search(base, target, as_of, data=data, **options)
         d = report.result_dict(r, data)
         rows.append(
@@ -117,7 +117,7 @@ def sweep(
         params = [str(v) for v in sw.parse_values(values or "")]
     jobs = [
         sw.Job(b, target, on.isoformat(), vary, p, "llm-serving", "not-controlled", str(data.root))
-        for b in bases or list(data.catalog.dies)
+        for b in bases or data.catalog.design_bases()
         for p in params
     ]
     return sw.execute(jobs, executor=executor, scheduler=scheduler)

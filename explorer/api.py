@@ -10,7 +10,7 @@ from explorer.load.options import end_user_scopes, parse_date
 from explorer.model.classification import SCREEN_NOTE, Classification, screen_note
 from explorer.model.data import Data
 from explorer.model.destinations import resolve_target
-from explorer.screen import DEFAULT_OBJECTIVE, classify, classify_catalog, rules_for
+from explorer.screen import DEFAULT_OBJECTIVE, classify, classify_catalog, classify_table, rules_for
 
 __all__ = [
     "DEFAULT_OBJECTIVE",
@@ -19,6 +19,7 @@ __all__ = [
     "Data",
     "classify",
     "classify_catalog",
+    "classify_table",
     "end_user_scopes",
     "load",
     "parse_date",

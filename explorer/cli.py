@@ -382,7 +382,7 @@ def _options(
         objective, value_model = "perf", objective
     resolve_target(data.destinations, target, on)
     load_objective(value_model, data.root, workload=workload)
-    bases = list(bases) or list(data.catalog.dies)
+    bases = list(bases) or data.catalog.design_bases()
     for base in bases:
         search.resolve_base(data, base)
     if market == "any" and objective in ("gross-margin", "net-revenue") and price_usd is None:
@@ -673,7 +673,7 @@ def robust(
     world_data = rb.worlds_of(data, list(worlds), not no_baseline)
     names = [w for w, _ in world_data]
     rb.parse_weights(weights, names)
-    bases = list(bases) or list(data.catalog.dies)
+    bases = list(bases) or data.catalog.design_bases()
     for base in bases:
         search.resolve_base(data, base)
     records, results = [], []
@@ -827,7 +827,7 @@ def verify(
         api.resolve_target(data.destinations, target, api.parse_date(as_of))
         for b in bases:
             search.resolve_base(data, b)
-        todo = list(bases) or list(data.catalog.dies)
+        todo = list(bases) or data.catalog.design_bases()
         start = time.perf_counter()
         hidden = bool(ctx.find_root().obj.get("quiet")) or not sys.stderr.isatty()
         with click.progressbar(
@@ -1164,24 +1164,44 @@ def _template_suffix(template: str | None) -> str:
     return suffixes[-2] if len(suffixes) >= 2 and suffixes[-1] == ".j2" else ".out"
 
 
-def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
+def _overview(
+    ctx: click.Context, target: str, as_of: str | None, fmt: str, table_file: str | None = None
+) -> None:
+    """The catalog (or the chips of a CSV file) classified; a file's bad rows go to stderr and exit 2."""
     from explorer import api
-    from explorer.report import render
 
     data = _data(ctx)
     where, on, rules = api.rules_for(target, as_of, data)
-    results = api.classify_catalog(target, on, data)
+    errors = []
+    if table_file is None:
+        results = api.classify_catalog(target, on, data)
+    else:
+        results, errors = api.classify_table(table_file, target, on, data)
+    _print_overview(data, where, on, rules, results, fmt)
+    for e in errors:
+        click.echo(f"{table_file}: {e}", err=True)
+    if errors:
+        click.echo(f"{table_file}: {len(errors)} of {len(errors) + len(results)} rows not screened", err=True)
+        ctx.exit(2)
+
+
+def _print_overview(data, where, on, rules, results, fmt: str) -> None:
+    from explorer import api
+    from explorer.report import render
+
     if fmt == "csv":
         _print_csv(
             [
                 {
-                    "chip": c.sku.id,
+                    "chip": c.chip,
                     "tpp": float(c.metrics.tpp),
                     "performance_density": float(c.metrics.performance_density or 0),
                     "memory_bandwidth_gbps": float(c.metrics.memory_bandwidth_gbps),
                     "datacenter": c.metrics.datacenter,
-                    "outcome": c.verdict.outcome.value,
-                    "worst_outcome": c.worst.outcome.value if c.worst else c.verdict.outcome.value,
+                    "outcome": "reference-only" if c.reference_only else c.verdict.outcome.value,
+                    "worst_outcome": "reference-only"
+                    if c.reference_only
+                    else (c.worst or c.verdict).outcome.value,
                     "fired": sorted({f.paragraph for f in c.verdict.fired if f.outcome == c.verdict.outcome}),
                     "charges": [f"{float(x.percent):g}% {x.kind}" for x in c.verdict.charges],
                     "uncertain": [u.figure for u in c.uncertain],
@@ -1217,11 +1237,20 @@ def _overview(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> N
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
+@click.option(
+    "--from",
+    "table_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Classify the chips of this CSV instead of the catalog: the columns `explore catalog --format "
+    "csv` writes, or Epoch AI's ML hardware layout. Bad rows are listed on stderr (exit 2); the rest are "
+    "screened.",
+)
 @SCENARIO
 @click.pass_context
-def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
-    """The rules in force for a destination, and the whole catalog classified against them."""
-    _overview(ctx, target, as_of, fmt)
+def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str, table_file: str | None) -> None:
+    """The rules in force for a destination, and the whole catalog (or a CSV of chips) classified."""
+    _overview(ctx, target, as_of, fmt, table_file)
 
 
 @main.command()
@@ -1276,7 +1305,7 @@ def sweep(
     data = _data(ctx)
     on = api.parse_date(as_of)
     resolve_target(data.destinations, target, on)
-    bases = list(bases) or list(data.catalog.dies)
+    bases = list(bases) or data.catalog.design_bases()
     for base in bases:
         search_mod.resolve_base(data, base)
     if out and not out.endswith((".csv", ".parquet")):
@@ -1563,7 +1592,7 @@ def classify(
 
     result = api.classify(chip, target, as_of, _data(ctx), end_user_hq, assume_us_launch)
     if fmt == "csv":  # one row per line in force: the margins
-        _print_csv([{"chip": result.sku.id, **m} for m in render.classification_dict(result)["margins"]])
+        _print_csv([{"chip": result.chip, **m} for m in render.classification_dict(result)["margins"]])
     elif fmt == "json":
         _print_json(render.classification_dict(result))
     else:
@@ -1584,7 +1613,7 @@ def catalog(ctx: click.Context, fmt: str) -> None:
     from explorer.report import render
 
     cat = _data(ctx).catalog
-    rows = [render.sku_row(cat, sku_id) for sku_id in cat.skus]
+    rows = [render.sku_row(cat, sku_id, exact=fmt == "csv") for sku_id in cat.skus]
     if fmt == "json":
         _print_json(rows)
     elif fmt == "csv":

@@ -65,7 +65,7 @@ def test_an_sku_base_searches_its_own_market() -> None:
 
 
 def test_every_default_search_is_proved_optimal() -> None:
-    for die in DATA.catalog.dies:
+    for die in DATA.catalog.design_bases():
         result = s.search(die, "china", dt.date(2026, 11, 28), data=DATA, explain=False)
         assert result.status == "OPTIMAL", die
         assert name_key(result.base) == name_key(die)
@@ -86,7 +86,7 @@ def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() ->
     from explorer.model.outcomes import Outcome
 
     today = dt.date(2026, 11, 28)
-    for die in DATA.catalog.dies:
+    for die in DATA.catalog.design_bases():
         r = s.search(die, "china", today, allow=Outcome.LICENSE_CASE_BY_CASE, data=DATA, explain=False)
         assert r.verdict is None or r.verdict.outcome.rank < Outcome.LICENSE_PRESUMED_APPROVAL.rank, die
         failed = {(f.rule, f.holds) for f in (r.verdict.facts if r.verdict else [])}

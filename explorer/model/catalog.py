@@ -24,6 +24,14 @@ class Catalog:
     memory: dict[str, MemoryTechnology]
     pcie: dict[int, PcieGeneration]
 
+    def design_bases(self) -> list[str]:
+        """The dies a search may derive from: package variants included, value references left out."""
+        return [d.id for d in self.dies.values() if d.reference_only is None]
+
+    def is_reference_only(self, sku: Sku) -> bool:
+        """A value reference (a non-US design): listed for floors and comparisons, never screened."""
+        return self.dies[sku.die].reference_only is not None
+
     def find_sku(self, text: str) -> Sku:
         """The SKU whose id, name or alias matches; a die name gets a pointed error."""
         wanted = name_key(text)

@@ -32,14 +32,25 @@ def screen_note(scenarios=()) -> str:
 class Classification:
     """One chip judged for one destination and date."""
 
-    sku: Sku
+    sku: Sku | None  # None: a chip known only by its figures (explore screen --from)
     target: Target
     as_of: dt.date
     metrics: Metrics
     verdict: Verdict  # at the figures' nominal values
     rules: list[RuleSet]
-    value: Fraction  # the default value model, relative to its reference SKU, after fees
+    value: Fraction | None  # the default value model, relative to its reference SKU, after fees
     facts: Facts | None = None
     worst: Verdict | None = None  # the most restrictive verdict over estimated figures' ranges
     uncertain: list[Uncertain] = field(default_factory=list)
     scenarios: tuple = ()
+    reference_only: str = ""  # a value reference (a non-US design): why it is not screened as an export
+    label: str = ""  # the name of a chip known only by its figures
+    assumptions: tuple[str, ...] = ()  # what the screen assumed of figures the input did not give
+
+    @property
+    def chip(self) -> str:
+        return self.sku.id if self.sku else self.label
+
+    @property
+    def chip_name(self) -> str:
+        return self.sku.name if self.sku else self.label

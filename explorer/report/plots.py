@@ -365,7 +365,7 @@ def chip_points(classifications) -> list[MapPoint]:
     """Every catalog chip at its figures, with the outcome the checker gave it (api.Classification)."""
     return [
         MapPoint(
-            c.sku.id,
+            c.chip,
             float(c.metrics.tpp),
             float(c.metrics.performance_density or 0),
             float(c.metrics.memory_bandwidth_gbps),

@@ -157,8 +157,8 @@ def rule_dict(r: RuleSet) -> dict:
 def classification_dict(c: Classification) -> dict:
     v = c.verdict
     return {
-        "chip": c.sku.id,
-        "name": c.sku.name,
+        "chip": c.chip,
+        "name": c.chip_name,
         "target": c.target.code,
         "as_of": c.as_of.isoformat(),
         "metrics": metrics_dict(c.metrics),
@@ -183,20 +183,57 @@ def classification_dict(c: Classification) -> dict:
         "rules": [rule_dict(r) for r in c.rules],
         "scenarios": [scenario_dict(sc) for sc in c.scenarios],
         "note": screen_note(c.scenarios),
+        "reference_only": c.reference_only or None,
+        "assumptions": list(c.assumptions),
     }
 
 
-def sku_row(catalog: Catalog, sku_id: str) -> dict:
+def exact_text(x: Fraction) -> str:
+    """A Fraction written so it reads back exactly: a decimal where one ends, else p/q."""
+    d = x.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d != 1:
+        return f"{x.numerator}/{x.denominator}"
+    places = 0
+    while (x * 10**places).denominator != 1:
+        places += 1
+    digits = str(abs(int(x * 10**places))).rjust(places + 1, "0")
+    whole, frac = digits[: len(digits) - places], digits[len(digits) - places :]
+    return ("-" if x < 0 else "") + whole + (f".{frac}" if places else "")
+
+
+# the figures `explore screen --from` reads back, written exactly (explorer/load/chip_table.py)
+TABLE_FIGURES = ("tpp", "die_area_mm2", "memory_bandwidth_gbps", "memory_gb", "io_bidirectional_gbps")
+
+
+def sku_row(catalog: Catalog, sku_id: str, exact: bool = False) -> dict:
+    """A catalog SKU's metrics; `exact` writes the figures a chip table reads back as exact text."""
     sku = catalog.skus[sku_id]
     m = catalog.metrics(sku)
-    return {
+    die = catalog.dies[sku.die]
+    row = {
         "id": sku.id,
         "name": sku.name,
         "die": sku.die,
+        "vendor": die.vendor,
+        "family": die.family,
         **metrics_dict(m),
+        "us_available_from": sku.us_available.since.isoformat()
+        if sku.us_available and sku.us_available.since
+        else None,
+        "reference_only": die.reference_only is not None,
         "derived_from": sku.derived_from,
         "designed_for": sku.designed_for,
     }
+    if exact:
+        row |= {k: exact_text(getattr(m, k)) for k in TABLE_FIGURES}
+        row |= {
+            "link_bidirectional_gbps": exact_text(m.link_bidirectional_gbps),
+            **{f"dense_tflops_{p.value}": exact_text(t) for p, t in m.dense_tflops.items()},
+        }
+    return row
 
 
 # ---- text ---------------------------------------------------------------------
@@ -300,10 +337,15 @@ def rules_text(rules: list[RuleSet]) -> str:
 def classification_text(c: Classification) -> str:
     v, m = c.verdict, c.metrics
     lines = [
-        f"{c.sku.name} ({c.sku.id}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
-        f"outcome: {paint(v.outcome.value)}",
-        f"value: {float(c.value):.3f} of the reference SKU (llm-serving tokens/s per chip, after fees)",
+        f"{c.chip_name} ({c.chip}) for {c.target.name} ({c.target.code}), as of {c.as_of}",
+        *([f"reference only, not screened as a US export: {c.reference_only}"] if c.reference_only else []),
+        f"outcome{' if it were a US-origin item' if c.reference_only else ''}: {paint(v.outcome.value)}",
     ]
+    if c.value is not None:
+        lines.append(
+            f"value: {float(c.value):.3f} of the reference SKU (llm-serving tokens/s per chip, after fees)"
+        )
+    lines += [f"assumed: {a}" for a in c.assumptions]
     for ch in v.charges:
         lines.append(
             f"  charge: {fmt(ch.percent)}% {ch.kind} on {ch.base}"
@@ -355,16 +397,18 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
         parts = [why, fees] + [f"uncertain: {u.figure} flips at {float(u.flips_at):.6g}" for u in c.uncertain]
         rows.append(
             [
-                c.sku.id,
+                c.chip,
                 m.tpp,
                 m.performance_density,
                 m.memory_bandwidth_gbps,
                 "yes" if m.datacenter else "no",
-                paint(v.outcome.value),
+                "reference only" if c.reference_only else paint(v.outcome.value),
             ]
         )
+        if c.reference_only:
+            parts = ["a value reference, not screened as a US export (explore classify shows why)"]
         if any(parts):
-            line = f"{c.sku.id}: " + "; ".join(x for x in parts if x)
+            line = f"{c.chip}: " + "; ".join(x for x in parts if x)
             reasons += textwrap.wrap(line, width=80, subsequent_indent="    ")
     heads = ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome"]
     return "\n".join([table(rows, heads, keep=(0, 5)), "", "why:", *reasons])

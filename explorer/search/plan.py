@@ -38,6 +38,7 @@ class PlannedRelief:
     atoms: list[Atom]
     fee_bp: int | None  # basis points
     fee_group: str | None = None  # fees in one group combine as the larger
+    clauses: tuple = ()  # the rule's clauses the atoms encode, in order (for reports)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def make_plan(active: list[RuleSet], target: Target, t: IntTables, allowed: Outc
                         [t.atom(x, surely=True) for x in r.clauses],
                         _bp(r.fee.percent) if r.fee else None,
                         r.fee.overlaps if r.fee else None,
+                        tuple(r.clauses),
                     )
                 )
         for ch in rule.charges:

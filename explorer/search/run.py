@@ -97,14 +97,19 @@ class Problem:
 def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
     """A die by id, name or alias; or a SKU, meaning its die in the SKU's market."""
     wanted = name_key(text)
+    found: tuple[Die, bool | None] | None = None
     for die in data.catalog.dies.values():
         if wanted in {name_key(n) for n in (die.id, die.name, *die.aliases)}:
-            return die, None
+            found = die, None
     for sku in data.catalog.skus.values():
-        if wanted in {name_key(n) for n in (sku.id, sku.name, *sku.aliases)}:
-            return data.catalog.dies[sku.die], sku.datacenter
-    valid = ", ".join([*data.catalog.dies, *data.catalog.skus])
-    raise InputError("--base", "", text, f"a base die or SKU, one of: {valid}")
+        if found is None and wanted in {name_key(n) for n in (sku.id, sku.name, *sku.aliases)}:
+            found = data.catalog.dies[sku.die], sku.datacenter
+    bases = data.catalog.design_bases()
+    if found is not None and found[0].id in bases:
+        return found
+    valid = ", ".join([*bases, *(s.id for s in data.catalog.skus.values() if s.die in bases)])
+    why = f" ({found[0].id} is a value reference only, not a base to derive from)" if found else ""
+    raise InputError("--base", "", text, f"a base die or SKU{why}, one of: {valid}")
 
 
 def resources_of(design: Design, die: Die, data: Data, obj: v.Objective) -> tuple[Metrics, v.Resources]:
@@ -341,6 +346,21 @@ def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
             out[key] = Binding(c.rule, c.paragraph, max(old.value_if_lifted, top), old.clauses + clauses)
         else:
             out[key] = Binding(c.rule, c.paragraph, top, clauses)
+    # a licence path's own lines bind too: the January 2026 review's 21,000 TPP, say
+    for ri, r in enumerate(p.plan.reliefs):
+        widened = [dataclasses.replace(x, atoms=[]) if i == ri else x for i, x in enumerate(p.plan.reliefs)]
+        allowed, fit, score = brute.score(t, dataclasses.replace(p.plan, reliefs=widened), res, len(points))
+        better = allowed & fit & (score > net) & ~blocked_now
+        if not r.atoms or not better.any():
+            continue
+        clauses = tuple(
+            r.clauses[k]
+            for k, a in enumerate(r.atoms)
+            if (better & ~brute.atom_holds(a, res, len(points)) & brute.atom_holds(a, here, 1)[0]).any()
+        )
+        out.setdefault(
+            (r.rule, r.paragraph), Binding(r.rule, r.paragraph, int(score[better].max()) / scale, clauses)
+        )
     return list(out.values())
 
 

@@ -360,7 +360,7 @@ def verify(
     on = parse_date(as_of).isoformat()
     jobs = [
         Job(str(data.root), b, target, on, samples, designs, seed, tuple(scenarios))
-        for b in (bases or list(data.catalog.dies))
+        for b in (bases or data.catalog.design_bases())
     ]
     return map_jobs(
         run_job, jobs, workers=workers, scheduler=scheduler, progress=progress, timeout=scheduler_timeout
