@@ -31,8 +31,42 @@ REQUIRED_SKUS = [
     "b200",
     "mi300x",
     "mi325x",
+    # issue 14's wider catalog
+    "h100-pcie",
+    "h100-nvl",
+    "h200-nvl",
+    "a100-pcie",
+    "b100",
+    "b300",
+    "gb200",
+    "gb300",
+    "rtx-6000-ada",
+    "l40",
+    "mi250x",
+    "mi210",
+    "mi300a",
+    "mi350x",
+    "mi355x",
+    "gaudi2-hl225h",
+    "gaudi2-hl225b",
+    "gaudi3-hl325l",
+    "ascend-910b2",
+    "ascend-910c-cm384",
 ]
-REQUIRED_DIES = ["ga100", "gh100", "ad102", "ad104", "gb202", "gb100", "aqua-vanjaram"]
+REQUIRED_DIES = [
+    "ga100",
+    "gh100",
+    "ad102",
+    "ad104",
+    "gb202",
+    "gb100",
+    "aqua-vanjaram",
+    "gb110",
+    "cdna4-mi350",
+    "aldebaran-2gcd",
+    "gaudi3",
+    "ascend-910c",
+]
 
 
 @pytest.mark.parametrize(("sku_id", "key"), PUBLISHED)
@@ -77,3 +111,30 @@ def test_die_name_points_to_its_skus() -> None:
 def test_unknown_chip_lists_valid_names() -> None:
     with pytest.raises(InputError, match="rtx-4090d"):
         DATA.catalog.find_sku("rtx 9090")
+
+
+REFERENCE_ONLY = [d.id for d in DATA.catalog.dies.values() if d.reference_only is not None]
+
+
+def test_value_references_are_never_bases_and_never_screened_as_exports() -> None:
+    """The Ascend parts are competitor floors, not US exports: a verdict or a derivation would mislead."""
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    assert {"ascend-910b", "ascend-910c"} <= set(REFERENCE_ONLY)
+    assert not set(REFERENCE_ONLY) & set(DATA.catalog.design_bases())
+    refused = CliRunner().invoke(main, ["--target", "china", "--base", "ascend-910b2", "-q"])
+    assert refused.exit_code == 2 and "value reference only" in refused.output
+    judged = api.classify("ascend-910c-cm384", "china", None, DATA)
+    assert judged.reference_only and "General Prohibition 10" in judged.reference_only
+    screen = CliRunner().invoke(main, ["screen", "--format", "csv"])
+    rows = {line.split(",")[0]: line for line in screen.stdout.splitlines()}
+    assert ",reference-only," in rows["ascend-910b2"] and ",reference-only," not in rows["h20"]
+
+
+def test_every_package_variant_points_to_a_die_file_that_declares_it() -> None:
+    for die in DATA.catalog.dies.values():
+        if die.variant_of is not None:
+            full = DATA.catalog.dies[die.variant_of]
+            assert full.package is not None and die.compute_dies in full.package.counts
