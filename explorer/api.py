@@ -5,26 +5,83 @@ Only the CLI and `explorer/__init__` import it; library modules import the modul
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from explorer.load.data import load, with_scenarios
+from explorer.load.loader import (
+    is_packaged,
+    load_measured,
+    load_objective,
+    load_workloads,
+    objective_names,
+    scenario_names,
+)
 from explorer.load.options import end_user_scopes, parse_date
 from explorer.model.classification import SCREEN_NOTE, Classification, screen_note
 from explorer.model.data import Data
 from explorer.model.destinations import resolve_target
 from explorer.screen import DEFAULT_OBJECTIVE, classify, classify_catalog, classify_table, rules_for
 
+if TYPE_CHECKING:  # imported on first use (below), so classify and screen never load the solver
+    from explorer.search.frontiers import cost_frontier, margin_frontier
+    from explorer.search.robustness import BASELINE, parse_weights, robust, worlds_of
+    from explorer.search.run import CheckerDisagrees, Problem, SearchResult, problem, resolve_base, search
+    from explorer.search.verify import replay, report_dict, verify
+
+_ON_FIRST_USE = {
+    **dict.fromkeys(("cost_frontier", "margin_frontier"), "explorer.search.frontiers"),
+    **dict.fromkeys(("BASELINE", "parse_weights", "robust", "worlds_of"), "explorer.search.robustness"),
+    **dict.fromkeys(
+        ("CheckerDisagrees", "Problem", "SearchResult", "problem", "resolve_base", "search"),
+        "explorer.search.run",
+    ),
+    **dict.fromkeys(("replay", "report_dict", "verify"), "explorer.search.verify"),
+}
+
+
+def __getattr__(name: str):
+    """The search's names, imported when first asked for: the solver and pandas load in about 0.3 s."""
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'explorer.api' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
+    "BASELINE",
     "DEFAULT_OBJECTIVE",
+    "CheckerDisagrees",
+    "Problem",
+    "SearchResult",
     "SCREEN_NOTE",
     "Classification",
     "Data",
     "classify",
     "classify_catalog",
     "classify_table",
+    "cost_frontier",
     "end_user_scopes",
+    "is_packaged",
     "load",
+    "load_measured",
+    "load_objective",
+    "load_workloads",
+    "margin_frontier",
+    "objective_names",
     "parse_date",
+    "parse_weights",
+    "problem",
+    "replay",
+    "report_dict",
+    "resolve_base",
     "resolve_target",
+    "robust",
     "rules_for",
+    "scenario_names",
     "screen_note",
+    "search",
+    "verify",
     "with_scenarios",
+    "worlds_of",
 ]

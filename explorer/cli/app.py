@@ -1,0 +1,284 @@
+"""The `explore` group: one line and exit 2 on bad input, the main search command, and --data everywhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from enum import IntEnum
+
+import click
+
+from explorer.cli.options import Options, keep_data, parse_search_options, search_options
+from explorer.cli.output import counted, print_csv, print_json, say, spec_documents, wrapped, write_documents
+from explorer.model.errors import InputError
+
+
+class Exit(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    BAD_INPUT = 2
+    INTERNAL = 3
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+    TERMINATED = 143  # SIGTERM
+
+
+class _Group(click.Group):
+    """Turns bad input into one line on stderr and exit code 2, never a traceback."""
+
+    def main(self, *args, **kwargs):
+        """Signals end the run cleanly (explorer.search.interrupts): exit 130 on SIGINT, 143 on SIGTERM."""
+        from explorer.search import interrupts
+
+        previous = interrupts.install()
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            interrupts.restore(previous)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as e:
+            click.echo(f"explore: error: {e}", err=True)
+            ctx.exit(Exit.BAD_INPUT)
+        except RuntimeError as e:
+            from explorer.api import CheckerDisagrees
+
+            if not isinstance(e, CheckerDisagrees):
+                raise
+            click.echo(f"explore: INTERNAL ERROR, solver and checker disagree (please report): {e}", err=True)
+            ctx.exit(Exit.INTERNAL)
+        except BrokenPipeError:  # `explore ... | head`: the reader left; end quietly
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(Exit.OK)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as e:  # a bug: one line, exit 3 (EXPLORE_DEBUG=1 shows the traceback)
+            import os
+
+            if os.environ.get("EXPLORE_DEBUG"):
+                raise
+            click.echo(f"explore: internal error, please report: {type(e).__name__}: {e}", err=True)
+            ctx.exit(Exit.INTERNAL)
+
+
+@click.group(
+    cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.version_option(package_name="chip-explorer", prog_name="explore")
+@click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
+@search_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write each spec document (JSON, Markdown, HTML) into this folder.",
+)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False),
+    envvar="CHIP_EXPLORER_DATA",
+    default=None,
+    help="Folder holding constraints/ and specs/ (default: the built-in data).",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Also render each spec document with this Jinja2 template (written into --out, or printed).",
+)
+@click.option(
+    "--at-least",
+    "at_least",
+    multiple=True,
+    help="Competitor floor: the design must serve at least this catalog chip's tokens/s per chip on "
+    "the same workload (repeatable: the highest counts).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")
+@click.pass_context
+def main(ctx: click.Context, target, fmt, out, data, template, quiet, at_least, **search_params) -> None:
+    """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
+
+    `explore --target china` searches every base die for the most valuable
+    design that complies on that date, proves it optimal and explains it.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.setdefault("data", data)
+    ctx.obj["quiet"] = quiet
+    if ctx.invoked_subcommand is not None:
+        _refuse_group_options(ctx)
+        return
+    if target is None:
+        click.echo(ctx.get_help())
+        return
+    if template and not out and fmt != "table":
+        raise InputError(
+            "--format", "", fmt, "no --format with --template (its output is the payload), or --out"
+        )
+    data, opts = parse_search_options(ctx, target, **search_params)
+    for chip in at_least:
+        try:
+            data.catalog.find_sku(chip)
+        except InputError as e:
+            raise InputError("--at-least", "", chip, e.expected) from None
+    opts = dataclasses.replace(opts, at_least=tuple(at_least))
+    if template:
+        from pathlib import Path
+
+        from explorer.report.document import check_template
+
+        check_template(Path(template))
+    _search(ctx, data, opts, fmt, out, template)
+
+
+def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str | None = None) -> None:
+    import time
+
+    from explorer import api
+    from explorer.report import render
+    from explorer.report import results as report
+
+    results, docs = [], []
+    start = time.perf_counter()
+    for i, base in enumerate(opts.bases, 1):
+        say(ctx, f"[{i}/{len(opts.bases)}] searching {base} ...")
+        r = opts.search(data, base)
+        d = report.result_dict(r, data)
+        results.append(d)
+        if out or template or fmt == "markdown":
+            docs.append((r.die.id, r))
+    where, on, rules = api.rules_for(opts.target, opts.on, data)
+    payload = {
+        "target": where.code,
+        "as_of": on.isoformat(),
+        "objective": opts.goal,
+        "value_model": opts.value_model,
+        "allowed": opts.allowed.value,
+        "margin_pct": float(opts.margin),
+        "results": results,
+        "rules": [render.rule_dict(r) for r in rules],
+        "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
+        "note": api.screen_note(data.scenarios),
+    }
+    only = None if out else (".md" if fmt == "markdown" and not template else "custom")
+    chips: dict = {}  # the catalog's verdicts, judged once for every document's map
+    rendered = {name: spec_documents(data, opts, r, template, only, chips) for name, r in docs}
+    if out:
+        for path in write_documents(out, rendered, template):
+            say(ctx, f"wrote {path}")
+    elif template:  # the user's own format is the payload
+        click.echo("\n".join(files["custom"] for files in rendered.values()), nl=False)
+        fmt = "none"
+    if fmt == "json":
+        print_json(payload)
+    elif fmt == "csv":
+        print_csv(
+            [
+                {
+                    "base": r["base"],
+                    "status": r["status"],
+                    "value": r["value"],
+                    "outcome": r["outcome"],
+                    "design": r["design"]["summary"] if r["design"] else None,
+                    "tpp": r["metrics"]["tpp"] if r["metrics"] else None,
+                    "memory_bandwidth_gbps": r["metrics"]["memory_bandwidth_gbps"] if r["metrics"] else None,
+                    "binding": [b["paragraph"] for b in r["binding"]],
+                    "cost_usd": r.get("cost_usd"),
+                }
+                for r in results
+            ]
+        )
+    elif fmt == "markdown":
+        click.echo("\n".join(files[".md"] for files in rendered.values()))
+    elif fmt != "none":
+        click.echo(
+            wrapped(
+                f"Best design allowed up to {opts.allowed.value}, per base die, for {where.name} "
+                f"({where.code}) "
+                f"on {on}, objective {opts.goal}; value = {opts.value_model} output tokens/s per chip "
+                "after fees, relative to its reference SKU (= 1); ranked by value:"
+            )
+        )
+        from explorer.model.outcomes import LICENSED_MIN
+
+        licensed = opts.allowed.rank >= LICENSED_MIN
+        click.echo(report.ranked_table(results, licensed))
+        if opts.goal != "perf":
+            click.echo("")
+            click.echo(report.economics_table(results, opts.goal))
+        click.echo("")
+        click.echo(wrapped(api.screen_note(data.scenarios)))
+    proved = sum(r["status"] == "OPTIMAL" for r in results)
+    say(
+        ctx,
+        f"{counted(len(results), 'base')} searched in {time.perf_counter() - start:.2f} s; "
+        f"{proved} proved optimal",
+    )
+    infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
+    for r in infeasible:
+        floor = r.get("floor")
+        what = (
+            f"no complying design serves the --at-least floor of {floor['tokens_per_s_per_chip']:,} "
+            f"tokens/s per chip ({', '.join(floor['at_least'])}); the rules that hold it below"
+            if floor
+            else "no design complies; conflicting rules"
+        )
+        click.echo(f"explore: {r['base']}: {what}: {', '.join(r['conflicting_rules'])}", err=True)
+    if infeasible:
+        ctx.exit(Exit.FINDINGS)
+
+
+def _refuse_group_options(ctx: click.Context) -> None:
+    """An option of the main search given before a subcommand would be silently ignored: refuse it."""
+    from click.core import ParameterSource
+
+    passes = {"data", "quiet"}
+    for param in ctx.command.params:
+        if param.name in passes or not param.expose_value:
+            continue
+        if ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+            flag = max(param.opts, key=len)
+            raise InputError(
+                flag,
+                "",
+                ctx.params.get(param.name),
+                f"to come after the subcommand (explore {ctx.invoked_subcommand} {flag} ...), "
+                "where the subcommand takes it",
+            )
+
+
+def finish() -> None:
+    """Once every command is registered: --data on each, and the frontier's inapplicable options hidden."""
+    _add_data_option()
+    frontier = main.commands["frontier"]
+    for param in frontier.params:  # a frontier plots value against cost or guard band: no objective, no price
+        if isinstance(param, click.Option) and param.name in ("objective", "price_usd"):
+            param.hidden = True
+
+
+def _add_data_option() -> None:
+    """Every subcommand takes --data too, so it works wherever users put it."""
+    for command in main.commands.values():
+        if any(p.name == "data" for p in command.params):
+            continue
+        command.params.append(
+            click.Option(
+                ["--data"],
+                type=click.Path(file_okay=False),
+                expose_value=False,
+                callback=keep_data,
+                help="Folder holding constraints/ and specs/ (default: the built-in data).",
+            )
+        )

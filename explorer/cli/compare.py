@@ -1,0 +1,156 @@
+"""explore compare (licence paths side by side) and explore frontier (value against cost or guard band)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import click
+
+from explorer.cli.app import main
+from explorer.cli.options import Finite, parse_search_options, search_options
+from explorer.cli.output import counted, print_csv, print_json, render_scenario, wrapped
+from explorer.model.errors import InputError
+
+PATHS = ["not-controlled", "notification", "license-case-by-case"]
+
+
+@main.command()
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@search_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_context
+def compare(ctx: click.Context, target, fmt, **search_params) -> None:
+    """Side by side: the best design on each compliance path, with cost, price, fee and margin."""
+    from explorer import api
+    from explorer.model.outcomes import Outcome
+    from explorer.report import results as report
+
+    data, opts = parse_search_options(ctx, target, **search_params)
+    rows = []
+    for base in opts.bases:
+        for path in PATHS:
+            r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
+            rows.append(report.path_dict(r, path))
+    if fmt == "csv":
+        print_csv([{**r, **(r.get("economics") or {})} for r in rows])
+    elif fmt == "json":
+        print_json(
+            {
+                "target": opts.target,
+                "as_of": opts.on.isoformat(),
+                "objective": opts.goal,
+                "paths": rows,
+                "scenarios": [render_scenario(sc) for sc in data.scenarios],
+                "note": api.screen_note(data.scenarios),
+            }
+        )
+    else:
+        text = report.compare_text(rows, markdown=fmt == "markdown", note=api.screen_note(data.scenarios))
+        click.echo(text if fmt == "markdown" else wrapped(text))
+
+
+@main.command()
+@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@search_options
+@click.option(
+    "--x",
+    "x_axis",
+    type=click.Choice(["cost", "margin"]),
+    default="cost",
+    show_default=True,
+    help="cost: value against unit cost; margin: value against the guard band to the nearest line.",
+)
+@click.option("--y", "y_axis", type=click.Choice(["value"]), default="value", show_default=True)
+@click.option(
+    "--points",
+    type=click.IntRange(1, 1000),
+    default=60,
+    show_default=True,
+    help="Most frontier points (cost), or guard-band steps from 0 to --max-margin (margin).",
+)
+@click.option("--max-margin", type=Finite(0, 50), default=20.0, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also draw it (PNG or SVG).")
+@click.pass_context
+def frontier(
+    ctx: click.Context, target, x_axis, y_axis, points, max_margin, fmt, plot, **search_params
+) -> None:
+    """An exact Pareto frontier: each point proved optimal for its bound (epsilon constraint)."""
+
+    from explorer import api
+    from explorer.report import results as report
+
+    data, opts = parse_search_options(ctx, target, **search_params)
+    if len(opts.bases) != 1:
+        raise InputError("--base", "", ",".join(opts.bases), "exactly one base die or SKU")
+    if opts.goal != "perf":
+        raise InputError(
+            "--objective", "", opts.goal, "perf or a value model: a frontier trades value against --x"
+        )
+    if opts.price is not None:
+        raise InputError(
+            "--price", "", float(opts.price), "no price: a frontier plots value against unit cost"
+        )
+    base = opts.bases[0]
+
+    def build(margin):
+        return api.problem(
+            base,
+            opts.target,
+            opts.on,
+            opts.value_model,
+            opts.allowed,
+            margin,
+            opts.markets,
+            data,
+            workload=opts.workload,
+            end_user_hq=opts.end_user_hq,
+            assume_us_launch=opts.assume_us_launch,
+            robust=opts.robust,
+        )
+
+    if x_axis == "cost":
+        pts, complete = api.cost_frontier(build(opts.margin), opts.time_limit, max_points=points)
+    else:
+        steps = [Fraction(max_margin) * i / max(points - 1, 1) for i in range(points)]
+        pts, complete = api.margin_frontier(build, steps, opts.time_limit), True
+    rows = report.frontier_rows(pts, x_axis, build(opts.margin))
+    if plot:
+        from explorer.report import plots
+
+        plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
+    if fmt == "json":
+        print_json(
+            {
+                "base": base,
+                "x": x_axis,
+                "y": y_axis,
+                "complete": complete,
+                "points": rows,
+                "scenarios": [render_scenario(sc) for sc in data.scenarios],
+            }
+        )
+    elif fmt == "csv":
+        from explorer.report.render import csv_text
+
+        click.echo(csv_text(rows), nl=False)
+    else:
+        from explorer.report.render import table
+
+        heads = list(rows[0]) if rows else ["x", "value"]
+        click.echo(table([[r[h] for h in heads] for r in rows], heads))
+        why = ""
+        if len(rows) == 1 and x_axis == "cost":
+            why = " (the best design is also the cheapest that complies: nothing to trade)"
+        click.echo(
+            f"{counted(len(rows), 'point')}{why}, {'complete' if complete else 'truncated at --points'}; "
+            "each proved optimal for its bound"
+        )

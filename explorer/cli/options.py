@@ -1,0 +1,309 @@
+"""Click options shared by several commands, and the checks that turn them into search options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import click
+
+from explorer.model.errors import InputError
+
+
+class Finite(click.ParamType):
+    """A finite number within [low, high] (refuses nan, inf and out-of-range values with exit 2)."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.low is not None and (x < self.low or (self.low_open and x == self.low)):
+            self.fail(f"{value!r} is below {'or at ' if self.low_open else ''}{self.low:g}", param, ctx)
+        if self.high is not None and x > self.high:
+            self.fail(f"{value!r} is above {self.high:g}", param, ctx)
+        return x
+
+
+def keep_scenarios(ctx: click.Context, param, value):
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj.setdefault("scenarios", []).extend(value)
+    return value
+
+
+SCENARIO = click.option(
+    "--scenario",
+    multiple=True,
+    expose_value=False,
+    callback=keep_scenarios,
+    help="Apply a policy scenario (an id in constraints/scenarios/ or a .toml file; repeatable). "
+    "A what-if, never law.",
+)
+
+
+TARGET = click.option(
+    "--target",
+    "-t",
+    default="china",
+    show_default=True,
+    help="Destination: country name or ISO code (china, cn, macau, hk, ...).",
+)
+AS_OF = click.option(
+    "--as-of",
+    default=None,
+    help="Judge under the rules in force on this date (YYYY-MM-DD; default: today).",
+)
+
+
+OUTCOME_NAMES = [
+    "not-controlled",
+    "license-exception",
+    "notification",
+    "license-presumed-approval",
+    "license-case-by-case",
+    "license-presumed-denial",
+]
+GOAL_HELP = (
+    "perf (the value model; default), perf-per-dollar, gross-margin or net-revenue; "
+    "or the name of a value model in specs/objectives/"
+)
+
+
+def search_options(f):
+    """The options every search-based command shares."""
+    options = (
+        [
+            click.option(
+                "--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die)."
+            ),
+            click.option(
+                "--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today)."
+            ),
+            click.option("--objective", default="perf", show_default=True, help=GOAL_HELP),
+            click.option(
+                "--value-model",
+                default="llm-serving",
+                show_default=True,
+                help="Value model in specs/objectives/.",
+            ),
+            click.option(
+                "--workload",
+                default=None,
+                help="Workload in specs/workloads/ or a .toml file (default: the value model's).",
+            ),
+            click.option(
+                "--allow",
+                "allow",
+                multiple=True,
+                type=click.Choice(OUTCOME_NAMES),
+                help="Also accept this outcome and every less restrictive one (default: not-controlled).",
+            ),
+            click.option(
+                "--margin",
+                "margin_pct",
+                type=Finite(0, 50),
+                default=0.0,
+                show_default=True,
+                help="Guard band in percent below every line.",
+            ),
+            click.option(
+                "--market",
+                type=click.Choice(["datacenter", "consumer", "any"]),
+                default=None,
+                help="Designed or marketed for datacenters (default: the die's own; a SKU base: its own).",
+            ),
+            click.option(
+                "--price",
+                "price_usd",
+                type=Finite(0, None, low_open=True),
+                default=None,
+                help="One price in USD for every design (default: the market curve through an anchor SKU).",
+            ),
+            click.option(
+                "--time-limit",
+                type=Finite(0.1, 3600),
+                default=10.0,
+                show_default=True,
+                help="Seconds per solve.",
+            ),
+        ]
+        + product_options()
+        + [SCENARIO]
+    )
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def parallel_options(f):
+    """Where sweeps and verify run: local processes, or a Dask cluster."""
+    options = [
+        click.option(
+            "--workers", type=click.IntRange(1, 256), default=None, help="Processes (default: one per core)."
+        ),
+        click.option(
+            "--scheduler", default=None, help="Run on a Dask cluster at this address (tcp://HOST:PORT)."
+        ),
+        click.option(
+            "--scheduler-timeout",
+            type=Finite(0.1, 600),
+            default=10.0,
+            show_default=True,
+            help="Seconds to wait for --scheduler before giving up.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def product_options() -> list:
+    """Facts about the product and buyer that rules name besides metrics."""
+    return [
+        click.option(
+            "--end-user-hq",
+            default=None,
+            help="Where the buyer (or its ultimate parent) is headquartered; applies 15 CFR 744.23(a)(3) "
+            "(default: not stated, and that requirement is not applied).",
+        ),
+        click.option(
+            "--assume-us-launch",
+            default=None,
+            help="What-if: the part is on sale in the US from this date (YYYY-MM-DD); "
+            "default: a new design never was.",
+        ),
+        click.option(
+            "--figures",
+            type=click.Choice(["robust", "nominal"]),
+            default="robust",
+            show_default=True,
+            help="robust: comply across every estimated figure's range; nominal: at its point value.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Options:
+    target: str
+    bases: list[str]
+    on: object
+    goal: str
+    value_model: str
+    workload: str | None
+    allowed: object
+    margin: object
+    markets: list[bool] | None
+    price: object
+    time_limit: float
+    end_user_hq: str | None = None
+    assume_us_launch: object = None
+    robust: bool = True
+    at_least: tuple[str, ...] = ()  # competitor SKUs whose value a design must reach
+
+    def search(self, data, base: str, **overrides):
+        from explorer import api
+
+        kw = dict(
+            target=self.target,
+            as_of=self.on,
+            objective=self.value_model,
+            allow=self.allowed,
+            margin_pct=self.margin,
+            time_limit=self.time_limit,
+            markets=self.markets,
+            data=data,
+            workload=self.workload,
+            goal=self.goal,
+            price_usd=self.price,
+            end_user_hq=self.end_user_hq,
+            assume_us_launch=self.assume_us_launch,
+            robust=self.robust,
+            at_least=self.at_least,
+        )
+        kw.update(overrides)
+        return api.search(base, **kw)
+
+
+def parse_search_options(
+    ctx,
+    target,
+    bases,
+    as_of,
+    objective,
+    value_model,
+    workload,
+    allow,
+    margin_pct,
+    market,
+    price_usd,
+    time_limit,
+    end_user_hq=None,
+    assume_us_launch=None,
+    figures="robust",
+) -> tuple[object, Options]:
+    """Parse and check every input before the first search starts, so bad input stays one line."""
+
+    from explorer import api
+    from explorer.model.destinations import resolve_target
+    from explorer.model.economics import GOALS
+    from explorer.model.outcomes import Outcome
+
+    data = data_of(ctx)
+    on = api.parse_date(as_of)
+    if objective not in GOALS:  # a value model by name means: maximise performance on it
+        if objective not in api.objective_names(data.root):
+            raise InputError("--objective", "", objective, GOAL_HELP)
+        objective, value_model = "perf", objective
+    resolve_target(data.destinations, target, on)
+    api.load_objective(value_model, data.root, workload=workload)
+    bases = list(bases) or data.catalog.design_bases()
+    for base in bases:
+        api.resolve_base(data, base)
+    if market == "any" and objective in ("gross-margin", "net-revenue") and price_usd is None:
+        raise InputError("--market", "", "any", "one market when pricing along a market curve (or a --price)")
+    allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
+    markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}.get(market)
+    price = Fraction(price_usd).limit_denominator(100) if price_usd is not None else None
+    api.end_user_scopes(data, end_user_hq, on)
+    launch = api.parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch else None
+    return data, Options(
+        target,
+        bases,
+        on,
+        objective,
+        value_model,
+        workload,
+        allowed,
+        Fraction(margin_pct).limit_denominator(10**6),
+        markets,
+        price,
+        time_limit,
+        end_user_hq,
+        launch,
+        figures == "robust",
+    )
+
+
+def keep_data(ctx: click.Context, param, value):
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj["data"] = value
+    return value
+
+
+def data_of(ctx: click.Context):
+    """The data folder's chips and rules, with any --scenario applied (each named in the output)."""
+    from explorer import api
+
+    data = api.load(ctx.obj.get("data"))
+    return api.with_scenarios(data, ctx.obj.get("scenarios"))

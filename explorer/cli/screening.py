@@ -1,0 +1,202 @@
+"""explore screen, classify, catalog and rules: catalog chips (or a CSV's) judged, the rules listed."""
+
+from __future__ import annotations
+
+import click
+
+from explorer.cli.app import main
+from explorer.cli.options import AS_OF, SCENARIO, TARGET, data_of
+from explorer.cli.output import print_csv, print_json, wrapped
+
+
+def _overview(
+    ctx: click.Context, target: str, as_of: str | None, fmt: str, table_file: str | None = None
+) -> None:
+    """The catalog (or the chips of a CSV file) classified; a file's bad rows go to stderr and exit 2."""
+    from explorer import api
+
+    data = data_of(ctx)
+    where, on, rules = api.rules_for(target, as_of, data)
+    errors = []
+    if table_file is None:
+        results = api.classify_catalog(target, on, data)
+    else:
+        results, errors = api.classify_table(table_file, target, on, data)
+    _print_overview(data, where, on, rules, results, fmt)
+    for e in errors:
+        click.echo(f"{table_file}: {e}", err=True)
+    if errors:
+        click.echo(f"{table_file}: {len(errors)} of {len(errors) + len(results)} rows not screened", err=True)
+        ctx.exit(2)
+
+
+def _print_overview(data, where, on, rules, results, fmt: str) -> None:
+    from explorer import api
+    from explorer.report import render
+
+    if fmt == "csv":
+        print_csv(
+            [
+                {
+                    "chip": c.chip,
+                    "tpp": float(c.metrics.tpp),
+                    "performance_density": float(c.metrics.performance_density or 0),
+                    "memory_bandwidth_gbps": float(c.metrics.memory_bandwidth_gbps),
+                    "datacenter": c.metrics.datacenter,
+                    "outcome": "reference-only" if c.reference_only else c.verdict.outcome.value,
+                    "worst_outcome": "reference-only"
+                    if c.reference_only
+                    else (c.worst or c.verdict).outcome.value,
+                    "fired": sorted({f.paragraph for f in c.verdict.fired if f.outcome == c.verdict.outcome}),
+                    "charges": [f"{float(x.percent):g}% {x.kind}" for x in c.verdict.charges],
+                    "uncertain": [u.figure for u in c.uncertain],
+                }
+                for c in results
+            ]
+        )
+        return
+    if fmt == "json":
+        print_json(
+            {
+                "target": where.code,
+                "as_of": on.isoformat(),
+                "rules": [render.rule_dict(r) for r in rules],
+                "results": [render.classification_dict(c) for c in results],
+                "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
+                "note": api.screen_note(data.scenarios),
+            }
+        )
+        return
+    click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
+    click.echo(render.rules_text(rules))
+    click.echo("")
+    click.echo(f"Catalog classified for {where.name} on {on}:")
+    click.echo(render.catalog_verdicts_text(results))
+    click.echo("")
+    click.echo(wrapped(api.screen_note(data.scenarios)))
+
+
+@main.command()
+@TARGET
+@AS_OF
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option(
+    "--from",
+    "table_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Classify the chips of this CSV instead of the catalog: the columns `explore catalog --format "
+    "csv` writes, or Epoch AI's ML hardware layout. Bad rows are listed on stderr (exit 2); the rest are "
+    "screened.",
+)
+@SCENARIO
+@click.pass_context
+def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str, table_file: str | None) -> None:
+    """The rules in force for a destination, and the whole catalog (or a CSV of chips) classified."""
+    _overview(ctx, target, as_of, fmt, table_file)
+
+
+@main.command()
+@click.argument("chip")
+@TARGET
+@AS_OF
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
+@click.option("--assume-us-launch", default=None, help="What-if: on sale in the US from this date.")
+@SCENARIO
+@click.pass_context
+def classify(
+    ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str, end_user_hq, assume_us_launch
+) -> None:
+    """Classify one catalog chip, such as h20 or "RTX 4090D", for a destination and date.
+
+    Estimated figures are judged across their ranges; an outcome that changes
+    within one is reported as uncertain, with the value where it flips.
+    """
+    from explorer import api
+    from explorer.report import render
+
+    result = api.classify(chip, target, as_of, data_of(ctx), end_user_hq, assume_us_launch)
+    if fmt == "csv":  # one row per line in force: the margins
+        print_csv([{"chip": result.chip, **m} for m in render.classification_dict(result)["margins"]])
+    elif fmt == "json":
+        print_json(render.classification_dict(result))
+    else:
+        click.echo(wrapped(render.classification_text(result)))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_context
+def catalog(ctx: click.Context, fmt: str) -> None:
+    """Every SKU in the catalog with the metrics the rules use."""
+    from explorer.report import render
+
+    cat = data_of(ctx).catalog
+    rows = [render.sku_row(cat, sku_id, exact=fmt == "csv") for sku_id in cat.skus]
+    if fmt == "json":
+        print_json(rows)
+    elif fmt == "csv":
+        click.echo(render.csv_text(rows), nl=False)
+    else:
+        cols = [
+            "id",
+            "tpp",
+            "performance_density",
+            "memory_bandwidth_gbps",
+            "memory_gb",
+            "memory_type",
+            "io_bidirectional_gbps",
+            "datacenter",
+            "power_w",
+        ]
+        heads = ["chip", "TPP", "PD", "DRAM GB/s", "GB", "memory", "I/O GB/s", "DC", "W"]
+        click.echo(render.table([[r[c] for c in cols] for r in rows], heads))
+
+
+@main.command()
+@TARGET
+@AS_OF
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@SCENARIO
+@click.pass_context
+def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
+    """The rule sets in force for a destination on a date, with citations and status."""
+    from explorer import api
+    from explorer.report import render
+
+    data = data_of(ctx)
+    where, on, active = api.rules_for(target, as_of, data)
+    if fmt == "csv":
+        print_csv([render.rule_dict(r) for r in active])
+        return
+    if fmt == "json":
+        print_json(
+            {
+                "target": where.code,
+                "as_of": on.isoformat(),
+                "rules": [render.rule_dict(r) for r in active],
+                "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
+            }
+        )
+        return
+    click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
+    click.echo(render.rules_text(active))
+    for r in active:
+        changed = f"; changed by scenario {r.scenario}" if r.scenario else ""
+        click.echo(
+            wrapped(f"\n{r.id}: {r.title}\n  status: {r.status.value}{changed}; source: {r.source_url}")
+        )
+    click.echo(wrapped(f"\n{api.screen_note(data.scenarios)}"))

@@ -1,0 +1,137 @@
+"""explore calibrate and explore value: the value model's fit, and one chip's breakdown."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+from explorer.cli.app import main
+from explorer.cli.options import data_of
+from explorer.cli.output import print_csv, print_json, say
+from explorer.model.errors import InputError
+
+
+@main.command()
+@click.option("--write", is_flag=True, help="Write the fit to specs/calibration/efficiency.toml.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.pass_context
+def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
+    """Fit the value model's efficiencies to measured serving throughput; validate on data left out.
+
+    Each point is predicted three ways: with the fit, fitted without its chip,
+    and fitted without its source. Later MLPerf rounds are validation only.
+    """
+    from explorer import api
+    from explorer import calibrate as cal
+    from explorer.report import render
+
+    data = data_of(ctx)
+    if write and api.is_packaged(data.root):
+        raise InputError(
+            "--write",
+            "",
+            str(data.root),
+            "a writable data folder given with --data (the installed package's own data is never written)",
+        )
+    measured = api.load_measured(data.root)
+    say(ctx, f"fitting {len(measured.point)} measured points (each chip and each source left out in turn)...")
+    result = cal.calibrate(measured, data.catalog, api.load_workloads(data.root))
+    val = cal.validate(result, measured.setup.held_out_shapes)
+    rows = [cal.row_dict(r) for r in result.rows]
+    if fmt == "csv":
+        print_csv(rows)
+    elif fmt == "json":
+        print_json(
+            {
+                "efficiencies": {k: cal.efficiency_dict(e) for k, e in result.efficiencies.items()},
+                "validation": dataclasses.asdict(val),
+                "points": rows,
+            }
+        )
+    else:
+        click.echo("output tokens/s per chip, measured against predicted (fit, chip left out):")
+        heads = [
+            "chip",
+            "source",
+            "scenario",
+            "setup",
+            "in/out",
+            "role",
+            "measured",
+            "predicted",
+            "error",
+            "chip out",
+        ]
+        click.echo(
+            render.table(
+                [
+                    [
+                        r[k]
+                        for k in (
+                            "chip",
+                            "source",
+                            "scenario",
+                            "setup",
+                            "lengths",
+                            "role",
+                            "measured",
+                            "predicted",
+                            "error",
+                            "error_chip_left_out",
+                        )
+                    ]
+                    for r in rows
+                ],
+                heads,
+                keep=(0, 5, 8, 9),
+            )
+        )
+        for k, e in result.efficiencies.items():
+            click.echo(f"{k}: " + ", ".join(f"{f} {x:g}" for f, x in cal.efficiency_dict(e).items()))
+        click.echo(cal.validation_text(val))
+    if write:
+        import os
+
+        path = data.root / "specs" / "calibration" / "efficiency.toml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(cal.efficiency_toml(result, val))
+        os.replace(tmp, path)
+        click.echo(f"wrote {path}", err=True)
+
+
+@main.command("value")
+@click.argument("chip", required=False)
+@click.option(
+    "--design", "design_file", default=None, help="A design as JSON: a result of explore --format json."
+)
+@click.option(
+    "--value-model", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def value_cmd(
+    ctx: click.Context, chip: str | None, design_file: str | None, value_model: str, fmt: str
+) -> None:
+    """The value model for one SKU or design: batch, step time by part, tokens/s, worth of each resource."""
+    from explorer import api, valuation
+    from explorer.report import render
+
+    if (chip is None) == (design_file is None):
+        raise InputError("CHIP", "", chip or design_file, "either a catalog chip or --design FILE, not both")
+    if value_model not in api.objective_names(data_of(ctx).root):
+        raise InputError(
+            "--value-model", "", value_model, f"one of: {', '.join(api.objective_names(data_of(ctx).root))}"
+        )
+    data = data_of(ctx)
+    rec = (
+        valuation.of_sku(chip, data, value_model)
+        if chip
+        else valuation.of_design(design_file, data, value_model)
+    )
+    if fmt == "json":
+        print_json(rec)
+    else:
+        click.echo(render.value_text(rec))
