@@ -172,3 +172,18 @@ def test_at_least_a_competitor_reports_the_margin_and_an_impossible_floor_names_
     assert high.exit_code == 1 and "floor" in high.output and "us-bis-2023-10-acs" in high.output
     bad = CliRunner().invoke(main, [*args, "--at-least", "no-such-chip"])
     assert bad.exit_code == 2 and "--at-least" in bad.output
+
+
+def test_a_search_leaves_pandas_unimported_and_pandas_still_works_after() -> None:
+    """The main job loads no pandas (explorer/search/cpsat.py); a later import gets the real pandas."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from explorer.search import run; "
+        "r = run.search('gh100', 'china', '2026-11-29', explain=False); "
+        "print(r.status, 'pandas' in sys.modules); "
+        "import pandas; print(hasattr(pandas, 'DataFrame'))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["OPTIMAL", "False", "True"]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 from explorer.model.outcomes import LICENSED_MIN, Outcome
 from explorer.model.rules import Combine, Op
 from explorer.model.value import PLANE_DENOMINATOR, PLANES
+from explorer.search.cpsat import cp_model
 from explorer.search.intmodel import SCALE_ONE, Atom, IntRate, IntTables
 from explorer.search.plan import Plan, fee_divisor
 

@@ -10,8 +10,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ortools.sat.python import cp_model
-
+from explorer.search.cpsat import cp_model
 from explorer.search.encode import Encoded
 
 
@@ -98,7 +97,7 @@ def _run(s: cp_model.CpSolver, model: cp_model.CpModel):
     worker.start()
     try:
         while worker.is_alive():
-            worker.join(0.05)
+            worker.join(0.005)  # short, so a fast solve returns at once and a signal is still taken
     except BaseException:  # an interrupt in the main thread: stop the search before leaving
         s.stop_search()
         worker.join()
