@@ -43,7 +43,7 @@ def resources(t: IntTables, u, c, r, m, k, d) -> dict[str, np.ndarray]:
     return res
 
 
-def value_of(t: IntTables, res) -> np.ndarray:
+def value_of(t: IntTables, res: dict[str, np.ndarray]) -> np.ndarray:
     """The integer value model (intmodel.IntPiece) at every point: its smallest piece."""
     f, m, k = res["flops"], res["memory_idx"], res["link_idx"]
 
@@ -99,7 +99,7 @@ def _grid(t: IntTables, unit_index: int):
     return resources(t, u, c, r, m, k, d), (c, r, m, k, d)
 
 
-def _atom(a: Atom, res, n: int) -> np.ndarray:
+def _atom(a: Atom, res: dict[str, np.ndarray], n: int) -> np.ndarray:
     if a.resource == "const":
         return np.full(n, bool(a.bound))
     if a.resource == "dc":
@@ -108,26 +108,28 @@ def _atom(a: Atom, res, n: int) -> np.ndarray:
     return x >= a.bound if a.op is Op.GE else x <= a.bound
 
 
-def atom_holds(a: Atom, res, n: int) -> np.ndarray:
+def atom_holds(a: Atom, res: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Where one integer clause holds, point by point."""
     return _atom(a, res, n)
 
 
-def _condition(combine: Combine, atoms: list[Atom], res, n: int) -> np.ndarray:
+def _condition(combine: Combine, atoms: list[Atom], res: dict[str, np.ndarray], n: int) -> np.ndarray:
     if not atoms:
         return np.ones(n, dtype=bool)
     bs = [_atom(a, res, n) for a in atoms]
     return np.logical_and.reduce(bs) if combine is Combine.ALL else np.logical_or.reduce(bs)
 
 
-def score(t: IntTables, plan: Plan, res, n: int):
+def score(
+    t: IntTables, plan: Plan, res: dict[str, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(allowed, fits, net) for every point: the plan's semantics, evaluated directly."""
     active = [_condition(r.combine, r.atoms, res, n) for r in plan.reliefs]
     levels, owner_of = [], {}
     for ci, c in enumerate(plan.controls):
         fired = _condition(c.combine, c.atoms, res, n)
         level = np.where(fired, c.level, 0).astype(np.int64)
-        takers = {}
+        takers: dict[int, np.ndarray] = {}  # relief index -> where the relief takes the control
         for j in plan.reliefs_of(c):
             rj = plan.reliefs[j]
             if rj.level > c.level:

@@ -8,7 +8,9 @@ rules that conflict.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from explorer.model.outcomes import LICENSED_MIN, Outcome
 from explorer.model.rules import Combine, Op
@@ -37,7 +39,7 @@ class _Space:
     """The design variables and what they give: shared by every plan encoded on them."""
 
     knobs: dict[str, cp_model.IntVar]
-    res: dict[str, object]
+    res: dict[str, cp_model.LinearExpr]  # the integer resources clauses read, by Atom.resource
     value: cp_model.LinearExpr
     cost: cp_model.IntVar
 
@@ -72,19 +74,21 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
     lits = {f"{i}:{rule}": lit for i, w in enumerate(worlds) for rule, lit in w.rule_literals.items()}
     g = fee_divisor(plans, t.scales.fee_basis)  # every net value is a multiple of g: keep the numbers small
     top = t.scales.fee_basis * t.value_upper // g
+    objective: cp_model.LinearExpr
     if weights is None:
         objective = m.new_int_var(-top, top, "worst_case")
         for w in worlds:
             m.add(g * objective <= w.net)
         m.add_assumptions(list(lits.values()))
     else:
-        parts = []
+        parts: list[cp_model.LinearExpr] = []
         for w, weight in zip(worlds, weights, strict=True):
             got = m.new_int_var(0, top, "")
             m.add(g * got == w.net).only_enforce_if(w.ok)
             m.add(got == 0).only_enforce_if(w.ok.Not())
             parts.append(weight * got)
-        objective = sum(parts)
+        # an expression, not sum()'s 0: a robust search has at least one world (robustness.worlds_of)
+        objective = cast(cp_model.LinearExpr, sum(parts))
     return Encoded(
         m,
         sp.knobs,
@@ -109,7 +113,7 @@ def _space(m: cp_model.CpModel, t: IntTables) -> _Space:
     if len(t.markets) == 1:
         m.add(dc == int(t.markets[0]))
 
-    def element(index, values, name):
+    def element(index: cp_model.IntVar, values: list[int], name: str) -> cp_model.IntVar:
         var = m.new_int_var(min(values), max(values), name)
         m.add_element(index, values, var)
         return var
@@ -155,16 +159,25 @@ class _World:
     fees: list[tuple[int, cp_model.IntVar]]
 
 
-def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level, enforce: bool) -> _World:
+def _world(
+    m: cp_model.CpModel,
+    t: IntTables,
+    plan: Plan,
+    sp: _Space,
+    tag: str,
+    relax: frozenset[int],
+    exact_level: int | None,
+    enforce: bool,
+) -> _World:
     """One plan's compliance on the shared design: its outcome, fees and net value.
 
     `enforce`: the outcome must be allowed (under one enforcement literal per rule
     set); otherwise `ok` only says whether it is.
     """
     res = sp.res
-    dc = res["dc"]
+    dc = sp.knobs["datacenter"]  # the variable behind res["dc"]: a literal, so it can be negated
 
-    def atom(a: Atom) -> cp_model.IntVar:
+    def atom(a: Atom) -> cp_model.BoolVarT:
         if a.resource == "const":
             return m.new_constant(int(bool(a.bound)))
         if a.resource == "dc":
@@ -179,7 +192,7 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
             m.add(x >= a.bound + 1).only_enforce_if(b.Not())
         return b
 
-    def condition(combine: Combine, atoms: list[Atom]) -> cp_model.IntVar:
+    def condition(combine: Combine, atoms: list[Atom]) -> cp_model.BoolVarT:
         bs = [atom(a) for a in atoms]
         if not bs:
             return m.new_constant(1)
@@ -192,7 +205,7 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
             m.add_bool_and([b.Not() for b in bs]).only_enforce_if(out.Not())
         return out
 
-    def all_of(lits) -> cp_model.IntVar:
+    def all_of(lits: list[cp_model.BoolVarT]) -> cp_model.IntVar:
         out = m.new_bool_var("")
         m.add_bool_and(lits).only_enforce_if(out)
         m.add_bool_or([x.Not() for x in lits]).only_enforce_if(out.Not())
@@ -200,10 +213,11 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
 
     relief_active = [condition(x.combine, x.atoms) for x in plan.reliefs]
     rule_lits = {c.rule: m.new_bool_var(f"{tag}enforce {c.rule}") for c in plan.controls}
-    levels, owners = [], {}
+    levels: list[cp_model.LinearExpr] = []
+    owners: dict[tuple[int, int], cp_model.IntVar] = {}  # (control, relief) -> the relief owns the control
     for ci, c in enumerate(plan.controls):
         fired = condition(c.combine, c.atoms)
-        takes = {}
+        takes: dict[int, cp_model.IntVar] = {}  # relief index -> the relief takes the control
         for j in plan.reliefs_of(c):
             rj = plan.reliefs[j]
             if rj.level > c.level:
@@ -228,7 +242,7 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
     fees = _fees(m, plan, final, owners, condition)
     basis = t.scales.fee_basis
     cap_value = t.value_upper
-    paid = []
+    paid: list[cp_model.LinearExpr] = []
     for bp, active in fees:
         # the share is exactly the value when the fee applies and 0 otherwise, for any feasible
         # solution (not only at the optimum), so a stopped or robust solve reads exact net values
@@ -240,27 +254,33 @@ def _world(m, t: IntTables, plan: Plan, sp: _Space, tag: str, relax, exact_level
     return _World(net, ok, rule_lits, fees)
 
 
-def _fees(m, plan: Plan, final, owners, condition):
+def _fees(
+    m: cp_model.CpModel,
+    plan: Plan,
+    final: cp_model.IntVar,
+    owners: dict[tuple[int, int], cp_model.IntVar],
+    condition: Callable[[Combine, list[Atom]], cp_model.BoolVarT],
+) -> list[tuple[int, cp_model.IntVar]]:
     """(basis points, literal) for every fee or tariff the design's outcome would carry.
 
     Fees of one overlap group are one payment: only the largest active one counts.
     """
     if not (any(r.fee_bp for r in plan.reliefs) or plan.charges):
         return []
-    is_level = {}
+    is_level: dict[int, cp_model.IntVar] = {}
     for k in range(len(Outcome)):
         b = m.new_bool_var(f"level {k}")
         m.add(final == k).only_enforce_if(b)
         m.add(final != k).only_enforce_if(b.Not())
         is_level[k] = b
 
-    def both(a, b, name=""):
+    def both(a: cp_model.BoolVarT, b: cp_model.BoolVarT, name: str = "") -> cp_model.IntVar:
         out = m.new_bool_var(name)
         m.add_bool_and([a, b]).only_enforce_if(out)
         m.add_bool_or([a.Not(), b.Not()]).only_enforce_if(out.Not())
         return out
 
-    def any_of(lits):
+    def any_of(lits: list[cp_model.IntVar]) -> cp_model.IntVar:
         out = m.new_bool_var("")
         if not lits:
             m.add(out == 0)
@@ -269,12 +289,12 @@ def _fees(m, plan: Plan, final, owners, condition):
         m.add_bool_and([x.Not() for x in lits]).only_enforce_if(out.Not())
         return out
 
-    sets_level = {}  # relief index -> the relief owns a control at the final level
+    sets_level: dict[int, cp_model.IntVar] = {}  # relief index -> it owns a control at the final level
     for j, r in enumerate(plan.reliefs):
         mine = [o for (ci, jj), o in owners.items() if jj == j]
         if mine:
             sets_level[j] = both(any_of(mine), is_level[r.level], f"path {r.rule}")
-    fees = []  # (bp, literal, group)
+    fees: list[tuple[int, cp_model.IntVar, str | None]] = []  # (bp, literal, group)
     for j, r in enumerate(plan.reliefs):
         if r.fee_bp and j in sets_level:
             fees.append((r.fee_bp, sets_level[j], r.fee_group))
@@ -290,9 +310,13 @@ def _fees(m, plan: Plan, final, owners, condition):
     return _largest_per_group(m, fees, both)
 
 
-def _largest_per_group(m, fees, both):
+def _largest_per_group(
+    m: cp_model.CpModel,
+    fees: list[tuple[int, cp_model.IntVar, str | None]],
+    both: Callable[[cp_model.BoolVarT, cp_model.BoolVarT], cp_model.IntVar],
+) -> list[tuple[int, cp_model.IntVar]]:
     """Within each overlap group, a fee counts only if no larger (or earlier equal) one is active."""
-    out = []
+    out: list[tuple[int, cp_model.IntVar]] = []
     for i, (bp, lit, group) in enumerate(fees):
         if group is None:
             out.append((bp, lit))
@@ -307,7 +331,15 @@ def _largest_per_group(m, fees, both):
     return out
 
 
-def _value(m, t: IntTables, flops, mem, link, top_flops: int, element) -> cp_model.IntVar:
+def _value(
+    m: cp_model.CpModel,
+    t: IntTables,
+    flops: cp_model.IntVar,
+    mem: cp_model.IntVar,
+    link: cp_model.IntVar,
+    top_flops: int,
+    element: Callable[[cp_model.IntVar, list[int], str], cp_model.IntVar],
+) -> cp_model.IntVar:
     """intmodel's value pieces, exactly as brute.value_of computes them: every step floored.
 
     Exact, not only bounded above, so any feasible assignment carries its design's
@@ -315,20 +347,21 @@ def _value(m, t: IntTables, flops, mem, link, top_flops: int, element) -> cp_mod
     never has to climb to a bound). A piece's latency factor is one conditional
     pair of inequalities per distinct factor, not a product.
     """
-    cache: dict[tuple, object] = {}
+    cache: dict[tuple[str, tuple[int, ...]], cp_model.IntVar] = {}
 
-    def table(index, values, name):
+    def table(index: cp_model.IntVar, values: Sequence[int], name: str) -> cp_model.IntVar:
         key = (name, tuple(values))
         if key not in cache:
             cache[key] = element(index, list(values), name)
         return cache[key]
 
-    def rate(r: IntRate):
+    def rate(r: IntRate) -> tuple[cp_model.LinearExpr, int]:
+        """The rate as an expression, and its largest value."""
         if r.kind == "flops":
             return r.coef * flops, r.coef * top_flops
         return table(mem if r.kind == "memory" else link, r.table, f"{r.kind} rate"), max(r.table)
 
-    def scaled(h, top: int, scale: tuple[int, ...]):
+    def scaled(h: cp_model.LinearExpr, top: int, scale: tuple[int, ...]) -> cp_model.IntVar:
         """floor(h x scale[memory] / SCALE_ONE), exactly: one conditional equality per distinct factor."""
         levels = sorted(set(scale))
         k = table(mem, [levels.index(x) for x in scale], "latency factor index")
@@ -343,7 +376,7 @@ def _value(m, t: IntTables, flops, mem, link, top_flops: int, element) -> cp_mod
         return out
 
     value = m.new_int_var(0, t.value_upper, "value")
-    parts = []
+    parts: list[cp_model.LinearExpr] = []
     for piece in t.value_pieces:
         out, top = rate(piece.rates[0])
         for r in piece.rates[1:]:

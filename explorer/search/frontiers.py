@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from explorer.search.encode import encode
 from explorer.search.solve import Solution, SolveStatus, solve
+
+if TYPE_CHECKING:
+    from explorer.search.run import Problem
 
 
 @dataclass(frozen=True)
@@ -18,10 +23,11 @@ class FrontierPoint:
 
 
 def cost_frontier(
-    p, time_limit: float = 10.0, exact_level: int | None = None, max_points: int = 200
+    p: Problem, time_limit: float = 10.0, exact_level: int | None = None, max_points: int = 200
 ) -> tuple[list[FrontierPoint], bool]:
     """Highest value at each cost bound, walking down: (points, complete)."""
-    points, bound = [], None
+    points: list[FrontierPoint] = []
+    bound: int | None = None  # cents: the next point costs at most this
     scale = p.tables.scales.value * p.tables.scales.fee_basis
     while len(points) < max_points:
         enc = encode(p.tables, p.plan, exact_level=exact_level)
@@ -36,7 +42,7 @@ def cost_frontier(
     return points, False
 
 
-def best_ratio(p, time_limit: float = 10.0, exact_level: int | None = None) -> Solution:
+def best_ratio(p: Problem, time_limit: float = 10.0, exact_level: int | None = None) -> Solution:
     """The design with the most value per dollar: it lies on the cost frontier, so search that."""
     points, complete = cost_frontier(p, time_limit, exact_level)
     if not points:
@@ -47,9 +53,11 @@ def best_ratio(p, time_limit: float = 10.0, exact_level: int | None = None) -> S
     return dataclasses.replace(best.solution, status=status)
 
 
-def margin_frontier(build, margins: list[Fraction], time_limit: float = 10.0) -> list[FrontierPoint]:
+def margin_frontier(
+    build: Callable[[Fraction], Problem], margins: list[Fraction], time_limit: float = 10.0
+) -> list[FrontierPoint]:
     """Highest value at each guard band; `build(margin)` gives the problem for that band."""
-    out = []
+    out: list[FrontierPoint] = []
     for m in margins:
         p = build(m)
         sol = solve(encode(p.tables, p.plan), time_limit)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from explorer.load.loader import load_prices
 from explorer.model import value as v
 from explorer.model.economics import GOALS, PriceCurve
 from explorer.model.errors import InputError
 
+if TYPE_CHECKING:
+    from explorer.search.encode import Encoded
+    from explorer.search.run import Problem
+    from explorer.search.solve import Stage
 
-def price_curve(p, price_usd: Fraction | None) -> PriceCurve | None:
+
+def price_curve(p: Problem, price_usd: Fraction | None) -> PriceCurve | None:
     """The problem's price curve: a fixed price, or the anchor SKU of its die and market (None if unknown)."""
     if price_usd is not None:
         return PriceCurve(fixed_usd=Fraction(price_usd))
@@ -26,7 +32,7 @@ def price_curve(p, price_usd: Fraction | None) -> PriceCurve | None:
     return PriceCurve(usd_per_value=anchor.price_usd.value / worth, anchor_sku=sku.id)
 
 
-def stages(goal: str, enc, p, curve: PriceCurve | None) -> list[tuple[str, object]]:
+def stages(goal: str, enc: Encoded, p: Problem, curve: PriceCurve | None) -> list[Stage]:
     """Lexicographic solver stages for a goal; ties always end at the lowest cost."""
     if goal not in GOALS:
         raise InputError("--objective", "", goal, f"one of: {', '.join(GOALS)} or a value model")
@@ -39,13 +45,15 @@ def stages(goal: str, enc, p, curve: PriceCurve | None) -> list[tuple[str, objec
         )
     s = p.tables.scales
     basis = s.fee_basis
-    if goal == "perf" or (goal == "net-revenue" and curve.fixed_usd is None):
+    if goal == "perf" or (goal == "net-revenue" and curve is not None and curve.fixed_usd is None):
         return [("max", enc.net), ("min", enc.cost)]  # revenue along the curve is proportional to net value
+    assert curve is not None, f"{goal}: a price curve (checked above; perf-per-dollar runs frontiers instead)"
     if curve.fixed_usd is not None:
         price_cents = round(curve.fixed_usd * 100)
         revenue = price_cents * basis - sum(price_cents * bp * lit for bp, lit in enc.fees)
         first = revenue if goal == "net-revenue" else revenue - basis * enc.total_cost
         return [("max", first), ("max", enc.net), ("min", enc.cost)]
     # gross margin on the curve: net value x dollars per value, less cost, in units of the net objective
+    assert curve.usd_per_value is not None, "a curve without a fixed price runs through its anchor"
     per_cent = round(s.value * basis / (curve.usd_per_value * 100))
     return [("max", enc.net - per_cent * enc.total_cost), ("max", enc.net), ("min", enc.cost)]

@@ -14,11 +14,11 @@ import numpy as np
 
 from explorer.model import cost
 from explorer.model import value as v
-from explorer.model.chips import BIT_LENGTH, Path, PcieGeneration
+from explorer.model.chips import BIT_LENGTH, Path, PcieGeneration, Precision
 from explorer.model.cost import CostData
 from explorer.model.metrics import applicable_die_area_mm2, applicable_die_area_range_mm2
 from explorer.model.rules import Clause, Op
-from explorer.model.space import DesignSpace
+from explorer.model.space import DesignSpace, LinkOption, MemoryOption
 from explorer.model.value import PLANE_DENOMINATOR, PLANES
 from explorer.search.scaling import Scales, integer_bound, lcm_of_denominators
 
@@ -100,6 +100,7 @@ def _lowest_plane(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         i = np.clip(start + shift, 0, len(PLANES) - 1)
         got = _A[i] * u + _B[i] * v
         best = got if best is None else np.minimum(best, got)
+    assert best is not None, "the window holds at least one plane"
     return best
 
 
@@ -153,17 +154,19 @@ class IntTables:
         if clause.metric not in METRIC_RESOURCE:
             raise ValueError(f"the search cannot encode a clause on {clause.metric}")
         resource = METRIC_RESOURCE[clause.metric]
+        line = clause.value
+        assert not isinstance(line, bool), f"{clause.metric} is numeric (the loader checks each clause)"
         s = self.scales
         if clause.metric == "performance_density":
             if not self.area_mm2:
                 return Atom("const", Op.EQ, False)  # no applicable area: density undefined
-            threshold = clause.value * self._area(clause.op, surely) * s.tpp
+            threshold = line * self._area(clause.op, surely) * s.tpp
         elif resource == "tpp":
-            threshold = clause.value * s.tpp
+            threshold = line * s.tpp
         elif resource == "cap":
-            threshold = clause.value * s.gb
+            threshold = line * s.gb
         else:
-            threshold = clause.value * s.gbps
+            threshold = line * s.gbps
         op, bound = integer_bound(clause.op, threshold)
         return Atom(resource, op, bound)
 
@@ -175,7 +178,7 @@ def _exact_int(x: Fraction) -> int:
     return int(x)
 
 
-def _tensor_vector(space: DesignSpace, precisions=None) -> tuple[int, int]:
+def _tensor_vector(space: DesignSpace, precisions: set[Precision] | None = None) -> tuple[Fraction, Fraction]:
     """Max ops x weight over tensor and over vector paths (weight = bit length, or 1)."""
     t = vec = Fraction(0)
     for th in space.die.throughput:
@@ -251,17 +254,19 @@ def _upper(r: IntRate, top_flops: int) -> int:
     return r.coef * top_flops if r.kind == "flops" else max(r.table)
 
 
-def _value_pieces(space: DesignSpace, obj: v.Objective, pcie_bidir, flops_unit, per_value):
+def _value_pieces(
+    space: DesignSpace, obj: v.Objective, pcie_bidir: Fraction, flops_unit: Fraction, per_value: Fraction
+) -> tuple[IntPiece, ...]:
     """value.pieces on this space's integers: coefficients and per-option tables, rounded to value units."""
     d = v.demand(obj)
 
-    def res(mem=None, link=None) -> v.Resources:
+    def res(mem: MemoryOption | None = None, link: LinkOption | None = None) -> v.Resources:
         io = (link.bidirectional_gbps if link else 0) + pcie_bidir
         return v.Resources(
             Fraction(0),
             mem.bandwidth_gbps if mem else Fraction(0),
             Fraction(io, 2),
-            mem.capacity_gb if mem else 0,
+            mem.capacity_gb if mem else Fraction(0),
         )
 
     def as_int(rate: v.Rate) -> IntRate:
@@ -277,7 +282,7 @@ def _value_pieces(space: DesignSpace, obj: v.Objective, pcie_bidir, flops_unit, 
         )
 
     def piece(p: v.Piece) -> IntPiece:
-        scale = ()
+        scale: tuple[int, ...] = ()
         if p.scaled_by:
             scale = tuple(
                 math.floor(v.latency_factor(d, p.scaled_by, m.bandwidth_gbps) * SCALE_ONE)

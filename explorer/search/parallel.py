@@ -28,7 +28,8 @@ def map_jobs(
 
     if scheduler:
         try:
-            from dask.distributed import Client, as_completed
+            from dask.distributed import Client
+            from dask.distributed import as_completed as dask_as_completed  # the pool below has its own
         except ImportError:
             from explorer.model.errors import InputError
 
@@ -46,9 +47,9 @@ def map_jobs(
 
             raise InputError("--scheduler", "", scheduler, f"a reachable Dask scheduler ({e})") from None
         with client:
-            futures = {client.submit(fn, job, pure=False): i for i, job in enumerate(jobs)}
-            for f in as_completed(futures):
-                done(futures[f], f.result())
+            submitted = {client.submit(fn, job, pure=False): i for i, job in enumerate(jobs)}
+            for f in dask_as_completed(submitted):
+                done(submitted[f], f.result())
     elif executor == "process" and len(jobs) > 1 and workers != 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 

@@ -14,7 +14,7 @@ from explorer.model.checker import outcome_for, withdrawn
 from explorer.model.destinations import Target
 from explorer.model.facts import Facts, all_hold
 from explorer.model.outcomes import Outcome
-from explorer.model.rules import Combine, RuleSet
+from explorer.model.rules import Clause, Combine, RuleSet
 from explorer.search.intmodel import Atom, IntTables
 
 
@@ -25,7 +25,7 @@ class PlannedControl:
     level: int
     combine: Combine
     atoms: list[Atom]
-    clauses: tuple = ()  # the rule's clauses the atoms encode, in order (for reports)
+    clauses: tuple[Clause, ...] = ()  # the rule's clauses the atoms encode, in order (for reports)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class PlannedRelief:
     atoms: list[Atom]
     fee_bp: int | None  # basis points
     fee_group: str | None = None  # fees in one group combine as the larger
-    clauses: tuple = ()  # the rule's clauses the atoms encode, in order (for reports)
+    clauses: tuple[Clause, ...] = ()  # the rule's clauses the atoms encode, in order (for reports)
 
 
 @dataclass(frozen=True)

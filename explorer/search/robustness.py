@@ -15,6 +15,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TypedDict
 
 from explorer.load.data import load, with_scenarios
 from explorer.model.checker import Verdict
@@ -47,6 +48,16 @@ class WorldResult:
         return None if self.own_best is None else self.own_best - self.value
 
 
+class _Common(TypedDict):
+    """The fields every robust result carries, whether or not a design was found."""
+
+    base: str
+    target: str
+    as_of: dt.date
+    mode: str
+    solve_seconds: float
+
+
 @dataclass(frozen=True)
 class RobustResult:
     base: str
@@ -65,9 +76,10 @@ class RobustResult:
 
     def first_world_result(self) -> s.SearchResult:
         """The robust design as a search result in the first world (today's rules, by default)."""
-        p = self.problem
+        p, design = self.problem, self.design
+        assert p is not None and design is not None, "only a robust result with a design has a first world"
         first = self.worlds[0]
-        _, _, _, gross, _ = s.judge(p, self.design)
+        _, _, _, gross, _ = s.judge(p, design)
         return s.SearchResult(
             base=self.base,
             die=p.die,
@@ -76,7 +88,7 @@ class RobustResult:
             status=self.status,
             space_size=p.space.size(),
             solve_seconds=self.solve_seconds,
-            design=self.design,
+            design=design,
             flagship=p.space.flagship(),
             metrics=self.metrics,
             verdict=first.verdict,
@@ -165,7 +177,7 @@ def robust(
     )
     sol = solve(enc, time_limit)
     seconds = time.perf_counter() - start
-    common = dict(base=base, target=p0.target.code, as_of=p0.as_of, mode=mode, solve_seconds=seconds)
+    common = _Common(base=base, target=p0.target.code, as_of=p0.as_of, mode=mode, solve_seconds=seconds)
     if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         core = [f"{names[int(k.split(':', 1)[0])]}: {k.split(':', 1)[1]}" for k in sol.conflicting_rules]
         return RobustResult(**common, status=sol.status.value, conflicting_rules=core)
@@ -207,7 +219,7 @@ def robust(
             if compare
             else None
         )
-        has = own is not None and own.design is not None
+        found = own if own is not None and own.design is not None else None  # this world's own optimum
         results.append(
             WorldResult(
                 name,
@@ -216,8 +228,8 @@ def robust(
                 real,
                 ok,
                 v,
-                own.value if has else None,
-                own.design if has else None,
+                found.value if found is not None else None,
+                found.design if found is not None else None,
             )
         )
     cost = Fraction(round(unit_cost_usd(design, p0.die, p0.costs) * 100), 100)

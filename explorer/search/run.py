@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple, TypedDict
 
 from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
@@ -26,7 +27,8 @@ from explorer.model.errors import InputError
 from explorer.model.facts import Facts, of_design
 from explorer.model.metrics import Metrics
 from explorer.model.outcomes import Outcome
-from explorer.model.ranges import area_figure, judge_over
+from explorer.model.ranges import Uncertain, area_figure, judge_over
+from explorer.model.rules import Clause, RuleSet
 from explorer.model.space import Design, DesignSpace, build_space, to_sku
 from explorer.search.guard import with_guard_band
 from explorer.search.intmodel import IntTables, tables
@@ -43,9 +45,8 @@ class Binding:
     rule: str
     paragraph: str
     value_if_lifted: float  # the optimum with this line lifted, relative to the reference SKU
-    clauses: tuple[
-        int, ...
-    ] = ()  # indices of the clauses whose line lies between the design and a better step
+    # the clauses whose line lies between the design and a better step
+    clauses: tuple[Clause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,44 @@ class SearchResult:
     gap: float = 0.0
     binding: list[Binding] = field(default_factory=list)
     conflicting_rules: list[str] = field(default_factory=list)
-    uncertain: list = field(default_factory=list)  # estimated figures whose range changes the outcome
+    # estimated figures whose range changes the outcome
+    uncertain: list[Uncertain] = field(default_factory=list)
     goal: str = "perf"
     economics: Economics | None = None
     problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
+
+    def found(self) -> Found:
+        """The design with what comes with it; only for a result that has a design."""
+        assert (
+            self.design is not None
+            and self.metrics is not None
+            and self.verdict is not None
+            and self.flagship is not None
+        ), f"{self.base}: a result with no design ({self.status})"
+        return Found(self.design, self.metrics, self.verdict, self.flagship)
+
+
+class Found(NamedTuple):
+    """A search result's design and what a result with a design always carries."""
+
+    design: Design
+    metrics: Metrics
+    verdict: Verdict
+    flagship: Design  # the unmodified base die, for comparisons
+
+
+class _Common(TypedDict):
+    """The fields every search result carries, whether or not a design was found."""
+
+    base: str
+    die: Die
+    target: Target
+    as_of: dt.date
+    status: str
+    space_size: int
+    solve_seconds: float
+    flagship: Design
+    problem: Problem
 
 
 @dataclass(frozen=True)
@@ -85,7 +120,7 @@ class Problem:
     as_of: dt.date
     objective: v.Objective
     reference: Fraction  # tokens/s per chip of the objective's reference SKU: value 1
-    guarded_rules: list
+    guarded_rules: list[RuleSet]
     data: Data
     costs: CostData
     facts: Facts  # the design's: a new product unless a US launch is assumed; the buyer
@@ -239,7 +274,7 @@ def search(
     else:
         enc = encode(p.tables, p.plan, exact_level=level)
         sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve))
-    common = dict(
+    common = _Common(
         base=base,
         die=p.die,
         target=p.target,
@@ -325,7 +360,7 @@ def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
     here = brute.resources(t, *[np.array([index[k]]) for k in sizes])
     blocked_now, _, _ = brute.score(t, p.plan, res, len(points))
     scale = t.scales.value * t.scales.fee_basis
-    out = {}
+    out: dict[tuple[str, str], Binding] = {}  # (rule, paragraph) -> its binding
     for ci, c in enumerate(p.plan.controls):
         key = (c.rule, c.paragraph)
         lifted = dataclasses.replace(p.plan, controls=[x for i, x in enumerate(p.plan.controls) if i != ci])

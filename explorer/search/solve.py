@@ -13,6 +13,8 @@ from enum import StrEnum
 from explorer.search.cpsat import cp_model
 from explorer.search.encode import Encoded
 
+Stage = tuple[str, cp_model.LinearExprT]  # ("max" or "min", linear expression)
+
 
 class SolveStatus(StrEnum):
     OPTIMAL = "OPTIMAL"
@@ -111,7 +113,7 @@ def _run(s: cp_model.CpSolver, model: cp_model.CpModel):
     return box["status"]
 
 
-def solve(enc: Encoded, time_limit: float = 10.0, stages: list[tuple[str, object]] | None = None) -> Solution:
+def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = None) -> Solution:
     """Optimise lexicographically: each stage fixes its optimum before the next.
 
     Default: the highest net value, then the lowest cost. `stages` is a list of
@@ -119,7 +121,8 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[tuple[str, object
     """
     stages = stages or [("max", enc.net), ("min", enc.cost)]
     start = time.perf_counter()
-    status, solver, bound = SolveStatus.OPTIMAL, None, 0
+    status, bound = SolveStatus.OPTIMAL, 0
+    solver: cp_model.CpSolver | None = None
     for i, (sense, expr) in enumerate(stages):
         (enc.model.maximize if sense == "max" else enc.model.minimize)(expr)
         s = _solver(max(0.1, time_limit - (time.perf_counter() - start)))
@@ -150,6 +153,7 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[tuple[str, object
         enc.model.clear_hints()
         for var in enc.knobs.values():
             enc.model.add_hint(var, s.value(var))
+    assert solver is not None, "the first stage either found a design or returned above"
     knobs = {k: int(solver.value(v)) for k, v in enc.knobs.items()}
     net, cost = int(solver.value(enc.net)), int(solver.value(enc.cost))
     # the gap is reported on the net value, so only when that is the first stage
