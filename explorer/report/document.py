@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.model.checker import outcome_for
+from explorer.model.checker import Margin, outcome_for
 from explorer.model.classification import screen_note
 from explorer.model.data import Data
 from explorer.report import explain
@@ -21,7 +21,8 @@ TEMPLATES = Path(__file__).parents[1] / "templates"
 
 
 def _datasheet(r: SearchResult) -> dict:
-    m, d, die = r.metrics, r.design, r.die
+    found = r.found()
+    m, d, die = found.metrics, found.design, r.die
     return {
         "compute_units": f"{d.units} {die.unit_name}s of {int(die.units_full.value)}",
         "clock_mhz": d.clock_mhz,
@@ -49,13 +50,14 @@ def _datasheet(r: SearchResult) -> dict:
 
 def _compliance(r: SearchResult, p: Problem) -> list[dict]:
     """Every rule in force: each control's outcome for the target, whether it fired, every clause's margin."""
-    fired = {(f.rule, f.paragraph): f for f in r.verdict.fired}
-    margins = {}
-    for g in r.verdict.margins:
+    verdict = r.found().verdict
+    fired = {(f.rule, f.paragraph): f for f in verdict.fired}
+    margins: dict[tuple[str, str, str], list[Margin]] = {}  # (rule, paragraph, role) -> its clauses' margins
+    for g in verdict.margins:
         margins.setdefault((g.rule, g.paragraph, g.role), []).append(g)
     out = []
     for rule in p.data.rules:
-        if rule.id not in r.verdict.rules_in_force or not rule.in_force(r.as_of):
+        if rule.id not in verdict.rules_in_force or not rule.in_force(r.as_of):
             continue
         items = []
         for role, group in (("control", rule.controls), ("relief", rule.reliefs), ("charge", rule.charges)):
@@ -83,7 +85,7 @@ def _sensitivity(r: SearchResult) -> list[dict]:
     # the clause, not the whole paragraph: only lines that lie between the design and a better step
     binding = {(b.rule, b.paragraph, x.metric, x.op.value) for b in r.binding for x in b.clauses}
     rows = []
-    for g in r.verdict.margins:
+    for g in r.found().verdict.margins:
         if g.role == "charge" or g.margin_pct is None:
             continue
         lower = g.op in (">=", ">")
@@ -119,10 +121,11 @@ def _sensitivity(r: SearchResult) -> list[dict]:
 
 
 def _assumptions(r: SearchResult, p: Problem) -> list[str]:
+    in_force = r.found().verdict.rules_in_force
     reported = [
         x.id
         for x in p.data.rules
-        if x.id in r.verdict.rules_in_force and x.in_force(r.as_of) and x.status.value != "official"
+        if x.id in in_force and x.in_force(r.as_of) and x.status.value != "official"
     ]
     eff = p.objective.efficiency
     out = [
@@ -157,6 +160,7 @@ def _sources(p: Problem) -> dict:
 def build(r: SearchResult, data: Data, context: dict) -> dict:
     """The canonical spec document for one search result (JSON-ready)."""
     p = r.problem
+    assert p is not None, f"{r.base}: a search result carries the problem it solved (run.search sets it)"
     doc = {
         "title": f"{r.die.name}: best {context['allowed']} design for {p.target.name} on {p.as_of}",
         "note": screen_note(p.data.scenarios),
@@ -173,25 +177,26 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
     }
     if r.design is None:
         return {**doc, "conflicting_rules": r.conflicting_rules}
-    base_metrics = data.catalog.metrics_of_design(r.flagship, r.die)
+    design, metrics, verdict, flagship = r.found()
+    base_metrics = data.catalog.metrics_of_design(flagship, r.die)
     return {
         **doc,
         "summary": {
-            "design": r.design.describe(),
-            "outcome": r.verdict.outcome.value,
+            "design": design.describe(),
+            "outcome": verdict.outcome.value,
             "value": num(r.value, 6),
             "value_before_fees": num(r.value_before_fees, 6),
             "proof": r.status,
             "gap": r.gap,
             "solve_seconds": round(r.solve_seconds, 3),
             "designs_searched": r.space_size,
-            "charges": [charge_dict(c) for c in r.verdict.charges],
-            "conditions": conditions_dict(r.verdict),
+            "charges": [charge_dict(c) for c in verdict.charges],
+            "conditions": conditions_dict(verdict),
             "economics": economics_dict(r),
         },
-        "design": design_dict(r.design),
+        "design": design_dict(design),
         "datasheet": _datasheet(r),
-        "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
+        "changes": explain.changes(design, metrics, flagship, base_metrics),
         "binding": [
             {"rule": b.rule, "paragraph": b.paragraph, "value_if_lifted": round(b.value_if_lifted, 6)}
             for b in r.binding

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
 
 OUTCOME_COLOURS = {
     "license-exception": "#c5e17a",
@@ -199,7 +203,9 @@ def compliance_map(
         )
     fig.suptitle(title, fontsize=10)
     used = {p.outcome for p in [*chips, *highlight]} | {names[v] for row in compute + bandwidth for v in row}
-    handles = [Patch(facecolor=OUTCOME_COLOURS_ALL[n], edgecolor="#999", label=n) for n in names if n in used]
+    handles: list[Artist] = [
+        Patch(facecolor=OUTCOME_COLOURS_ALL[n], edgecolor="#999", label=n) for n in names if n in used
+    ]
     from matplotlib.lines import Line2D
 
     handles.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from fractions import Fraction
 
 from explorer.model.catalog import Catalog
@@ -26,8 +27,8 @@ METRIC_KEYS = (
 )
 
 
-def num(x: Fraction | None, digits: int = 4) -> float | None:
-    """A Fraction as a float for output, rounded only for display."""
+def num(x: Fraction | int | None, digits: int = 4) -> float | None:
+    """A Fraction (or an int: a datacenter line's flag) as a float for output, rounded only for display."""
     return None if x is None else round(float(x), digits)
 
 
@@ -280,7 +281,10 @@ def visible_len(text: str) -> int:
 
 
 def table(
-    rows: list[list[object]], headers: list[str], width: int | None = None, keep: tuple[int, ...] = (0,)
+    rows: Sequence[Sequence[object]],
+    headers: list[str],
+    width: int | None = None,
+    keep: tuple[int, ...] = (0,),
 ) -> str:
     """A plain text table that fits `width` columns (default: the terminal's, at least 80): the widest
     columns give way, cut with an ellipsis. Columns in `keep` (by default the first, an id) are never cut.

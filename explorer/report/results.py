@@ -92,12 +92,13 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         }
     if r.design is None:
         return out
-    base_metrics = data.catalog.metrics_of_design(r.flagship, r.die)
+    design, metrics, verdict, flagship = r.found()
+    base_metrics = data.catalog.metrics_of_design(flagship, r.die)
     out.update(
         {
-            "design": design_dict(r.design),
-            "metrics": metrics_dict(r.metrics),
-            "outcome": r.verdict.outcome.value,
+            "design": design_dict(design),
+            "metrics": metrics_dict(metrics),
+            "outcome": verdict.outcome.value,
             "cost_usd": num(r.cost_usd, 2),
             "fired": [
                 {
@@ -107,15 +108,15 @@ def result_dict(r: SearchResult, data: Data) -> dict:
                     "status": f.status.value,
                     "relieved_by": f.relieved_by,
                 }
-                for f in r.verdict.fired
+                for f in verdict.fired
             ],
-            "charges": [charge_dict(c) for c in r.verdict.charges],
-            "margins": [margin_dict(g) for g in r.verdict.margins],
+            "charges": [charge_dict(c) for c in verdict.charges],
+            "margins": [margin_dict(g) for g in verdict.margins],
             "nearest_line": nearest_line(r),
             "throughput": throughput(r),
-            "changes": explain.changes(r.design, r.metrics, r.flagship, base_metrics),
+            "changes": explain.changes(design, metrics, flagship, base_metrics),
             "economics": economics_dict(r),
-            "base_design": design_dict(r.flagship),
+            "base_design": design_dict(flagship),
         }
     )
     return out
@@ -201,10 +202,14 @@ def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None
 def nearest_line(r: SearchResult) -> dict | None:
     """The clear control clause closest to the design (in % of its line), with its rule's status."""
     status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
-    clear = [g for g in r.verdict.margins if g.role == "control" and not g.holds and g.margin_pct is not None]
+    clear = [
+        (g, g.margin_pct)
+        for g in r.found().verdict.margins
+        if g.role == "control" and not g.holds and g.margin_pct is not None
+    ]
     if not clear:
         return None
-    g = min(clear, key=lambda x: abs(x.margin_pct))
+    g, _ = min(clear, key=lambda x: abs(x[1]))
     return {
         "rule": g.rule,
         "paragraph": g.paragraph,
