@@ -150,7 +150,8 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
     from explorer.report import render
     from explorer.report import results as report
 
-    results, docs = [], []
+    results: list[dict] = []
+    docs = []
     start = time.perf_counter()
     for i, base in enumerate(opts.bases, 1):
         say(ctx, f"[{i}/{len(opts.bases)}] searching {base} ...")
@@ -227,15 +228,15 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         f"{proved} proved optimal",
     )
     infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
-    for r in infeasible:
-        floor = r.get("floor")
+    for rec in infeasible:
+        floor = rec.get("floor")
         what = (
             f"no complying design serves the --at-least floor of {floor['tokens_per_s_per_chip']:,} "
             f"tokens/s per chip ({', '.join(floor['at_least'])}); the rules that hold it below"
             if floor
             else "no design complies; conflicting rules"
         )
-        click.echo(f"explore: {r['base']}: {what}: {', '.join(r['conflicting_rules'])}", err=True)
+        click.echo(f"explore: {rec['base']}: {what}: {', '.join(rec['conflicting_rules'])}", err=True)
     if infeasible:
         ctx.exit(Exit.FINDINGS)
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from explorer.model.errors import InputError
+from explorer.model.outcomes import Outcome
+
+if TYPE_CHECKING:
+    from explorer.model.data import Data
+    from explorer.search.run import SearchResult
 
 
 class Finite(click.ParamType):
@@ -194,26 +201,28 @@ def product_options() -> list:
 
 @dataclass(frozen=True)
 class Options:
+    """The search options, parsed and checked once (explore, compare, frontier)."""
+
     target: str
     bases: list[str]
-    on: object
+    on: dt.date
     goal: str
     value_model: str
     workload: str | None
-    allowed: object
-    margin: object
+    allowed: Outcome
+    margin: Fraction
     markets: list[bool] | None
-    price: object
+    price: Fraction | None
     time_limit: float
     end_user_hq: str | None = None
-    assume_us_launch: object = None
+    assume_us_launch: dt.date | None = None
     robust: bool = True
     at_least: tuple[str, ...] = ()  # competitor SKUs whose value a design must reach
 
-    def search(self, data, base: str, **overrides):
+    def search(self, data: Data, base: str, **overrides) -> SearchResult:
         from explorer import api
 
-        kw = dict(
+        kw: dict[str, Any] = dict(
             target=self.target,
             as_of=self.on,
             objective=self.value_model,
@@ -250,7 +259,7 @@ def parse_search_options(
     end_user_hq=None,
     assume_us_launch=None,
     figures="robust",
-) -> tuple[object, Options]:
+) -> tuple[Data, Options]:
     """Parse and check every input before the first search starts, so bad input stays one line."""
 
     from explorer import api

@@ -108,7 +108,7 @@ def spec_documents(
     doc = document.build(r, data, {"allowed": opts.allowed.value, "objective": opts.goal})
     if only == ".md":
         return {".md": document.render(doc, "markdown")}
-    if only == "custom":
+    if only == "custom" and template is not None:
         return {"custom": document.render_with(doc, Path(template))}
     figure = None
     if r.design is not None:

@@ -17,7 +17,7 @@ def _overview(
 
     data = data_of(ctx)
     where, on, rules = api.rules_for(target, as_of, data)
-    errors = []
+    errors: list = []  # rows of the CSV that could not be read (chip_table.RowError)
     if table_file is None:
         results = api.classify_catalog(target, on, data)
     else:

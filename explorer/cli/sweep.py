@@ -186,7 +186,7 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
         marks = []
         for base in bases:
             r = api.search(base, target, on, data=data, explain=False)
-            if r.metrics is not None:
+            if r.metrics is not None and r.verdict is not None:
                 marks.append(plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value))
         chips = plots.chip_points(api.classify_catalog(target, on, data))
 
@@ -194,5 +194,9 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
             plots.compliance_map(data.rules, where, on, chips, marks, tmp, scenarios=data.scenarios)
 
     # matplotlib picks the format from the suffix, so the temporary file keeps it
-    write_file(out, lambda tmp: (draw(tmp + suffix), os.replace(tmp + suffix, tmp)))
+    def write(tmp: str) -> None:
+        draw(tmp + suffix)
+        os.replace(tmp + suffix, tmp)
+
+    write_file(out, write)
     say(ctx, f"wrote {out}")

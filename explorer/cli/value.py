@@ -128,8 +128,8 @@ def value_cmd(
     data = data_of(ctx)
     rec = (
         valuation.of_sku(chip, data, value_model)
-        if chip
-        else valuation.of_design(design_file, data, value_model)
+        if chip is not None
+        else valuation.of_design(str(design_file), data, value_model)
     )
     if fmt == "json":
         print_json(rec)

@@ -83,7 +83,7 @@ def verify(
             findings = api.replay(cases, data.root)
         except (KeyError, TypeError, ValueError) as e:
             raise InputError("--replay", "", replay, f"verify cases as written by --out ({e!r})") from None
-        report = {
+        report: dict = {
             "clean": not findings,
             "replayed": len(cases),
             "counterexamples": [dataclasses_asdict(f) for f in findings],

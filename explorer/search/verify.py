@@ -367,7 +367,7 @@ def verify(
     )
 
 
-def replay(raw: dict, data_dir=None) -> list[Finding]:
+def replay(raw: dict | list[dict], data_dir=None) -> list[Finding]:
     """Run a counterexample again (a `case` from a verify report, or a list of them)."""
     from explorer.load.data import load
 
