@@ -144,10 +144,69 @@ def execute(
     progress: Callable[[int], None] | None = None,
     timeout: float = 10.0,
 ):
-    """Run every job and return a DataFrame in job order, whichever executor ran them."""
+    """Run every job and return a DataFrame in job order, whichever executor ran them.
+
+    A sweep of a line is bisected (`bisect`): far fewer searches, the same rows.
+    """
     import pandas as pd
 
     from explorer.search.parallel import map_jobs
 
-    rows = map_jobs(run, jobs, executor, workers, scheduler, progress, timeout)
+    def run_all(batch: list[Job], tick: Callable[[int], None] | None) -> list[dict]:
+        return map_jobs(run, batch, executor, workers, scheduler, tick, timeout)
+
+    if jobs and all(j.vary not in ("date", "scenario") for j in jobs):
+        rows = bisect(jobs, run_all, progress)
+    else:
+        rows = run_all(jobs, progress)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+PROVED = ("OPTIMAL", "INFEASIBLE")
+
+
+def bisect(
+    jobs: list[Job],
+    run_all: Callable[[list[Job], Callable[[int], None] | None], list[dict]],
+    progress: Callable[[int], None] | None = None,
+) -> list[dict]:
+    """A line's sweep with a search only where the answer can change; rows as one search per point gives.
+
+    Raising a lower-bound line only lets more designs through, so the designs
+    allowed at a line between two others lie between theirs: where the searches at
+    both ends prove the same best design (or prove none), every point between has
+    it too. Each round searches the middle of every interval whose ends differ, in
+    parallel, until no such interval is left.
+    """
+    rows: dict[int, dict] = {}
+    groups: dict[Job, list[int]] = {}  # one line sweep per base (the job without its parameter)
+    for i, j in enumerate(jobs):
+        groups.setdefault(dataclasses.replace(j, parameter=""), []).append(i)
+    order = [sorted(ix, key=lambda i: Fraction(jobs[i].parameter)) for ix in groups.values()]
+    todo = sorted({g[0] for g in order} | {g[-1] for g in order})
+    intervals = [(g, 0, len(g) - 1) for g in order if len(g) > 1]
+    while todo:
+        for i, row in zip(todo, run_all([jobs[i] for i in todo], progress), strict=True):
+            rows[i] = row
+        todo, left = [], []
+        for g, lo, hi in intervals:
+            a, b = rows[g[lo]], rows[g[hi]]
+            if hi - lo < 2:
+                continue
+            if a["status"] in PROVED and _same(a, b):
+                for k in range(lo + 1, hi):
+                    rows[g[k]] = {**a, "parameter": float(Fraction(jobs[g[k]].parameter))}
+                if progress:
+                    progress(hi - lo - 1)
+                continue
+            mid = (lo + hi) // 2
+            todo.append(g[mid])
+            left += [(g, lo, mid), (g, mid, hi)]
+        intervals = left
+    return [rows[i] for i in range(len(jobs))]
+
+
+def _same(a: dict, b: dict) -> bool:
+    return {k: v for k, v in a.items() if k != "parameter"} == {
+        k: v for k, v in b.items() if k != "parameter"
+    }

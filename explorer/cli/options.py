@@ -13,8 +13,8 @@ from explorer.model.errors import InputError
 from explorer.model.outcomes import Outcome
 
 if TYPE_CHECKING:
+    from explorer.api import SearchResult
     from explorer.model.data import Data
-    from explorer.search.run import SearchResult
 
 
 class Finite(click.ParamType):

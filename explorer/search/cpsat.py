@@ -8,7 +8,7 @@ about 0.25 s of the 0.4 s import and most of the main job's peak memory. While
 later `import pandas` (sweeps, DataFrames) gets the real one. If pandas is already
 loaded, or the placeholder is not enough (another ortools version), the ordinary
 import runs: slower, never wrong. pyproject pins ortools to 9.15.x, and
-tests/test_search.py checks that a search leaves pandas unimported.
+tests/search/test_search.py checks that a search leaves pandas unimported.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _without_pandas():
     sys.modules["pandas"] = placeholder
     try:
         return importlib.import_module("ortools.sat.python.cp_model")
-    except Exception:  # the module body wanted more of pandas: import it the ordinary way
+    except AttributeError:  # the module body wanted more of pandas: import it the ordinary way
         sys.modules.pop("ortools.sat.python.cp_model", None)
         sys.modules.pop("pandas", None)
         return importlib.import_module("ortools.sat.python.cp_model")

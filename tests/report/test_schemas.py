@@ -57,7 +57,7 @@ def test_each_output_matches_its_schema(name, args) -> None:
 
 
 @pytest.mark.parametrize(
-    "golden", sorted((Path(__file__).parent / "golden").glob("*.json")), ids=lambda p: p.name
+    "golden", sorted((Path(__file__).parents[1] / "golden").glob("*.json")), ids=lambda p: p.name
 )
 def test_the_golden_spec_documents_match_the_document_schema(golden) -> None:
     errors = list(schema("spec-document").iter_errors(json.loads(golden.read_text())))

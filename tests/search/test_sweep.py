@@ -60,3 +60,19 @@ def test_bad_values_are_refused(text):
 def test_an_unknown_line_is_refused():
     with pytest.raises(InputError, match="3A090.z"):
         sw.with_threshold(DATA.rules, "3A090.z:tpp", 1)
+
+
+def test_a_bisected_line_sweep_gives_the_rows_of_one_search_per_point():
+    """Every point searched on its own, against the bisection that searches only where the answer changes."""
+    params = [str(v) for v in range(2000, 6401, 200)]  # 23 points across the 4800 TPP line
+    swept = jobs(vary="3A090.a.1:tpp", params=params, bases=("ad104", "gb202"))
+    searched = []
+
+    def run_all(batch, tick):
+        searched.extend(batch)
+        return [sw.run(j) for j in batch]
+
+    bisected = sw.bisect(swept, run_all)
+    assert bisected == [sw.run(j) for j in swept]
+    assert len(searched) < len(swept)  # it saved searches
+    assert len({(j.base, j.parameter) for j in searched}) == len(searched)  # and never repeated one

@@ -9,7 +9,7 @@ import pytest
 
 from explorer import api
 
-CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").read_text())["case"]
+CASES = tomllib.loads((Path(__file__).parents[1] / "data" / "known_answers.toml").read_text())["case"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")

@@ -16,7 +16,7 @@ from explorer.report import document
 from explorer.search import run as s
 
 DATA = api.load()
-CASES = tomllib.loads((Path(__file__).parent / "data" / "known_answers.toml").read_text())["case"]
+CASES = tomllib.loads((Path(__file__).parents[1] / "data" / "known_answers.toml").read_text())["case"]
 COMPLYING = [c for c in CASES if c["expected"] == "not-controlled"]
 
 
