@@ -156,13 +156,15 @@ def fit(
     The link efficiency is assumed (measured.toml): fitted, it soaked up PCIe all-reduce
     error and raised the chip-left-out ratio error from 18.5% to 25.2%.
     """
-    best = None
+    best: tuple[float, Shared, dict[str, np.ndarray]] | None = None
     for phi, clock in itertools.product(OVERLAP_GRID, CLOCK_POWER_GRID):
         shared = Shared(float(phi), link, clock)
         losses = {name: _loss(xs, ys, shared) for name, (xs, ys) in groups.items()}
         total = sum(float(loss.min()) for loss in losses.values())
         if best is None or total < best[0]:
             best = (total, shared, losses)
+    if best is None:
+        raise ValueError("no overlap or clock-power grid to fit on")
     _, shared, losses = best
     return {name: _efficiency(loss, shared) for name, loss in losses.items()}, shared
 

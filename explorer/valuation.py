@@ -12,6 +12,7 @@ import dataclasses
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, cast
 
 from explorer.calibrate import efficiency_dict
 from explorer.load.loader import load_objective
@@ -146,7 +147,8 @@ def read_design(file: str, data: Data) -> Design:
         bits, devices, bus, shell = stacks * t.interface_bits.value, Fraction(stacks), None, False
     else:
         stacks, bus = None, get(mem, "bus_width_bits", int, "memory.")
-        shell = bool(mem.get("clamshell", False))
+        table = cast(dict[str, Any], mem)  # get() above raised unless memory is a table
+        shell = bool(table.get("clamshell", False))
         bits, devices = Fraction(bus), bus / t.interface_bits.value * (2 if shell else 1)
     memory = MemoryOption(tech, t.kind, pin, cap, stacks, bus, shell, bits * pin / 8, devices * cap)
     link = LinkOption(

@@ -89,11 +89,18 @@ class _Bad(Exception):
         self.column, self.value, self.expected = column, value, expected
 
 
-def _number(raw: dict, column: str, scale: Fraction = Fraction(1), required: bool = True) -> Fraction | None:
+def _number(raw: dict, column: str, scale: Fraction = Fraction(1)) -> Fraction:
+    """A figure a rule in force reads: an empty cell is a bad row."""
+    value = _optional_number(raw, column, scale)
+    if value is None:
+        raise _Bad(column, "", "a number (a rule in force reads it)")
+    return value
+
+
+def _optional_number(raw: dict, column: str, scale: Fraction = Fraction(1)) -> Fraction | None:
+    """The cell's figure times `scale`, or None when the cell is empty."""
     text = (raw.get(column) or "").strip()
     if not text:
-        if required:
-            raise _Bad(column, "", "a number (a rule in force reads it)")
         return None
     try:
         value = Fraction(text)
@@ -136,30 +143,30 @@ def _ours(raw: dict) -> tuple[str, Metrics, Facts]:
         raise _Bad("id", "", "a chip name (an id or name column)")
     throughput = {}
     for p in Precision:
-        t = _number(raw, f"dense_tflops_{p.value}", required=False)
+        t = _optional_number(raw, f"dense_tflops_{p.value}")
         if t is not None:
             throughput[p] = t
-    tpp = _tpp(_number(raw, "tpp", required=False), throughput, "tpp")
-    area = _number(raw, "die_area_mm2", required=False)
-    density = _number(raw, "performance_density", required=False)
+    tpp = _tpp(_optional_number(raw, "tpp"), throughput, "tpp")
+    area = _optional_number(raw, "die_area_mm2")
+    density = _optional_number(raw, "performance_density")
     if area is None and density is None:
         raise _Bad("die_area_mm2", "", "the applicable die area (or performance_density)")
     if area is None:
         area = tpp / density if density else Fraction(0)
     io = _number(raw, "io_bidirectional_gbps")
-    link = _number(raw, "link_bidirectional_gbps", required=False)
+    link = _optional_number(raw, "link_bidirectional_gbps")
     metrics = Metrics(
         tpp=tpp,
         performance_density=performance_density(tpp, area) if area else density,
         memory_bandwidth_gbps=_number(raw, "memory_bandwidth_gbps"),
-        memory_gb=_number(raw, "memory_gb", required=False) or Fraction(0),
+        memory_gb=_optional_number(raw, "memory_gb") or Fraction(0),
         memory_type=(raw.get("memory_type") or "").strip() or "unknown",
-        memory_bandwidth_density=_number(raw, "memory_bandwidth_density", required=False),
+        memory_bandwidth_density=_optional_number(raw, "memory_bandwidth_density"),
         io_bidirectional_gbps=io,
         link_bidirectional_gbps=io if link is None else link,
         die_area_mm2=area,
         datacenter=_flag(raw, "datacenter"),
-        power_w=_number(raw, "power_w", required=False) or Fraction(0),
+        power_w=_optional_number(raw, "power_w") or Fraction(0),
         dense_tflops=throughput,
     )
     facts = Facts(
@@ -177,28 +184,31 @@ def _epoch(raw: dict) -> tuple[str, Metrics, Facts]:
         raise _Bad(EPOCH_NAME, "", "a chip name")
     throughput = {}
     for column, p in EPOCH_PRECISIONS.items():
-        t = _number(raw, column, Fraction(1, 10**12), required=False)
+        t = _optional_number(raw, column, Fraction(1, 10**12))
         if t is not None:
             throughput[p] = t
-    figures = {
-        k: _number(raw, column, scale, required=k in (*REQUIRED, "die_area_mm2"))
-        for k, (column, scale) in EPOCH_COLUMNS.items()
-    }
-    tpp = _tpp(figures["tpp"], throughput, EPOCH_COLUMNS["tpp"][0])
+    figures: dict[str, Fraction] = {}  # what a rule in force reads
+    optional: dict[str, Fraction | None] = {}
+    for k, (column, scale) in EPOCH_COLUMNS.items():  # in column order: the first bad cell is reported
+        if k in (*REQUIRED, "die_area_mm2"):
+            figures[k] = _number(raw, column, scale)
+        else:
+            optional[k] = _optional_number(raw, column, scale)
+    tpp = _tpp(optional["tpp"], throughput, EPOCH_COLUMNS["tpp"][0])
     area = figures["die_area_mm2"]
     io = figures["io_bidirectional_gbps"]
     metrics = Metrics(
         tpp=tpp,
         performance_density=performance_density(tpp, area),
         memory_bandwidth_gbps=figures["memory_bandwidth_gbps"],
-        memory_gb=figures["memory_gb"] or Fraction(0),
+        memory_gb=optional["memory_gb"] or Fraction(0),
         memory_type="unknown",
         memory_bandwidth_density=None,
         io_bidirectional_gbps=io,
         link_bidirectional_gbps=io,
         die_area_mm2=area,
         datacenter=True,
-        power_w=figures["power_w"] or Fraction(0),
+        power_w=optional["power_w"] or Fraction(0),
         dense_tflops=throughput,
     )
     return name, metrics, Facts((raw.get("Manufacturer") or "").strip(), "", None, None)

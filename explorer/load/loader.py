@@ -15,11 +15,13 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from explorer.model import chips as c
 from explorer.model import metrics as m
@@ -29,10 +31,15 @@ from explorer.model.cost import Board, CostData, Packaging, ProcessCost
 from explorer.model.destinations import DestinationData
 from explorer.model.errors import InputError
 from explorer.model.quantity import Quantity, Source, Status
-from explorer.model.rules import Clause, Condition, Fact, RuleSet
+from explorer.model.rules import Charge, Clause, Condition, Control, Fact, Relief, RuleSet
 from explorer.model.space import MemoryChoices, SpaceConfig
 from explorer.model.units import UNITS, accepted, to_canonical
 from explorer.model.value import Efficiency, Objective, ObjectiveFile, Workload
+
+if typing.TYPE_CHECKING:
+    from explorer.model.economics import PriceData
+    from explorer.model.measured import Measured
+    from explorer.model.scenarios import Scenario
 
 DATA_ENV = "CHIP_EXPLORER_DATA"
 
@@ -128,7 +135,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024  # a data file larger than this is refused
 MAX_MAGNITUDE = 10**12  # no figure in a data file is larger: keeps the solver's 64-bit products safe
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict[str, Any]:
     """A regular, bounded, UTF-8 TOML file (a FIFO, a symlink loop or a folder is refused, not read)."""
     import stat
 
@@ -148,7 +155,20 @@ def read_toml(path: Path) -> dict:
         raise InputError(str(path), "", "(unreadable)", f"a readable file ({e.strerror})") from None
 
 
-def parse(cls: type, raw: object, file: str, path: str = "") -> object:
+T = typing.TypeVar("T")
+
+
+class _Identified(typing.Protocol):
+    """A record with a file of its own, keyed by its id (a die, a SKU)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+Identified = typing.TypeVar("Identified", bound=_Identified)
+
+
+def parse(cls: type[T], raw: object, file: str, path: str = "") -> T:
     """Build a dataclass from TOML data, validating types, keys, units and source keys."""
     sources: dict[str, Source] = {}
     if isinstance(raw, dict) and "sources" in raw:
@@ -164,7 +184,10 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):  # noqa: C901
+def _build(  # noqa: C901
+    tp: Any, raw: object, ctx: _Ctx, path: str, unit: str | None, keyed: dict[str, str] | None
+) -> Any:
+    """A value of the type form `tp` (a class, a union, list[...], dict[...]), read at run time."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -193,7 +216,7 @@ def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):
         return out
     if tp is Quantity:
         return _quantity(raw, ctx, path, unit)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass(tp, raw, ctx, path)
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
@@ -215,7 +238,7 @@ def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):
             _fail(ctx, path, raw, "a number")
         if isinstance(raw, Decimal) and not raw.is_finite():
             _fail(ctx, path, str(raw), "a finite number (not nan or inf)")
-        if abs(raw) > MAX_MAGNITUDE:
+        if not -MAX_MAGNITUDE <= raw <= MAX_MAGNITUDE:  # compared as read: Fraction(1e999999999) is huge
             _fail(ctx, path, str(raw), f"a number of at most {MAX_MAGNITUDE:.0e} in magnitude")
         return Fraction(raw)
     if tp is str:
@@ -230,18 +253,19 @@ def _build(tp, raw, ctx: _Ctx, path: str, unit: str | None, keyed: dict | None):
 
 
 @functools.cache
-def _schema(cls: type) -> tuple[dict, dict]:
+def _schema(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
     return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
 
 
-def _dataclass(cls: type, raw: object, ctx: _Ctx, path: str):
+def _dataclass(cls: type[T], raw: object, ctx: _Ctx, path: str) -> T:
     if not isinstance(raw, dict):
         _fail(ctx, path, raw, f"a table ({cls.__name__})")
-    hints, fields = _schema(cls)
+    klass: type = cls  # the same class: mypy does not see that a type[T] is hashable (the cache key)
+    hints, fields = _schema(klass)
     for key in raw:
         if key not in fields:
             _fail(ctx, _join(path, key), key, f"a known key: {', '.join(fields)}")
-    values = {}
+    values: dict[str, Any] = {}
     for name, f in fields.items():
         if name not in raw:
             no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
@@ -301,7 +325,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     extra = set(raw) - {"sources", "memory", "pcie"}
     if extra:
         raise InputError(str(table_file), sorted(extra)[0], sorted(extra)[0], "sources, memory or pcie")
-    memory = {}
+    memory: dict[str, c.MemoryTechnology] = {}
     for key, item in (memory_raw or {}).items():
         memory[key] = parse(
             c.MemoryTechnology,
@@ -309,7 +333,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
             str(table_file),
             f"memory.{key}",
         )
-    pcie = {}
+    pcie: dict[int, c.PcieGeneration] = {}
     for key, item in (pcie_raw or {}).items():
         gen = parse(
             c.PcieGeneration,
@@ -332,8 +356,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
     return catalog
 
 
-def _load_many(cls: type, folder: Path) -> dict:
-    out: dict = {}
+def _load_many(cls: type[Identified], folder: Path) -> dict[str, Identified]:
+    out: dict[str, Identified] = {}
     for file in _files(folder):
         item = parse(cls, read_toml(file), str(file))
         if item.id in out:
@@ -513,10 +537,10 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
         Fraction(1, 10),
         tech.pin_rate_gbps_max.value,
     )
-    if tech.kind is c.MemoryKind.HBM:
+    if isinstance(iface, c.HbmInterface):  # the technology is HBM, so iface is die.hbm
         if mem.stacks is None or mem.bus_width_bits is not None:
             raise InputError(file, "memory.stacks", None, "stacks (and no bus_width_bits) for HBM")
-        within("memory.stacks", mem.stacks.value, Fraction(1), die.hbm.sites.value)
+        within("memory.stacks", mem.stacks.value, Fraction(1), iface.sites.value)
     else:
         if mem.bus_width_bits is None or mem.stacks is not None:
             raise InputError(file, "memory.bus_width_bits", None, "bus_width_bits (and no stacks) for GDDR")
@@ -524,7 +548,7 @@ def _check_sku(cat: Catalog, sku: c.Sku, file: str) -> None:  # noqa: C901
             "memory.bus_width_bits",
             mem.bus_width_bits.value,
             Fraction(32),
-            die.gddr.bus_width_bits_max.value,
+            iface.bus_width_bits_max.value,
         )
         if mem.bus_width_bits.value % 32:
             raise InputError(file, "memory.bus_width_bits", mem.bus_width_bits.value, "a multiple of 32")
@@ -610,7 +634,7 @@ def load_rules(root: Path | None = None, destinations: DestinationData | None = 
                         target,
                         f"a rule set id: {', '.join(rules)}",
                     )
-        refs = [
+        refs: list[tuple[str, str | None]] = [
             (f"withdrawals[{i}].reliefs_of", x) for i, w in enumerate(rule.withdrawals) for x in w.reliefs_of
         ]
         refs += [(f"charges[{i}].after_relief", ch.after_relief) for i, ch in enumerate(rule.charges)]
@@ -652,7 +676,11 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
     for scope in [*dest.include, *dest.exclude, *(a.scope for a in dest.added)]:
         if scope not in scopes:
             raise InputError(file, "destinations", scope, "a country code, a country group or '*'")
-    parts = [("controls", rule.controls), ("reliefs", rule.reliefs), ("charges", rule.charges)]
+    parts: list[tuple[str, Sequence[Control | Relief | Charge]]] = [
+        ("controls", rule.controls),
+        ("reliefs", rule.reliefs),
+        ("charges", rule.charges),
+    ]
     for i, w in enumerate(rule.withdrawals):
         if not w.facts:
             raise InputError(
@@ -674,7 +702,7 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
                         scope,
                         "a country code, a country group or '*'",
                     )
-            if part == "controls" and "*" not in dest.include:
+            if isinstance(item, Control) and "*" not in dest.include:
                 needed = {*dest.include, *(a.scope for a in dest.added)}
                 if "*" not in item.outcome and not needed <= set(item.outcome):
                     missing = sorted(needed - set(item.outcome))
@@ -718,24 +746,24 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
     prices_file = specs / "economics" / "prices.toml"
     if prices_file.is_file():
         for i, a in enumerate(load_prices(root).anchors):
-            sku = catalog.skus.get(a.sku)
-            if sku is None or sku.die != a.die or sku.datacenter != a.datacenter:
+            anchored = catalog.skus.get(a.sku)
+            if anchored is None or anchored.die != a.die or anchored.datacenter != a.datacenter:
                 raise InputError(
                     str(prices_file), f"anchors[{i}].sku", a.sku, f"a SKU of die {a.die} in that market"
                 )
     measured_file = specs / "calibration" / "measured.toml"
     if measured_file.is_file():
         for i, point in enumerate(load_measured(root).point):
-            sku = catalog.skus.get(point.chip)
-            if sku is None:
+            measured = catalog.skus.get(point.chip)
+            if measured is None:
                 raise InputError(str(measured_file), f"point[{i}].chip", point.chip, "a SKU id of specs/skus")
-            runs = {t.precision for t in catalog.dies[sku.die].throughput}
+            runs = {t.precision for t in catalog.dies[measured.die].throughput}
             if point.precision not in runs:
                 raise InputError(
                     str(measured_file),
                     f"point[{i}].precision",
                     point.precision.value,
-                    f"a precision {sku.id} runs: {sorted(p.value for p in runs)}",
+                    f"a precision {measured.id} runs: {sorted(p.value for p in runs)}",
                 )
 
 
@@ -851,7 +879,7 @@ def load_costs(root: Path | None = None) -> CostData:
     return parse(CostData, read_toml(file), str(file))
 
 
-def load_measured(root: Path | None = None):
+def load_measured(root: Path | None = None) -> Measured:
     """Measured throughput points and how the benchmark ran (specs/calibration/measured.toml)."""
     from explorer.model.measured import Measured
 
@@ -865,7 +893,7 @@ def load_workloads(root: Path | None = None) -> dict[str, Workload]:
 
 
 @functools.lru_cache(maxsize=8)
-def load_prices(root: Path | None = None):
+def load_prices(root: Path | None = None) -> PriceData:
     """Price anchors (specs/economics/prices.toml)."""
     from explorer.model.economics import Anchor, PriceData
 
@@ -879,7 +907,9 @@ def scenario_names(root: Path | None = None) -> list[str]:
     return [f.stem for f in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
 
 
-def load_scenario(name: str, rules: list[RuleSet], destinations: DestinationData, root: Path | None = None):
+def load_scenario(
+    name: str, rules: list[RuleSet], destinations: DestinationData, root: Path | None = None
+) -> Scenario:
     """A scenario by id (constraints/scenarios/ID.toml) or by file, checked against the rules it names."""
     from explorer.model.scenarios import SCENARIO_STATUSES, Scenario
 
@@ -936,34 +966,43 @@ def load_scenario(name: str, rules: list[RuleSet], destinations: DestinationData
             )
         if ch.value <= 0:
             raise InputError(where, f"{path}.value", float(ch.value), "a positive line")
-    for i, ch in enumerate(sc.change_charge):
+    for i, fee_change in enumerate(sc.change_charge):
         path = f"change_charge[{i}]"
-        rule = _rule(by_id, ch.rule, where, path)
-        fees = [x for x in (*rule.charges, *rule.reliefs) if x.paragraph == ch.paragraph and x.fee]
+        rule = _rule(by_id, fee_change.rule, where, path)
+        paid: list[Charge | Relief] = [*rule.charges, *rule.reliefs]
+        fees = [x for x in paid if x.paragraph == fee_change.paragraph and x.fee]
         if not fees:
             raise InputError(
-                where, f"{path}.paragraph", ch.paragraph, f"a charge or fee-carrying relief of {ch.rule}"
+                where,
+                f"{path}.paragraph",
+                fee_change.paragraph,
+                f"a charge or fee-carrying relief of {fee_change.rule}",
             )
-        if not 0 <= ch.percent <= 100:
-            raise InputError(where, f"{path}.percent", float(ch.percent), "between 0 and 100")
+        if not 0 <= fee_change.percent <= 100:
+            raise InputError(where, f"{path}.percent", float(fee_change.percent), "between 0 and 100")
     from explorer.model.scenarios import PARTS
 
-    for i, ch in enumerate(sc.remove_item):
+    for i, removal in enumerate(sc.remove_item):
         path = f"remove_item[{i}]"
-        if ch.role not in PARTS:
-            raise InputError(where, f"{path}.role", ch.role, ", ".join(PARTS))
-        if not any(
-            x.paragraph == ch.paragraph for x in getattr(_rule(by_id, ch.rule, where, path), PARTS[ch.role])
-        ):
-            raise InputError(where, f"{path}.paragraph", ch.paragraph, f"a {ch.role} paragraph of {ch.rule}")
-    for i, ch in enumerate(sc.add_condition):
+        if removal.role not in PARTS:
+            raise InputError(where, f"{path}.role", removal.role, ", ".join(PARTS))
+        held = getattr(_rule(by_id, removal.rule, where, path), PARTS[removal.role])
+        if not any(x.paragraph == removal.paragraph for x in held):
+            raise InputError(
+                where, f"{path}.paragraph", removal.paragraph, f"a {removal.role} paragraph of {removal.rule}"
+            )
+    for i, condition in enumerate(sc.add_condition):
         path = f"add_condition[{i}]"
-        if not any(x.paragraph == ch.paragraph for x in _rule(by_id, ch.rule, where, path).reliefs):
-            raise InputError(where, f"{path}.paragraph", ch.paragraph, f"a relief paragraph of {ch.rule}")
+        if not any(
+            x.paragraph == condition.paragraph for x in _rule(by_id, condition.rule, where, path).reliefs
+        ):
+            raise InputError(
+                where, f"{path}.paragraph", condition.paragraph, f"a relief paragraph of {condition.rule}"
+            )
     return sc
 
 
-def _rule(by_id: dict, rid: str, where: str, path: str) -> RuleSet:
+def _rule(by_id: dict[str, RuleSet], rid: str, where: str, path: str) -> RuleSet:
     if rid not in by_id:
         raise InputError(where, f"{path}.rule", rid, f"a rule set id: {', '.join(by_id)}")
     return by_id[rid]

@@ -7,6 +7,7 @@ re-judged here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -15,7 +16,8 @@ from explorer.model.facts import Facts, all_hold
 from explorer.model.metrics import Metrics
 from explorer.model.outcomes import LICENSED, Outcome
 from explorer.model.quantity import Status
-from explorer.model.rules import Clause, Combine, Fact, Fee, Item, RuleSet
+from explorer.model.rules import Charge as ChargeRule
+from explorer.model.rules import Clause, Combine, Control, Fact, Fee, Item, Relief, RuleSet, Withdrawal
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def fact_checks(active: list[RuleSet], target: Target, facts: Facts) -> list[Fac
     """Every non-metric condition of the rules in force for the target, and whether it held."""
     out = []
     for r in active:
-        parts = [
+        parts: list[tuple[str, Sequence[Control | Relief | ChargeRule | Withdrawal]]] = [
             ("control", [x for x in r.controls if outcome_for(x.outcome, target) is not None]),
             ("relief", [x for x in r.reliefs if outcome_for(x.outcome, target) is not None]),
             ("charge", r.charges),
@@ -286,13 +288,21 @@ def margins(active: list[RuleSet], metrics: Metrics) -> list[Margin]:
     """Distance to every numeric threshold in force, for controls, reliefs and charges."""
     out = []
     for rule in active:
-        parts = [("control", rule.controls), ("relief", rule.reliefs), ("charge", rule.charges)]
+        parts: list[tuple[str, Sequence[Control | Relief | ChargeRule]]] = [
+            ("control", rule.controls),
+            ("relief", rule.reliefs),
+            ("charge", rule.charges),
+        ]
         for role, items in parts:
             for item in items:
                 for clause in item.clauses:
                     value = metrics.value(clause.metric)
                     if isinstance(clause.value, bool) or value is None:
                         continue
+                    if isinstance(value, bool):  # the loader gives a true/false metric a true/false line
+                        raise TypeError(
+                            f"{rule.id} {item.paragraph}: {clause.metric} is true/false, not a number"
+                        )
                     holds = clause.op.holds(value, clause.value)
                     gap = abs(value - clause.value)
                     margin = -gap if holds else gap

@@ -76,8 +76,9 @@ def resolve_target(data: DestinationData, text: str, on: dt.date) -> Target:
 
 def _target(data: DestinationData, code: str, on: dt.date) -> Target:
     country = data.countries[code]
-    treated = country.treated_as and (country.treated_as_since is None or country.treated_as_since <= on)
-    as_code = country.treated_as if treated else code
+    as_code = code
+    if country.treated_as and (country.treated_as_since is None or country.treated_as_since <= on):
+        as_code = country.treated_as
     scopes = {code, as_code}
     scopes |= {g for g, group in data.groups.items() if group.has(as_code, on)}
     return Target(code=code, name=country.name, scopes=frozenset(scopes))

@@ -41,7 +41,11 @@ class PriceCurve:
     anchor_sku: str | None = None
 
     def price(self, value_before_fees: Fraction) -> Fraction:
-        return self.fixed_usd if self.fixed_usd is not None else self.usd_per_value * value_before_fees
+        if self.fixed_usd is not None:
+            return self.fixed_usd
+        if self.usd_per_value is None:
+            raise ValueError("a price curve needs usd_per_value or fixed_usd")
+        return self.usd_per_value * value_before_fees
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ and never sold in the US, unless the user assumes a US launch.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from explorer.model.rules import Condition, Fact
@@ -37,7 +38,11 @@ class Facts:
     def holds(self, c: Condition) -> bool:
         """Whether the condition holds; an unstated buyer headquarters satisfies no condition on it."""
         if c.fact is Fact.US_AVAILABLE:
-            return self.us_available_from is not None and self.us_available_from <= c.on_or_before
+            if self.us_available_from is None:
+                return False
+            if c.on_or_before is None:
+                raise ValueError(f"a {c.fact.value} condition needs on_or_before (the loader requires it)")
+            return self.us_available_from <= c.on_or_before
         if c.fact is Fact.END_USER_HQ:
             if self.end_user_hq is None:
                 return False
@@ -50,7 +55,7 @@ class Facts:
         return not values & _lower(c.none_of)
 
 
-def _lower(values) -> frozenset[str]:
+def _lower(values: Iterable[str]) -> frozenset[str]:
     """Facts match case-insensitively ('NVIDIA' = 'nvidia')."""
     return frozenset(v.lower() for v in values)
 
@@ -59,6 +64,8 @@ def all_hold(facts: Facts, conditions: list[Condition]) -> bool:
     return all(facts.holds(c) for c in conditions)
 
 
-def of_design(vendor: str, family: str, assume_us_launch: dt.date | None = None, hq=None) -> Facts:
+def of_design(
+    vendor: str, family: str, assume_us_launch: dt.date | None = None, hq: frozenset[str] | None = None
+) -> Facts:
     """A new design: no named product, in the US only if the user assumes a launch there."""
     return Facts(vendor, family, None, assume_us_launch, hq)

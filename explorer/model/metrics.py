@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from explorer.model.chips import BIT_LENGTH, Die, MemoryKind, MemoryTechnology, Path, Precision, Sku
+from explorer.model.quantity import Quantity
 
 # name -> canonical unit, for every metric a rule clause may name
 METRIC_UNITS: dict[str, str] = {
@@ -112,7 +113,7 @@ def applicable_die_area_range_mm2(die: Die) -> tuple[Fraction, Fraction] | None:
     return low, high
 
 
-def _end(q, end: str) -> Fraction:
+def _end(q: Quantity, end: str) -> Fraction:
     x = getattr(q, end)
     return q.value if x is None else x
 
@@ -122,13 +123,26 @@ def performance_density(tpp_value: Fraction, area_mm2: Fraction) -> Fraction | N
     return tpp_value / area_mm2 if area_mm2 else None
 
 
+def _hbm_stacks(sku: Sku) -> Fraction:
+    """An HBM SKU's stack count (the loader requires it of every HBM SKU)."""
+    if sku.memory.stacks is None:
+        raise ValueError(f"{sku.id}: HBM memory without stacks")
+    return sku.memory.stacks.value
+
+
+def _gddr_bus_width_bits(sku: Sku) -> Fraction:
+    """A GDDR SKU's bus width (the loader requires it of every GDDR SKU)."""
+    if sku.memory.bus_width_bits is None:
+        raise ValueError(f"{sku.id}: GDDR memory without bus_width_bits")
+    return sku.memory.bus_width_bits.value
+
+
 def memory_devices(sku: Sku, tech: MemoryTechnology) -> Fraction:
     """HBM stacks, or GDDR devices (one per 32-bit channel, two when clamshell)."""
-    mem = sku.memory
     if tech.kind is MemoryKind.HBM:
-        return mem.stacks.value
-    channels = mem.bus_width_bits.value / tech.interface_bits.value
-    return channels * (2 if mem.clamshell else 1)
+        return _hbm_stacks(sku)
+    channels = _gddr_bus_width_bits(sku) / tech.interface_bits.value
+    return channels * (2 if sku.memory.clamshell else 1)
 
 
 def memory_bandwidth_gbps(sku: Sku, tech: MemoryTechnology) -> Fraction:
@@ -136,12 +150,11 @@ def memory_bandwidth_gbps(sku: Sku, tech: MemoryTechnology) -> Fraction:
 
     The January 2026 rule's 'total DRAM bandwidth' (91 FR 1684) is this peak figure.
     """
-    mem = sku.memory
     if tech.kind is MemoryKind.HBM:
-        bits = mem.stacks.value * tech.interface_bits.value
+        bits = _hbm_stacks(sku) * tech.interface_bits.value
     else:
-        bits = mem.bus_width_bits.value
-    return bits * mem.pin_rate_gbps.value / 8
+        bits = _gddr_bus_width_bits(sku)
+    return bits * sku.memory.pin_rate_gbps.value / 8
 
 
 def memory_gb(sku: Sku, tech: MemoryTechnology) -> Fraction:

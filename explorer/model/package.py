@@ -54,7 +54,7 @@ def variant(die: Die, count: int) -> Die:
     per_die_enabled = Fraction(
         die.units_max_enabled.value - (die.units_full.value - compute.units * compute.count)
     )
-    enabled = min(units_full, int(per_die_enabled * share))
+    enabled = min(units_full, Fraction(int(per_die_enabled * share)))
     why = f"{count} of {compute.count} {compute.name} dies"
     out = replace(
         die,

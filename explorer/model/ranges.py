@@ -21,7 +21,7 @@ from explorer.model.destinations import Target
 from explorer.model.facts import Facts
 from explorer.model.metrics import Metrics, applicable_die_area_range_mm2, performance_density
 from explorer.model.quantity import Quantity
-from explorer.model.rules import Clause, RuleSet
+from explorer.model.rules import Charge, Clause, Control, Relief, RuleSet
 
 BISECTION_STEPS = 40  # a boundary located to 1e-12 of the range
 
@@ -142,7 +142,9 @@ def _fee(v: Verdict) -> Fraction:
 
 
 def _numeric_clauses(active: list[RuleSet]) -> list[Clause]:
-    items = [x for r in active for x in (*r.controls, *r.reliefs, *r.charges)]
+    items: list[Control | Relief | Charge] = []
+    for r in active:
+        items += [*r.controls, *r.reliefs, *r.charges]
     return list({c: None for x in items for c in x.clauses if not isinstance(c.value, bool)})
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from explorer.model.quantity import Source, Status
 from explorer.model.rules import RuleSet
@@ -120,50 +121,55 @@ def _split(old: RuleSet, new: RuleSet, day: dt.date | None) -> list[RuleSet]:
 PARTS = {"control": "controls", "relief": "reliefs", "charge": "charges", "withdrawal": "withdrawals"}
 
 
+def _with_part(rule: RuleSet, role: str, items: list[Any]) -> RuleSet:
+    """The rule set with the list PARTS[role] (its controls, reliefs, charges or withdrawals) replaced."""
+    changes: dict[str, Any] = {PARTS[role]: items}  # a field named at run time: mypy checks no kwarg
+    return dataclasses.replace(rule, **changes)
+
+
 def _changed(rule: RuleSet, sc: Scenario) -> RuleSet:
-    parts = PARTS
-    for ch in (c for c in sc.remove_item if c.rule == rule.id):
-        kept = [x for x in getattr(rule, parts[ch.role]) if x.paragraph != ch.paragraph]
-        rule = dataclasses.replace(rule, **{parts[ch.role]: kept})
-    for ch in (c for c in sc.change_line if c.rule == rule.id):
-        items = getattr(rule, parts[ch.role])
+    for removal in (c for c in sc.remove_item if c.rule == rule.id):
+        kept = [x for x in getattr(rule, PARTS[removal.role]) if x.paragraph != removal.paragraph]
+        rule = _with_part(rule, removal.role, kept)
+    for line in (c for c in sc.change_line if c.rule == rule.id):
         items = [
             dataclasses.replace(
                 item,
                 clauses=[
-                    dataclasses.replace(x, value=ch.value)
-                    if x.metric == ch.metric and (ch.op is None or x.op.value == ch.op)
+                    dataclasses.replace(x, value=line.value)
+                    if x.metric == line.metric and (line.op is None or x.op.value == line.op)
                     else x
                     for x in item.clauses
                 ],
             )
-            if item.paragraph == ch.paragraph
+            if item.paragraph == line.paragraph
             else item
-            for item in items
+            for item in getattr(rule, PARTS[line.role])
         ]
-        rule = dataclasses.replace(rule, **{parts[ch.role]: items})
-    for ch in (c for c in sc.change_charge if c.rule == rule.id):
+        rule = _with_part(rule, line.role, items)
+    for fee_change in (c for c in sc.change_charge if c.rule == rule.id):
         rule = dataclasses.replace(
             rule,
             charges=[
-                dataclasses.replace(x, fee=dataclasses.replace(x.fee, percent=ch.percent))
-                if x.paragraph == ch.paragraph
+                dataclasses.replace(x, fee=dataclasses.replace(x.fee, percent=fee_change.percent))
+                if x.paragraph == fee_change.paragraph
                 else x
                 for x in rule.charges
             ],
             reliefs=[
-                dataclasses.replace(x, fee=dataclasses.replace(x.fee, percent=ch.percent))
-                if x.paragraph == ch.paragraph and x.fee is not None
+                dataclasses.replace(x, fee=dataclasses.replace(x.fee, percent=fee_change.percent))
+                if x.paragraph == fee_change.paragraph and x.fee is not None
                 else x
                 for x in rule.reliefs
             ],
         )
-    for ch in (c for c in sc.add_condition if c.rule == rule.id):
+    for condition in (c for c in sc.add_condition if c.rule == rule.id):
+        text = f"{condition.text} ({sc.id}, {sc.status.value})"
         rule = dataclasses.replace(
             rule,
             reliefs=[
-                dataclasses.replace(x, conditions=[*x.conditions, f"{ch.text} ({sc.id}, {sc.status.value})"])
-                if x.paragraph == ch.paragraph
+                dataclasses.replace(x, conditions=[*x.conditions, text])
+                if x.paragraph == condition.paragraph
                 else x
                 for x in rule.reliefs
             ],

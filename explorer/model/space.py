@@ -7,12 +7,27 @@ to a Sku, so a found design is measured and judged exactly like a shipped one.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from explorer.model.chips import Die, LinkConfig, MemoryConfig, MemoryKind, MemoryTechnology, Path, Sku
+from explorer.model.chips import (
+    Die,
+    GddrInterface,
+    HbmInterface,
+    LinkConfig,
+    MemoryConfig,
+    MemoryKind,
+    MemoryTechnology,
+    Path,
+    Sku,
+)
 from explorer.model.metrics import modelled_power_w
 from explorer.model.quantity import Quantity, Source, Status
+
+if TYPE_CHECKING:
+    from explorer.model.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -145,7 +160,7 @@ class DesignSpace:
         )
 
 
-def shipped_grades(skus) -> dict[str, set[Fraction]]:
+def shipped_grades(skus: Iterable[Sku]) -> dict[str, set[Fraction]]:
     """Pin rates shipped parts run, by memory technology: proof that the grade can be built."""
     out: dict[str, set[Fraction]] = {}
     for sku in skus:
@@ -168,12 +183,21 @@ def memory_options(
             tech, choices = techs[tech_id], cfg.memory.get(tech_id)
             if choices is None:
                 continue
+            # (stacks, bus width, clamshell, interface bits, devices) of each width the die allows
+            widths: list[tuple[int | None, int | None, bool, Fraction, Fraction]]
             if tech.kind is MemoryKind.HBM:
-                widths = [(n, None, False) for n in range(1, int(iface.sites.value) + 1)]
+                if not isinstance(iface, HbmInterface):
+                    raise ValueError(f"{die.id}: HBM technology {tech_id} is listed under gddr")
+                widths = [
+                    (n, None, False, n * tech.interface_bits.value, Fraction(n))
+                    for n in range(1, int(iface.sites.value) + 1)
+                ]
             else:
+                if not isinstance(iface, GddrInterface):
+                    raise ValueError(f"{die.id}: GDDR technology {tech_id} is listed under hbm")
                 step = cfg.gddr_bus_step_bits
                 widths = [
-                    (None, w, shell)
+                    (None, w, shell, Fraction(w), w / tech.interface_bits.value * (2 if shell else 1))
                     for w in range(step, int(iface.bus_width_bits_max.value) + 1, step)
                     for shell in (False, True)
                 ]
@@ -182,11 +206,7 @@ def memory_options(
                 for p in set(choices.pin_rates_gbps) | (grades or {}).get(tech_id, set())
                 if p <= tech.pin_rate_gbps_max.value
             )
-            for stacks, bus, shell in widths:
-                if tech.kind is MemoryKind.HBM:
-                    bits, devices = stacks * tech.interface_bits.value, Fraction(stacks)
-                else:
-                    bits, devices = Fraction(bus), bus / tech.interface_bits.value * (2 if shell else 1)
+            for stacks, bus, shell, bits, devices in widths:
                 for cap in choices.capacities_gb:
                     capacity = devices * cap
                     cost = (
@@ -201,7 +221,9 @@ def memory_options(
     return out
 
 
-def build_space(die: Die, catalog, cfg: SpaceConfig, markets: list[bool] | None = None) -> DesignSpace:
+def build_space(
+    die: Die, catalog: Catalog, cfg: SpaceConfig, markets: list[bool] | None = None
+) -> DesignSpace:
     """The die's design space under the configured steps; `markets` fixes datacenter or not.
 
     Memory speed grades are the configured ones plus every grade a shipped part in
@@ -234,7 +256,7 @@ def build_space(die: Die, catalog, cfg: SpaceConfig, markets: list[bool] | None 
 _DESIGN_SOURCE = {"design": Source("a design found by the search", Status.DERIVED)}
 
 
-def _q(value, unit: str) -> Quantity:
+def _q(value: int | Fraction, unit: str) -> Quantity:
     return Quantity(Fraction(value), unit, "design")
 
 

