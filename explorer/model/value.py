@@ -210,7 +210,7 @@ def demand(obj: Objective) -> Demand:
     n, isl, osl = w.tensor_parallel, w.requests.input_tokens, w.requests.output_tokens
     mean_context = isl + Fraction(osl, 2)
     decode = 2 * m.active + 4 * m.layers * m.d_model * mean_context  # per output token
-    prefill = (2 * m.active * isl + 2 * m.layers * m.d_model * isl**2) / osl  # quadratic attention
+    prefill = Fraction(2 * m.active * isl + 2 * m.layers * m.d_model * isl**2, osl)  # quadratic attention
     replicas = max(1, n // m.kv_heads) if m.kv_elements_per_token_per_layer is None else n
     kv_token = m.layers * m.kv_elements * w.bytes_per_kv * replicas
     tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the all-reduce too
@@ -218,9 +218,8 @@ def demand(obj: Objective) -> Demand:
         2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * w.bytes_per_activation * tokens_per_output
     )
     return Demand(
-        # prefill is int / int above: a float at run time, not the Fraction declared (a bug, kept as found)
-        flop_per_token=decode / e.decode_compute + prefill / e.prefill_compute,  # type: ignore[arg-type]
-        prefill_flop_per_token=prefill / e.prefill_compute,  # type: ignore[arg-type]
+        flop_per_token=decode / e.decode_compute + prefill / e.prefill_compute,
+        prefill_flop_per_token=prefill / e.prefill_compute,
         weight_bytes=m.parameters * w.bytes_per_weight,
         kv_read_per_seq=kv_token * mean_context,
         kv_held_per_seq=kv_token * (isl + osl),
