@@ -14,6 +14,7 @@ import numpy as np
 from explorer.model.outcomes import LICENSED_MIN
 from explorer.model.rules import Combine, Op
 from explorer.search.intmodel import SCALE_ONE, Atom, IntPiece, IntRate, IntTables, harmonic_int
+from explorer.search.knobs import NAMES, Knobs
 from explorer.search.plan import Plan, fee_divisor
 
 
@@ -22,7 +23,7 @@ class BruteResult:
     feasible: bool
     net: int  # same units as the solver's objective
     cost_cents: int
-    knobs: dict[str, int]
+    knobs: Knobs | None  # None: no point is allowed
     points: int
 
 
@@ -59,7 +60,7 @@ def value_of(t: IntTables, res: dict[str, np.ndarray]) -> np.ndarray:
     return np.minimum.reduce([piece(p) for p in t.value_pieces])
 
 
-KNOBS = ("units", "clock_mhz", "rate_idx", "memory_idx", "link_idx", "datacenter")
+KNOBS = NAMES  # the order of the index arrays below
 
 
 def sizes(t: IntTables) -> list[int]:
@@ -67,28 +68,21 @@ def sizes(t: IntTables) -> list[int]:
     return [len(t.units), len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets)]
 
 
-def knobs_at(t: IntTables, index) -> dict[str, int]:
-    """The solver's knob values (as `encode` names them) of the point at these option indices."""
+def knobs_at(t: IntTables, index) -> Knobs:
+    """The point at these option indices, as the solver reports one."""
     u, c, r, m, k, d = (int(i) for i in index)
-    return {
-        "units": t.units[u],
-        "clock_mhz": t.clocks[c],
-        "rate_idx": r,
-        "memory_idx": m,
-        "link_idx": k,
-        "datacenter": int(t.markets[d]),
-    }
+    return Knobs(t.units[u], t.clocks[c], r, m, k, bool(t.markets[d]))
 
 
-def indices_of(t: IntTables, knobs: dict[str, int]) -> list[int]:
+def indices_of(t: IntTables, knobs: Knobs) -> list[int]:
     """The inverse of knobs_at: each knob's option index, in KNOBS order."""
     return [
-        t.units.index(knobs["units"]),
-        t.clocks.index(knobs["clock_mhz"]),
-        knobs["rate_idx"],
-        knobs["memory_idx"],
-        knobs["link_idx"],
-        t.markets.index(bool(knobs["datacenter"])),
+        t.units.index(knobs.units),
+        t.clocks.index(knobs.clock_mhz),
+        knobs.rate_idx,
+        knobs.memory_idx,
+        knobs.link_idx,
+        t.markets.index(bool(knobs.datacenter)),
     ]
 
 
@@ -231,6 +225,6 @@ def _best(t: IntTables, objective, max_total_cost: int | None) -> BruteResult:
         if top is None or key > top[0]:
             top = (key, knobs_at(t, (ui, c[i], r[i], m[i], k[i], d[i])))
     if top is None:
-        return BruteResult(False, 0, 0, {}, points)
+        return BruteResult(False, 0, 0, None, points)
     (net, neg_cost), knobs = top
     return BruteResult(True, net, -neg_cost, knobs, points)

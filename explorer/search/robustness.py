@@ -161,7 +161,7 @@ def robust(
     """The design that does best across the worlds; `compare` also solves each world on its own (regret)."""
     from explorer.model.cost import unit_cost_usd
     from explorer.search.encode import encode_robust
-    from explorer.search.solve import SolveStatus, solve
+    from explorer.search.solve import solve
 
     if mode not in MODES:
         raise InputError("--objective", "", mode, f"one of: {', '.join(MODES)}")
@@ -178,7 +178,7 @@ def robust(
     sol = solve(enc, time_limit)
     seconds = time.perf_counter() - start
     common = _Common(base=base, target=p0.target.code, as_of=p0.as_of, mode=mode, solve_seconds=seconds)
-    if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+    if sol.knobs is None:  # no design
         core = [f"{names[int(k.split(':', 1)[0])]}: {k.split(':', 1)[1]}" for k in sol.conflicting_rules]
         return RobustResult(**common, status=sol.status.value, conflicting_rules=core)
     design = s.decode(p0, sol.knobs)

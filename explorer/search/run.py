@@ -32,6 +32,7 @@ from explorer.model.rules import Clause, RuleSet
 from explorer.model.space import Design, DesignSpace, build_space, to_sku
 from explorer.search.guard import with_guard_band
 from explorer.search.intmodel import IntTables, tables
+from explorer.search.knobs import Knobs
 from explorer.search.plan import Plan, make_plan
 from explorer.search.reference import floor_rate, reference_rate
 
@@ -194,16 +195,16 @@ def problem(
     )
 
 
-def decode(p: Problem, knobs: dict[str, int]) -> Design:
+def decode(p: Problem, knobs: Knobs) -> Design:
     s = p.space
     return Design(
         p.die.id,
-        knobs["units"],
-        knobs["clock_mhz"],
-        s.rate_limits[knobs["rate_idx"]],
-        s.memory[knobs["memory_idx"]],
-        s.links[knobs["link_idx"]],
-        bool(knobs["datacenter"]),
+        knobs.units,
+        knobs.clock_mhz,
+        s.rate_limits[knobs.rate_idx],
+        s.memory[knobs.memory_idx],
+        s.links[knobs.link_idx],
+        bool(knobs.datacenter),
     )
 
 
@@ -250,7 +251,7 @@ def search(
     """
     from explorer.search import frontiers, goals
     from explorer.search.encode import encode
-    from explorer.search.solve import SolveStatus, solve
+    from explorer.search.solve import solve
 
     p = problem(
         base,
@@ -285,7 +286,7 @@ def search(
         flagship=p.space.flagship(),
         problem=p,
     )
-    if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+    if sol.knobs is None:  # no design: infeasible, or nothing found in time
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
         return SearchResult(**common, conflicting_rules=core)
     design = decode(p, sol.knobs)
@@ -330,7 +331,7 @@ def search(
     )
 
 
-def _binding(p: Problem, knobs: dict[str, int], net: int) -> list[Binding]:
+def _binding(p: Problem, knobs: Knobs, net: int) -> list[Binding]:
     """Lines the optimum presses against: with the control lifted, a one-knob step from it is worth more.
 
     Every neighbour of the optimum (one step of units, clock or rate; any memory or

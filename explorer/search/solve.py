@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from explorer.search.cpsat import cp_model
 from explorer.search.encode import Encoded
+from explorer.search.knobs import Knobs
 
 Stage = tuple[str, cp_model.LinearExprT]  # ("max" or "min", linear expression)
 
@@ -36,7 +37,7 @@ _STATUS = {
 @dataclass(frozen=True)
 class Solution:
     status: SolveStatus
-    knobs: dict[str, int]
+    knobs: Knobs | None  # None: nothing found
     net: int  # the objective: value x scale x basis points, after fees
     bound: int  # the best bound proved on it
     cost_cents: int
@@ -137,7 +138,7 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = N
                     core = sorted(
                         names[j] for j in s.sufficient_assumptions_for_infeasibility() if j in names
                     )
-                return Solution(got, {}, 0, 0, 0, time.perf_counter() - start, core)
+                return Solution(got, None, 0, 0, 0, time.perf_counter() - start, core)
             status = SolveStatus.FEASIBLE  # a later stage ran out of time: keep the earlier answer
             break
         if got is SolveStatus.FEASIBLE:
@@ -154,7 +155,10 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = N
         for var in enc.knobs.values():
             enc.model.add_hint(var, s.value(var))
     assert solver is not None, "the first stage either found a design or returned above"
-    knobs = {k: int(solver.value(v)) for k, v in enc.knobs.items()}
+    at = {k: int(solver.value(v)) for k, v in enc.knobs.items()}
+    knobs = Knobs(
+        at["units"], at["clock_mhz"], at["rate_idx"], at["memory_idx"], at["link_idx"], bool(at["datacenter"])
+    )
     net, cost = int(solver.value(enc.net)), int(solver.value(enc.cost))
     # the gap is reported on the net value, so only when that is the first stage
     gap_bound = bound if stages[0][1] is enc.net else net

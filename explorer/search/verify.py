@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from explorer.model.outcomes import Outcome
+from explorer.search.knobs import Knobs
 
 KNOBS = ("units", "clocks_mhz", "rate_limits", "memory", "links", "datacenter")
 MOST = (4, 4, 3, 5, 3, 2)  # values kept per knob in a case: at most 1,440 designs
@@ -148,8 +149,7 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
     ref = brute.best(p.tables, p.plan)
     scale = p.tables.scales.value * p.tables.scales.fee_basis
     raw = case.to_json()
-    has_design = sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
-    if has_design != ref.feasible:
+    if (sol.knobs is not None) != ref.feasible:
         return [Finding("feasibility", f"solver {sol.status.value}, enumerator feasible={ref.feasible}", raw)]
     out = []
     if sol.status is SolveStatus.FEASIBLE:
@@ -170,6 +170,7 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
                     raw,
                 )
             )
+        assert sol.knobs is not None, "feasible on both sides (checked above)"
         design = s.decode(p, sol.knobs)
         _, _, verdict, _, net = s.judge(p, design)
         if verdict.outcome.rank > p.plan.allowed:
@@ -222,13 +223,13 @@ def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver
                     "design",
                     f"{design.describe()}: checker {verdict.outcome.value} value {float(value):.6f}; "
                     f"integer model allowed={bool(allowed[i])} value {float(model_value):.6f}",
-                    {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                    {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs.as_dict()},
                 )
             )
         if i < solver_checks and fit[i]:
             enc = encode(t, p.plan)
             for name in brute.KNOBS:
-                enc.model.add(enc.knobs[name] == knobs[name])
+                enc.model.add(enc.knobs[name] == int(getattr(knobs, name)))
             fixed = solve(enc, 10.0)
             got = fixed.status is SolveStatus.OPTIMAL
             if got and ok and abs(Fraction(fixed.net, scale) - value) > Fraction(1, 10**4):
@@ -238,7 +239,7 @@ def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver
                         "design",
                         f"{design.describe()}: CP-SAT net value {float(Fraction(fixed.net, scale)):.6f} "
                         f"with the knobs fixed, checker {float(value):.6f}",
-                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs.as_dict()},
                     )
                 )
             if got != ok:
@@ -246,7 +247,7 @@ def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver
                     Finding(
                         "design",
                         f"{design.describe()}: checker allowed={ok}, CP-SAT (knobs fixed) feasible={got}",
-                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs},
+                        {"base": base, "target": target, "as_of": str(as_of), "knobs": knobs.as_dict()},
                     )
                 )
     return n, min(solver_checks, n), findings
@@ -387,7 +388,7 @@ def _replay_design(data, raw: dict) -> list[Finding]:
     from explorer.search import run as s
 
     p = s.problem(raw["base"], raw["target"], raw["as_of"], data=data, space=full_space(data, raw["base"]))
-    t, k = p.tables, raw["knobs"]
+    t, k = p.tables, Knobs.from_dict(raw["knobs"])
     cols = [[i] for i in brute.indices_of(t, k)]
     allowed, _, _ = brute.score(t, p.plan, brute.resources(t, *cols), 1)
     _, _, verdict, _, _ = s.judge(p, s.decode(p, k))
