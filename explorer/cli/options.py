@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from explorer.model.economics import Goal
 from explorer.model.errors import InputError
 from explorer.model.outcomes import Outcome
 
@@ -206,7 +207,7 @@ class Options:
     target: str
     bases: list[str]
     on: dt.date
-    goal: str
+    goal: Goal
     value_model: str
     workload: str | None
     allowed: Outcome
@@ -289,7 +290,7 @@ def parse_search_options(
         target,
         bases,
         on,
-        objective,
+        Goal(objective),
         value_model,
         workload,
         allowed,

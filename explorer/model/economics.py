@@ -8,11 +8,22 @@ where the anchor is a shipped SKU of the same die and market
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from fractions import Fraction
 
 from explorer.model.quantity import Quantity, Source
 
-GOALS = ("perf", "perf-per-dollar", "gross-margin", "net-revenue")
+
+class Goal(StrEnum):
+    """What the search maximises: the value model's performance, or money on a price curve."""
+
+    PERF = "perf"
+    PERF_PER_DOLLAR = "perf-per-dollar"
+    GROSS_MARGIN = "gross-margin"
+    NET_REVENUE = "net-revenue"
+
+
+GOALS = tuple(g.value for g in Goal)
 
 
 @dataclass(frozen=True)

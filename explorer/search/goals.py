@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from explorer.load.loader import load_prices
 from explorer.model import value as v
-from explorer.model.economics import GOALS, PriceCurve
+from explorer.model.economics import GOALS, Goal, PriceCurve
 from explorer.model.errors import InputError
 
 if TYPE_CHECKING:
@@ -32,11 +32,17 @@ def price_curve(p: Problem, price_usd: Fraction | None) -> PriceCurve | None:
     return PriceCurve(usd_per_value=anchor.price_usd.value / worth, anchor_sku=sku.id)
 
 
-def stages(goal: str, enc: Encoded, p: Problem, curve: PriceCurve | None) -> list[Stage]:
+def parse_goal(text: Goal | str) -> Goal:
+    """A goal by name; anything else is bad input (one line, exit 2)."""
+    if text not in GOALS:
+        raise InputError("--objective", "", text, f"one of: {', '.join(GOALS)} or a value model")
+    return Goal(text)
+
+
+def stages(goal: Goal | str, enc: Encoded, p: Problem, curve: PriceCurve | None) -> list[Stage]:
     """Lexicographic solver stages for a goal; ties always end at the lowest cost."""
-    if goal not in GOALS:
-        raise InputError("--objective", "", goal, f"one of: {', '.join(GOALS)} or a value model")
-    if goal in ("gross-margin", "net-revenue") and curve is None:
+    goal = parse_goal(goal)
+    if goal in (Goal.GROSS_MARGIN, Goal.NET_REVENUE) and curve is None:
         raise InputError(
             "--price",
             "",
@@ -45,13 +51,13 @@ def stages(goal: str, enc: Encoded, p: Problem, curve: PriceCurve | None) -> lis
         )
     s = p.tables.scales
     basis = s.fee_basis
-    if goal == "perf" or (goal == "net-revenue" and curve is not None and curve.fixed_usd is None):
+    if goal is Goal.PERF or (goal is Goal.NET_REVENUE and curve is not None and curve.fixed_usd is None):
         return [("max", enc.net), ("min", enc.cost)]  # revenue along the curve is proportional to net value
     assert curve is not None, f"{goal}: a price curve (checked above; perf-per-dollar runs frontiers instead)"
     if curve.fixed_usd is not None:
         price_cents = round(curve.fixed_usd * 100)
         revenue = price_cents * basis - sum(price_cents * bp * lit for bp, lit in enc.fees)
-        first = revenue if goal == "net-revenue" else revenue - basis * enc.total_cost
+        first = revenue if goal is Goal.NET_REVENUE else revenue - basis * enc.total_cost
         return [("max", first), ("max", enc.net), ("min", enc.cost)]
     # gross margin on the curve: net value x dollars per value, less cost, in units of the net objective
     assert curve.usd_per_value is not None, "a curve without a fixed price runs through its anchor"

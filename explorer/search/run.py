@@ -22,7 +22,7 @@ from explorer.model.chips import Die
 from explorer.model.cost import CostData, unit_cost_usd
 from explorer.model.data import Data
 from explorer.model.destinations import Target, resolve_target
-from explorer.model.economics import Economics
+from explorer.model.economics import Economics, Goal
 from explorer.model.errors import InputError
 from explorer.model.facts import Facts, of_design
 from explorer.model.metrics import Metrics
@@ -71,7 +71,7 @@ class SearchResult:
     conflicting_rules: list[str] = field(default_factory=list)
     # estimated figures whose range changes the outcome
     uncertain: list[Uncertain] = field(default_factory=list)
-    goal: str = "perf"
+    goal: Goal = Goal.PERF
     economics: Economics | None = None
     problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
 
@@ -236,7 +236,7 @@ def search(
     data: Data | None = None,
     explain: bool = True,
     workload: str | None = None,
-    goal: str = "perf",
+    goal: Goal | str = Goal.PERF,
     price_usd: Fraction | None = None,
     exact: bool = False,
     end_user_hq: str | None = None,
@@ -268,9 +268,10 @@ def search(
         robust=robust,
         at_least=at_least,
     )
+    goal = goals.parse_goal(goal)
     curve = goals.price_curve(p, price_usd)
     level = allow.rank if exact else None
-    if goal == "perf-per-dollar":
+    if goal is Goal.PERF_PER_DOLLAR:
         sol = frontiers.best_ratio(p, time_limit, level)
     else:
         enc = encode(p.tables, p.plan, exact_level=level)
@@ -307,7 +308,7 @@ def search(
             f"{p.die.id}: solver value {float(solver_net):.6f} but the design is "
             f"worth {float(net):.6f} on the value model"
         )
-    binding = _binding(p, sol.knobs, sol.net) if explain and goal == "perf" else []
+    binding = _binding(p, sol.knobs, sol.net) if explain and goal is Goal.PERF else []
     area = area_figure(metrics, p.die)
     uncertain = judge_over(
         metrics, [area] if area else [], p.target, p.as_of, p.data.rules, p.facts
