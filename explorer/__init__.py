@@ -89,7 +89,7 @@ def frontier(
         pts = fr.margin_frontier(
             build, [Fraction(max_margin) * i / max(points - 1, 1) for i in range(points)]
         )
-    return pd.DataFrame(report.frontier_rows(pts, x, build(Fraction(0))))
+    return pd.DataFrame(report.frontier_rows(pts, x))
 
 
 def sweep(

@@ -122,7 +122,7 @@ def frontier(
     else:
         steps = [Fraction(max_margin) * i / max(points - 1, 1) for i in range(points)]
         pts, complete = api.margin_frontier(build, steps, opts.time_limit), True
-    rows = report.frontier_rows(pts, x_axis, build(opts.margin))
+    rows = report.frontier_rows(pts, x_axis)
     if plot:
         from explorer.report import plots
 

@@ -389,12 +389,10 @@ def compare_text(rows: list[dict], markdown: bool = False, note: str = SCREEN_NO
     return "\n".join(lines) + notes + f"\n\n> {note}\n"
 
 
-def frontier_rows(points, x_axis: str, p) -> list[dict]:
-    from explorer.search.run import decode
-
+def frontier_rows(points, x_axis: str) -> list[dict]:
     rows = []
     for q in points:
-        d = decode(p, q.solution.knobs)
+        d = q.design
         x_name = "unit_cost_usd" if x_axis == "cost" else "guard_band_pct"
         rows.append(
             {

@@ -12,6 +12,7 @@ from explorer.search.encode import encode
 from explorer.search.solve import Solution, SolveStatus, solve
 
 if TYPE_CHECKING:
+    from explorer.model.space import Design
     from explorer.search.run import Problem
 
 
@@ -20,6 +21,15 @@ class FrontierPoint:
     x: Fraction  # unit cost in dollars, or the guard band in percent
     value: Fraction  # net value relative to the reference SKU
     solution: Solution
+    design: Design  # the point's design, decoded here so reports never decode
+
+
+def _point(p: Problem, x: Fraction, sol: Solution) -> FrontierPoint:
+    from explorer.search.run import decode
+
+    assert sol.knobs is not None, "a frontier point has a design"
+    scale = p.tables.scales.value * p.tables.scales.fee_basis
+    return FrontierPoint(x, Fraction(sol.net, scale), sol, decode(p, sol.knobs))
 
 
 def cost_frontier(
@@ -28,7 +38,6 @@ def cost_frontier(
     """Highest value at each cost bound, walking down: (points, complete)."""
     points: list[FrontierPoint] = []
     bound: int | None = None  # cents: the next point costs at most this
-    scale = p.tables.scales.value * p.tables.scales.fee_basis
     while len(points) < max_points:
         enc = encode(p.tables, p.plan, exact_level=exact_level)
         if bound is not None:
@@ -37,7 +46,7 @@ def cost_frontier(
         if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             return points, sol.status is SolveStatus.INFEASIBLE
         total = sol.cost_cents + p.tables.fixed_cost
-        points.append(FrontierPoint(Fraction(total, 100), Fraction(sol.net, scale), sol))
+        points.append(_point(p, Fraction(total, 100), sol))
         bound = total - 1
     return points, False
 
@@ -62,6 +71,5 @@ def margin_frontier(
         p = build(m)
         sol = solve(encode(p.tables, p.plan), time_limit)
         if sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-            scale = p.tables.scales.value * p.tables.scales.fee_basis
-            out.append(FrontierPoint(Fraction(m), Fraction(sol.net, scale), sol))
+            out.append(_point(p, Fraction(m), sol))
     return out
