@@ -9,12 +9,12 @@ from explorer.load.chip_table import RowError, TableChip, read_chip_table
 from explorer.load.data import load
 from explorer.load.loader import load_objective
 from explorer.load.options import end_user_scopes, parse_date
-from explorer.model.catalog import name_key
 from explorer.model.checker import applies
 from explorer.model.checker import classify as classify_metrics
 from explorer.model.classification import Classification
 from explorer.model.data import Data
 from explorer.model.destinations import Target, resolve_target
+from explorer.model.names import name_key
 from explorer.model.ranges import area_figure, judge_over, sku_figures
 from explorer.model.rules import RuleSet
 from explorer.search.reference import sku_value

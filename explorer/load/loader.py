@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import functools
 import os
-import re
 import tomllib
 import types
 import typing
@@ -30,6 +29,7 @@ from explorer.model.catalog import Catalog
 from explorer.model.cost import Board, CostData, Packaging, ProcessCost
 from explorer.model.destinations import DestinationData
 from explorer.model.errors import InputError
+from explorer.model.names import name_key
 from explorer.model.quantity import Quantity, Source, Status
 from explorer.model.rules import Charge, Clause, Condition, Control, Fact, Relief, RuleSet
 from explorer.model.space import MemoryChoices, SpaceConfig
@@ -368,7 +368,7 @@ def _load_many(cls: type[Identified], folder: Path) -> dict[str, Identified]:
 
 def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
     """Cross-file checks: each SKU is a legal configuration of its die."""
-    from explorer.model.catalog import name_key
+    from explorer.model.names import name_key
 
     seen: dict[str, str] = {}
     for kind, items in (("dies", cat.dies), ("skus", cat.skus)):
@@ -595,7 +595,7 @@ def load_destinations(root: Path | None = None) -> DestinationData:
                 str(file), f"countries.{code}.treated_as", country.treated_as, "another country, not a chain"
             )
         for name in (code, country.name, *country.aliases):
-            key = re.sub(r"[\s_\-.]", "", name.lower())
+            key = name_key(name)
             if seen.get(key, code) != code:
                 raise InputError(
                     str(file),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -10,11 +9,7 @@ from explorer.model import metrics as m
 from explorer.model.chips import Die, MemoryTechnology, PcieGeneration, Sku
 from explorer.model.errors import InputError
 from explorer.model.facts import Facts
-
-
-def name_key(text: str) -> str:
-    """Chip names match case-insensitively, ignoring spaces, dashes, dots and underscores."""
-    return re.sub(r"[\s_\-.]", "", text.lower())
+from explorer.model.names import name_key
 
 
 @dataclass(frozen=True)

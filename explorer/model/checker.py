@@ -16,8 +16,18 @@ from explorer.model.facts import Facts, all_hold
 from explorer.model.metrics import Metrics
 from explorer.model.outcomes import LICENSED, Outcome
 from explorer.model.quantity import Status
-from explorer.model.rules import Charge as ChargeRule
-from explorer.model.rules import Clause, Combine, Control, Fact, Fee, Item, Relief, RuleSet, Withdrawal
+from explorer.model.rules import (
+    Charge,
+    Clause,
+    Combine,
+    Control,
+    Fact,
+    Fee,
+    Item,
+    Relief,
+    RuleSet,
+    Withdrawal,
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,9 @@ class Margin:
 
 
 @dataclass(frozen=True)
-class Charge:
+class Levy:
+    """A fee or tariff a verdict's path carries: one rule set's Charge (or relief fee), applied."""
+
     rule: str
     paragraph: str
     kind: str
@@ -83,12 +95,12 @@ class Verdict:
     outcome: Outcome
     fired: list[Fired]
     margins: list[Margin]
-    charges: list[Charge]  # the fees taken: in an overlap group, only the largest
+    charges: list[Levy]  # the fees taken: in an overlap group, only the largest
     rules_in_force: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)  # what the outcome's path requires (volume cap, ...)
     facts: list[FactCheck] = field(default_factory=list)
     not_applied: list[str] = field(default_factory=list)  # requirements left out for want of an input
-    overlapped: list[Charge] = field(default_factory=list)  # charges a larger one in their group covers
+    overlapped: list[Levy] = field(default_factory=list)  # charges a larger one in their group covers
 
 
 def applies(rule: RuleSet, target: Target, on: dt.date) -> bool:
@@ -206,7 +218,7 @@ def fact_checks(active: list[RuleSet], target: Target, facts: Facts) -> list[Fac
     """Every non-metric condition of the rules in force for the target, and whether it held."""
     out = []
     for r in active:
-        parts: list[tuple[str, Sequence[Control | Relief | ChargeRule | Withdrawal]]] = [
+        parts: list[tuple[str, Sequence[Control | Relief | Charge | Withdrawal]]] = [
             ("control", [x for x in r.controls if outcome_for(x.outcome, target) is not None]),
             ("relief", [x for x in r.reliefs if outcome_for(x.outcome, target) is not None]),
             ("charge", r.charges),
@@ -240,7 +252,7 @@ def _on_path(fired: list[Fired], rule_id: str, outcome: Outcome) -> bool:
     )
 
 
-def _charges(active, fired, fees, outcome, metrics, facts) -> list[Charge]:
+def _charges(active, fired, fees, outcome, metrics, facts) -> list[Levy]:
     """Fees of the reliefs on the path that sets the outcome, and charges on licensed paths."""
     out = []
     for i, fee in fees.items():
@@ -261,17 +273,17 @@ def _charges(active, fired, fees, outcome, metrics, facts) -> list[Charge]:
     return list(unique.values())
 
 
-def _charge(rule_id: str, paragraph: str, fee: Fee) -> Charge:
-    return Charge(rule_id, paragraph, fee.kind, fee.percent, fee.status, fee.base, fee.overlaps, fee.note)
+def _charge(rule_id: str, paragraph: str, fee: Fee) -> Levy:
+    return Levy(rule_id, paragraph, fee.kind, fee.percent, fee.status, fee.base, fee.overlaps, fee.note)
 
 
 _STATUS_ORDER = list(Status)
 
 
-def _combine(charges: list[Charge]) -> tuple[list[Charge], list[Charge]]:
+def _combine(charges: list[Levy]) -> tuple[list[Levy], list[Levy]]:
     """Charges in one overlap group are one payment: the largest is taken (official first on a tie)."""
     taken, covered = [], []
-    groups: dict[str, list[Charge]] = {}
+    groups: dict[str, list[Levy]] = {}
     for c in charges:
         if c.overlaps is None:
             taken.append(c)
@@ -288,7 +300,7 @@ def margins(active: list[RuleSet], metrics: Metrics) -> list[Margin]:
     """Distance to every numeric threshold in force, for controls, reliefs and charges."""
     out = []
     for rule in active:
-        parts: list[tuple[str, Sequence[Control | Relief | ChargeRule]]] = [
+        parts: list[tuple[str, Sequence[Control | Relief | Charge]]] = [
             ("control", rule.controls),
             ("relief", rule.reliefs),
             ("charge", rule.charges),

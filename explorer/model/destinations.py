@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from explorer.model.errors import InputError
+from explorer.model.names import name_key
 from explorer.model.quantity import Source
 
 
@@ -59,16 +59,12 @@ class Target:
     scopes: frozenset[str]
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\s_\-.]", "", text.lower())
-
-
 def resolve_target(data: DestinationData, text: str, on: dt.date) -> Target:
     """Match a target by ISO code, name or alias, case-insensitively; groups as of `on`."""
-    wanted = _key(text)
+    wanted = name_key(text)
     for code, country in data.countries.items():
         names = [code, country.name, *country.aliases]
-        if wanted in {_key(n) for n in names}:
+        if wanted in {name_key(n) for n in names}:
             return _target(data, code, on)
     valid = ", ".join(sorted(data.countries))
     raise InputError("--target", "", text, f"a country name or ISO code, one of: {valid}")

@@ -16,7 +16,6 @@ from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
 from explorer.load.options import end_user_scopes, parse_date
 from explorer.model import value as v
-from explorer.model.catalog import name_key
 from explorer.model.checker import Verdict, rules_in_force
 from explorer.model.chips import Die
 from explorer.model.cost import CostData, unit_cost_usd
@@ -26,6 +25,7 @@ from explorer.model.economics import Economics, Goal
 from explorer.model.errors import InputError
 from explorer.model.facts import Facts, of_design
 from explorer.model.metrics import Metrics
+from explorer.model.names import name_key
 from explorer.model.outcomes import Outcome
 from explorer.model.ranges import Uncertain, area_figure, judge_over
 from explorer.model.rules import Clause, RuleSet

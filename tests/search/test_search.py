@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from explorer import api
-from explorer.model.catalog import name_key
+from explorer.model.names import name_key
 from explorer.report import document
 from explorer.search import run as s
 
