@@ -26,13 +26,13 @@ from explorer.model import chips as c
 from explorer.model import metrics as m
 from explorer.model import package
 from explorer.model.catalog import Catalog
-from explorer.model.cost import Board, CostData, Packaging, ProcessCost
+from explorer.model.cost import CostData
 from explorer.model.destinations import DestinationData
 from explorer.model.errors import InputError
 from explorer.model.names import name_key
 from explorer.model.quantity import Quantity, Source, Status
 from explorer.model.rules import Charge, Clause, Condition, Control, Fact, Relief, RuleSet
-from explorer.model.space import MemoryChoices, SpaceConfig
+from explorer.model.space import SpaceConfig
 from explorer.model.units import UNITS, accepted, to_canonical
 from explorer.model.value import Efficiency, Objective, ObjectiveFile, Workload
 
@@ -53,47 +53,6 @@ class EfficiencyTable:
     fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
 
 
-# canonical unit of each Quantity field, by (dataclass, field name)
-FIELD_UNITS: dict[tuple[type, str], str] = {
-    (c.MemoryTechnology, "interface_bits"): "count",
-    (c.MemoryTechnology, "pin_rate_gbps_max"): "Gbps",
-    (c.MemoryTechnology, "package_area_mm2"): "mm2",
-    (c.PcieGeneration, "gbps_per_lane_per_direction"): "GB/s",
-    (c.LogicDie, "area_mm2"): "mm2",
-    (c.Throughput, "ops_per_clk_per_unit"): "ops/clk",
-    (c.HbmInterface, "sites"): "count",
-    (c.GddrInterface, "bus_width_bits_max"): "count",
-    (c.LinkInterface, "count_max"): "count",
-    (c.LinkInterface, "gbps_per_link"): "GB/s",
-    (c.PowerRange, "limit_w_min"): "W",
-    (c.PowerRange, "limit_w_max"): "W",
-    (c.Die, "units_full"): "count",
-    (c.Die, "units_max_enabled"): "count",
-    (c.Die, "clock_mhz_min"): "MHz",
-    (c.Die, "clock_mhz_max"): "MHz",
-    (c.Package, "hbm_sites_per_die"): "count",
-    (c.Package, "links_per_die"): "count",
-    (c.MemoryConfig, "pin_rate_gbps"): "Gbps",
-    (c.MemoryConfig, "device_capacity_gb"): "GB",
-    (c.MemoryConfig, "stacks"): "count",
-    (c.MemoryConfig, "bus_width_bits"): "count",
-    (c.MemoryConfig, "reserved_gb"): "GB",
-    (c.LinkConfig, "count"): "count",
-    (c.LinkConfig, "gbps_per_link"): "GB/s",
-    (c.Sku, "units_enabled"): "count",
-    (c.Sku, "clock_mhz"): "MHz",
-    (c.Sku, "power_limit_w"): "W",
-    (c.Sku, "rate_limits"): "ratio",
-    (c.Sku, "fp32_accumulate_rate"): "ratio",
-}
-FIELD_UNITS[(ProcessCost, "wafer_usd")] = "USD"
-FIELD_UNITS[(ProcessCost, "defects_per_cm2")] = "per cm2"
-for _name in ("cowos_usd", "ordinary_usd", "test_assembly_usd"):
-    FIELD_UNITS[(Packaging, _name)] = "USD"
-FIELD_UNITS[(Board, "base_usd")] = "USD"
-FIELD_UNITS[(Board, "per_watt_usd")] = "USD"
-FIELD_UNITS[(MemoryChoices, "cost_usd_per_gb")] = "USD"
-FIELD_UNITS[(MemoryChoices, "cost_usd_per_device")] = "USD"
 # dict-of-Quantity fields whose unit depends on the key
 KEYED_UNITS: dict[tuple[type, str], dict[str, str]] = {(c.Sku, "published"): m.PUBLISHED_UNITS}
 
@@ -272,7 +231,7 @@ def _dataclass(cls: type[T], raw: object, ctx: _Ctx, path: str) -> T:
             if no_default:
                 _fail(ctx, _join(path, name), None, "this key to be present")
             continue
-        unit = FIELD_UNITS.get((cls, name))
+        unit = f.metadata.get("unit")  # model.quantity.unit(): the canonical unit the model computes in
         keyed = KEYED_UNITS.get((cls, name))
         values[name] = _build(hints[name], raw[name], ctx, _join(path, name), unit, keyed)
     return cls(**values)
@@ -895,9 +854,8 @@ def load_workloads(root: Path | None = None) -> dict[str, Workload]:
 @functools.lru_cache(maxsize=8)
 def load_prices(root: Path | None = None) -> PriceData:
     """Price anchors (specs/economics/prices.toml)."""
-    from explorer.model.economics import Anchor, PriceData
+    from explorer.model.economics import PriceData
 
-    FIELD_UNITS[(Anchor, "price_usd")] = "USD"
     file = (root or default_data_dir()) / "specs" / "economics" / "prices.toml"
     return parse(PriceData, read_toml(file), str(file))
 

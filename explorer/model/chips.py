@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
-from explorer.model.quantity import Quantity, Source, Status
+from explorer.model.quantity import Quantity, Source, Status, in_unit
 
 
 class Precision(StrEnum):
@@ -60,16 +60,17 @@ class MemoryTechnology:
     id: str
     title: str
     kind: MemoryKind
-    interface_bits: Quantity  # per HBM stack or per GDDR device
-    pin_rate_gbps_max: Quantity
-    package_area_mm2: Quantity  # per stack or device; for memory bandwidth density
+    interface_bits: Quantity = field(metadata=in_unit("count"))  # per HBM stack or per GDDR device
+    pin_rate_gbps_max: Quantity = field(metadata=in_unit("Gbps"))
+    # per stack or device; for memory bandwidth density
+    package_area_mm2: Quantity = field(metadata=in_unit("mm2"))
     sources: dict[str, Source]
 
 
 @dataclass(frozen=True)
 class PcieGeneration:
     generation: int
-    gbps_per_lane_per_direction: Quantity
+    gbps_per_lane_per_direction: Quantity = field(metadata=in_unit("GB/s"))
     sources: dict[str, Source]
 
 
@@ -79,7 +80,7 @@ class LogicDie:
 
     name: str
     count: int
-    area_mm2: Quantity
+    area_mm2: Quantity = field(metadata=in_unit("mm2"))
     process: str
     planar: bool
     units: int = 0  # compute units on each such die (harvesting disables some of them)
@@ -91,20 +92,20 @@ class Throughput:
 
     precision: Precision
     path: Path
-    ops_per_clk_per_unit: Quantity
+    ops_per_clk_per_unit: Quantity = field(metadata=in_unit("ops/clk"))
     sparsity: str = "dense"
 
 
 @dataclass(frozen=True)
 class HbmInterface:
     technologies: list[str]
-    sites: Quantity
+    sites: Quantity = field(metadata=in_unit("count"))
 
 
 @dataclass(frozen=True)
 class GddrInterface:
     technologies: list[str]
-    bus_width_bits_max: Quantity
+    bus_width_bits_max: Quantity = field(metadata=in_unit("count"))
 
 
 @dataclass(frozen=True)
@@ -112,16 +113,16 @@ class LinkInterface:
     """Chip-to-chip links (NVLink, Infinity Fabric); rates are bidirectional."""
 
     name: str
-    count_max: Quantity
-    gbps_per_link: Quantity
+    count_max: Quantity = field(metadata=in_unit("count"))
+    gbps_per_link: Quantity = field(metadata=in_unit("GB/s"))
 
 
 @dataclass(frozen=True)
 class PowerRange:
     """The simple power model: the board power limits the die has shipped with."""
 
-    limit_w_min: Quantity
-    limit_w_max: Quantity
+    limit_w_min: Quantity = field(metadata=in_unit("W"))
+    limit_w_max: Quantity = field(metadata=in_unit("W"))
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,9 @@ class Package:
     compute_die: str  # the logic_dies entry that repeats
     counts: list[int]  # the smaller counts a design may carry (the logic_dies count is the full package)
     source: str
-    hbm_sites_per_die: Quantity | None = None  # None: the HBM sites stay with the package (on the IODs)
-    links_per_die: Quantity | None = None  # None: the links stay with the package
+    # None: the HBM sites (or links) stay with the package, as on an I/O die
+    hbm_sites_per_die: Quantity | None = field(default=None, metadata=in_unit("count"))
+    links_per_die: Quantity | None = field(default=None, metadata=in_unit("count"))
     note: str = ""
 
 
@@ -158,10 +160,10 @@ class Die:
     architecture: str
     family: str  # what rules name: hopper, blackwell, cdna3, ... (the Blackwell exclusion covers GB202 too)
     unit_name: str
-    units_full: Quantity
-    units_max_enabled: Quantity
-    clock_mhz_min: Quantity
-    clock_mhz_max: Quantity
+    units_full: Quantity = field(metadata=in_unit("count"))
+    units_max_enabled: Quantity = field(metadata=in_unit("count"))
+    clock_mhz_min: Quantity = field(metadata=in_unit("MHz"))
+    clock_mhz_max: Quantity = field(metadata=in_unit("MHz"))
     logic_dies: list[LogicDie]
     throughput: list[Throughput]
     pcie_generation: int
@@ -187,18 +189,19 @@ class MemoryConfig:
     """The memory a SKU fitted: HBM stacks, or a GDDR bus of devices."""
 
     technology: str
-    pin_rate_gbps: Quantity
-    device_capacity_gb: Quantity  # per stack (HBM) or per device (GDDR)
-    stacks: Quantity | None = None
-    bus_width_bits: Quantity | None = None
+    pin_rate_gbps: Quantity = field(metadata=in_unit("Gbps"))
+    device_capacity_gb: Quantity = field(metadata=in_unit("GB"))  # per stack (HBM) or per device (GDDR)
+    stacks: Quantity | None = field(default=None, metadata=in_unit("count"))
+    bus_width_bits: Quantity | None = field(default=None, metadata=in_unit("count"))
     clamshell: bool = False  # two GDDR devices share each 32-bit channel
-    reserved_gb: Quantity | None = None  # held back from the user (ECC, spare)
+    # held back from the user (ECC, spare)
+    reserved_gb: Quantity | None = field(default=None, metadata=in_unit("GB"))
 
 
 @dataclass(frozen=True)
 class LinkConfig:
-    count: Quantity
-    gbps_per_link: Quantity
+    count: Quantity = field(metadata=in_unit("count"))
+    gbps_per_link: Quantity = field(metadata=in_unit("GB/s"))
 
 
 @dataclass(frozen=True)
@@ -223,17 +226,18 @@ class Sku:
     name: str
     die: str
     datacenter: bool
-    units_enabled: Quantity
-    clock_mhz: Quantity  # the clock the vendor's peak throughput figures imply
+    units_enabled: Quantity = field(metadata=in_unit("count"))
+    # the clock the vendor's peak throughput figures imply
+    clock_mhz: Quantity = field(metadata=in_unit("MHz"))
     memory: MemoryConfig
-    power_limit_w: Quantity
+    power_limit_w: Quantity = field(metadata=in_unit("W"))
     sources: dict[str, Source]
     aliases: list[str] = field(default_factory=list)
     # fraction of the die's per-unit rate, by precision (firmware or fuse limits)
-    rate_limits: dict[str, Quantity] = field(default_factory=dict)
+    rate_limits: dict[str, Quantity] = field(default_factory=dict, metadata=in_unit("ratio"))
     # tensor rate when accumulating in FP32, as a share of the peak: GeForce parts halve it. Serving
     # kernels accumulate in FP32, so the value model reads it; the rules read the peak.
-    fp32_accumulate_rate: Quantity | None = None
+    fp32_accumulate_rate: Quantity | None = field(default=None, metadata=in_unit("ratio"))
     links: LinkConfig | None = None
     us_available: UsAvailability | None = None  # None: not stated, judged as never sold in the US
     derived_from: str | None = None

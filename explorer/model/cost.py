@@ -13,27 +13,27 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from explorer.model.chips import Die, MemoryKind
-from explorer.model.quantity import Quantity, Source
+from explorer.model.quantity import Quantity, Source, in_unit
 from explorer.model.space import Design, MemoryOption
 
 
 @dataclass(frozen=True)
 class ProcessCost:
-    wafer_usd: Quantity
-    defects_per_cm2: Quantity
+    wafer_usd: Quantity = field(metadata=in_unit("USD"))
+    defects_per_cm2: Quantity = field(metadata=in_unit("per cm2"))
 
 
 @dataclass(frozen=True)
 class Packaging:
-    cowos_usd: Quantity
-    ordinary_usd: Quantity
-    test_assembly_usd: Quantity
+    cowos_usd: Quantity = field(metadata=in_unit("USD"))
+    ordinary_usd: Quantity = field(metadata=in_unit("USD"))
+    test_assembly_usd: Quantity = field(metadata=in_unit("USD"))
 
 
 @dataclass(frozen=True)
 class Board:
-    base_usd: Quantity
-    per_watt_usd: Quantity
+    base_usd: Quantity = field(metadata=in_unit("USD"))
+    per_watt_usd: Quantity = field(metadata=in_unit("USD"))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
-from explorer.model.quantity import Quantity, Source
+from explorer.model.quantity import Quantity, Source, in_unit
 
 
 class Goal(StrEnum):
@@ -31,7 +31,7 @@ class Anchor:
     die: str
     datacenter: bool
     sku: str
-    price_usd: Quantity
+    price_usd: Quantity = field(metadata=in_unit("USD"))
 
 
 @dataclass(frozen=True)

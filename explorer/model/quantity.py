@@ -46,3 +46,12 @@ class Quantity:
     note: str | None = None
     low: Fraction | None = None  # the plausible range, where a source gives one
     high: Fraction | None = None
+
+
+def in_unit(canonical: str) -> dict[str, str]:
+    """Field metadata: the Quantity (or dict of them) is read in `canonical` units (see units.py).
+
+    `field(metadata=in_unit("GB/s"))`: the loader converts what a file says into this
+    unit and refuses what does not convert.
+    """
+    return {"unit": canonical}

@@ -24,7 +24,7 @@ from explorer.model.chips import (
     Sku,
 )
 from explorer.model.metrics import modelled_power_w
-from explorer.model.quantity import Quantity, Source, Status
+from explorer.model.quantity import Quantity, Source, Status, in_unit
 
 if TYPE_CHECKING:
     from explorer.model.catalog import Catalog
@@ -36,8 +36,8 @@ class MemoryChoices:
 
     pin_rates_gbps: list[Fraction]
     capacities_gb: list[Fraction]
-    cost_usd_per_gb: Quantity
-    cost_usd_per_device: Quantity
+    cost_usd_per_gb: Quantity = field(metadata=in_unit("USD"))
+    cost_usd_per_device: Quantity = field(metadata=in_unit("USD"))
 
 
 @dataclass(frozen=True)
