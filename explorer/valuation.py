@@ -54,7 +54,7 @@ def record(name: str, metrics, die, data: Data, objective: str) -> dict:
         "architecture": die.architecture,
         "value_model": obj.id,
         "value": round(float(v.value(res, ref, obj)), 4),
-        "serving": serving_dict(res, obj, ref, b=b),
+        "serving": serving_dict(b, obj, ref),
         "step": {
             "compute_ms": round(b.compute_s * 1000, 3),
             "of_which_prefill_ms": round(b.prefill_s * 1000, 3),

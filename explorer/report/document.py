@@ -177,8 +177,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
     }
     if r.design is None:
         return {**doc, "conflicting_rules": r.conflicting_rules}
-    design, metrics, verdict, flagship = r.found()
-    base_metrics = data.catalog.metrics_of_design(flagship, r.die)
+    design, metrics, verdict, flagship, base_metrics = r.found()
     return {
         **doc,
         "summary": {
@@ -203,7 +202,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
         ],
         "compliance": _compliance(r, p),
         "sensitivity": _sensitivity(r),
-        "shipped_same_die": shipped_alongside(r, data, p.objective, p.reference),
+        "shipped_same_die": shipped_alongside(r),
         "assumptions": _assumptions(r, p),
         "sources": _sources(p),
     }

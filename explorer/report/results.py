@@ -5,10 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from explorer.model import value as v
-from explorer.model.checker import classify
 from explorer.model.classification import SCREEN_NOTE
 from explorer.model.data import Data
-from explorer.model.space import Design, to_sku
+from explorer.model.space import Design
 from explorer.report import explain
 from explorer.report.render import (
     charge_dict,
@@ -92,8 +91,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         }
     if r.design is None:
         return out
-    design, metrics, verdict, flagship = r.found()
-    base_metrics = data.catalog.metrics_of_design(flagship, r.die)
+    design, metrics, verdict, flagship, base_metrics = r.found()
     out.update(
         {
             "design": design_dict(design),
@@ -122,28 +120,19 @@ def result_dict(r: SearchResult, data: Data) -> dict:
     return out
 
 
-def shipped_alongside(r: SearchResult, data: Data, objective: v.Objective, reference) -> list[dict]:
-    """The die's shipped SKUs judged on the same date and scored on the same value model."""
-    rows = []
-    for sku in data.catalog.skus.values():
-        if sku.die != r.die.id:
-            continue
-        m = data.catalog.metrics(sku)
-        hq = r.problem.facts.end_user_hq if r.problem else None
-        verdict = classify(m, r.target, r.as_of, data.rules, data.catalog.facts(sku, hq))
-        gross = v.value(v.resources(m, objective), reference, objective)
-        fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
-        rows.append(
-            {
-                "sku": sku.id,
-                "name": sku.name,
-                "datacenter": sku.datacenter,
-                "outcome": verdict.outcome.value,
-                "value": num(gross * (1 - fees / 100), 6),
-                "against_design": explain.against_metrics(r.metrics, m) if r.metrics else [],
-            }
-        )
-    return rows
+def shipped_alongside(r: SearchResult) -> list[dict]:
+    """The die's shipped SKUs, as the search judged and scored them (SearchResult.siblings)."""
+    return [
+        {
+            "sku": s.sku.id,
+            "name": s.sku.name,
+            "datacenter": s.sku.datacenter,
+            "outcome": s.verdict.outcome.value,
+            "value": num(s.value, 6),
+            "against_design": explain.against_metrics(r.metrics, s.metrics) if r.metrics else [],
+        }
+        for s in r.siblings
+    ]
 
 
 def _conditions(r: SearchResult) -> dict | None:
@@ -152,14 +141,10 @@ def _conditions(r: SearchResult) -> dict | None:
         return conditions_dict(r.verdict)
     if r.problem is None:
         return None
-    from explorer.model.checker import Verdict, fact_checks, rules_in_force
+    from explorer.model.checker import Verdict
     from explorer.model.outcomes import Outcome
 
-    p = r.problem
-    active = rules_in_force(p.guarded_rules, p.target, p.as_of)
-    return conditions_dict(
-        Verdict(Outcome.NOT_CONTROLLED, [], [], [], facts=fact_checks(active, p.target, p.facts))
-    )
+    return conditions_dict(Verdict(Outcome.NOT_CONTROLLED, [], [], [], facts=r.fact_checks))
 
 
 NODE_CHIPS = 8
@@ -168,17 +153,13 @@ NODE_CHIPS = 8
 def throughput(r: SearchResult) -> dict | None:
     """Absolute serving throughput of the design, from the value model the search optimised."""
     p = r.problem
-    if p is None or r.metrics is None:
+    if p is None or r.serving is None:
         return None
-    return serving_dict(v.resources(r.metrics, p.objective), p.objective, p.reference, r.flagship and p)
+    return serving_dict(r.serving, p.objective, p.reference, r.base_tokens_per_s)
 
 
-def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None, b=None) -> dict:
-    """Tokens/s per chip and per node, the batch reached and what limits it; vs the base die if `p`.
-
-    `b`: the breakdown, where the caller already has it.
-    """
-    b = b or v.breakdown(res, obj)
+def serving_dict(b: v.Breakdown, obj: v.Objective, reference: Fraction, base: Fraction | None = None) -> dict:
+    """Tokens/s per chip and per node, the batch reached and what limits it; vs the base die's `base`."""
     out = {
         "workload": obj.workload.id,
         "tpot_target_ms": num(obj.tpot_s * 1000) if obj.tpot_s is not None else None,
@@ -191,10 +172,7 @@ def serving_dict(res: v.Resources, obj: v.Objective, reference: Fraction, p=None
         "step_ms": round(b.step_s * 1000, 2),
         "step_bound": b.step_bound,
     }
-    if p is not None:
-        base = v.tokens_per_s(
-            v.resources(p.data.catalog.metrics(to_sku(p.space.flagship(), p.die)), obj), obj
-        )
+    if base is not None:
         out["vs_base_die"] = num(Fraction(b.tokens_per_s) / base, 4) if base else None
     return out
 

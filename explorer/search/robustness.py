@@ -79,7 +79,10 @@ class RobustResult:
         p, design = self.problem, self.design
         assert p is not None and design is not None, "only a robust result with a design has a first world"
         first = self.worlds[0]
-        _, _, _, gross, _ = s.judge(p, design)
+        metrics, _, _, gross, _ = s.judge(p, design)
+        flagship = p.space.flagship()
+        base_metrics = p.data.catalog.metrics_of_design(flagship, p.die)
+        serving, base_tokens = s.served(p, metrics, base_metrics)
         return s.SearchResult(
             base=self.base,
             die=p.die,
@@ -89,13 +92,17 @@ class RobustResult:
             space_size=p.space.size(),
             solve_seconds=self.solve_seconds,
             design=design,
-            flagship=p.space.flagship(),
+            flagship=flagship,
             metrics=self.metrics,
             verdict=first.verdict,
             value=first.value,
             value_before_fees=gross,
             cost_usd=self.cost_usd,
             problem=p,
+            base_metrics=base_metrics,
+            serving=serving,
+            base_tokens_per_s=base_tokens,
+            siblings=s.siblings(p),
         )
 
     @property

@@ -16,8 +16,8 @@ from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
 from explorer.load.options import end_user_scopes, parse_date
 from explorer.model import value as v
-from explorer.model.checker import Verdict, rules_in_force
-from explorer.model.chips import Die
+from explorer.model.checker import FactCheck, Verdict, classify, fact_checks, rules_in_force
+from explorer.model.chips import Die, Sku
 from explorer.model.cost import CostData, unit_cost_usd
 from explorer.model.data import Data
 from explorer.model.destinations import Target, resolve_target
@@ -74,6 +74,12 @@ class SearchResult:
     goal: Goal = Goal.PERF
     economics: Economics | None = None
     problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
+    # what reports show, computed here so they never call the checker or the value model again
+    base_metrics: Metrics | None = None  # the unmodified base die's
+    serving: v.Breakdown | None = None  # the design's batch, step and tokens/s on the objective's workload
+    base_tokens_per_s: Fraction | None = None  # the unmodified base die's, on the same workload
+    siblings: list[Sibling] = field(default_factory=list, repr=False, compare=False)
+    fact_checks: list[FactCheck] = field(default_factory=list)  # no design: the problem's product facts
 
     def found(self) -> Found:
         """The design with what comes with it; only for a result that has a design."""
@@ -82,8 +88,41 @@ class SearchResult:
             and self.metrics is not None
             and self.verdict is not None
             and self.flagship is not None
+            and self.base_metrics is not None
         ), f"{self.base}: a result with no design ({self.status})"
-        return Found(self.design, self.metrics, self.verdict, self.flagship)
+        return Found(self.design, self.metrics, self.verdict, self.flagship, self.base_metrics)
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """A shipped SKU of the searched die, judged on the same date and scored on the same value model."""
+
+    sku: Sku
+    metrics: Metrics
+    verdict: Verdict
+    value: Fraction  # after its fees, relative to the reference SKU
+
+
+def siblings(p: Problem) -> list[Sibling]:
+    """The die's shipped SKUs, for the spec document's comparison."""
+    out = []
+    for sku in p.data.catalog.skus.values():
+        if sku.die != p.die.id:
+            continue
+        m = p.data.catalog.metrics(sku)
+        verdict = classify(m, p.target, p.as_of, p.data.rules, p.data.catalog.facts(sku, p.facts.end_user_hq))
+        gross = v.value(v.resources(m, p.objective), p.reference, p.objective)
+        fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
+        out.append(Sibling(sku, m, verdict, gross * (1 - fees / 100)))
+    return out
+
+
+def served(p: Problem, metrics: Metrics, base: Metrics) -> tuple[v.Breakdown, Fraction]:
+    """The design's serving breakdown, and the base die's tokens/s on the same workload."""
+    return (
+        v.breakdown(v.resources(metrics, p.objective), p.objective),
+        v.tokens_per_s(v.resources(base, p.objective), p.objective),
+    )
 
 
 class Found(NamedTuple):
@@ -93,6 +132,7 @@ class Found(NamedTuple):
     metrics: Metrics
     verdict: Verdict
     flagship: Design  # the unmodified base die, for comparisons
+    base_metrics: Metrics  # the flagship's
 
 
 class _Common(TypedDict):
@@ -289,7 +329,9 @@ def search(
     )
     if sol.knobs is None:  # no design: infeasible, or nothing found in time
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
-        return SearchResult(**common, conflicting_rules=core)
+        active = rules_in_force(p.guarded_rules, p.target, p.as_of)
+        checks = fact_checks(active, p.target, p.facts)
+        return SearchResult(**common, conflicting_rules=core, fact_checks=checks, siblings=siblings(p))
     design = decode(p, sol.knobs)
     metrics, real, guarded, gross, net = judge(p, design)
     if guarded.outcome.rank > p.plan.allowed:
@@ -316,8 +358,14 @@ def search(
     cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
     money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
+    base_metrics = p.data.catalog.metrics_of_design(common["flagship"], p.die)
+    serving, base_tokens = served(p, metrics, base_metrics)
     return SearchResult(
         **common,
+        base_metrics=base_metrics,
+        serving=serving,
+        base_tokens_per_s=base_tokens,
+        siblings=siblings(p),
         design=design,
         metrics=metrics,
         verdict=real,
