@@ -20,7 +20,7 @@ from explorer.model import value as v
 from explorer.model.chips import MemoryKind
 from explorer.model.data import Data
 from explorer.model.errors import InputError
-from explorer.model.space import Design, LinkOption, MemoryOption, to_sku
+from explorer.model.space import Design, LinkOption, MemoryOption, RateLimit, to_sku
 from explorer.report.results import serving_dict
 from explorer.search.reference import reference_rate
 
@@ -154,10 +154,15 @@ def read_design(file: str, data: Data) -> Design:
     link = LinkOption(
         get(links, "count", int, "links."), Fraction(str(get(links, "gbps_per_link", (int, float), "links.")))
     )
-    rate = Fraction(str(raw.get("tensor_rate_limit", 1)))
-    if not 0 < rate <= 1:
-        raise InputError(file, "tensor_rate_limit", float(rate), "a fraction in (0, 1]")
-    return Design(die.id, units, clock, rate, memory, link, bool(raw.get("datacenter", die.datacenter)))
+    limits = []
+    for key in ("tensor_rate_limit", "narrow_rate_limit"):
+        rate = Fraction(str(raw.get(key, 1)))
+        if not 0 < rate <= 1:
+            raise InputError(file, key, float(rate), "a fraction in (0, 1]")
+        limits.append(rate)
+    return Design(
+        die.id, units, clock, RateLimit(*limits), memory, link, bool(raw.get("datacenter", die.datacenter))
+    )
 
 
 def knob_steps(design: Design, data: Data, obj: v.Objective) -> dict[str, float]:
@@ -177,10 +182,11 @@ def knob_steps(design: Design, data: Data, obj: v.Objective) -> dict[str, float]
         steps["units +1"] = dataclasses.replace(design, units=design.units + 1)
     if design.clock_mhz + 15 <= die.clock_mhz_max.value:
         steps["clock +15 MHz"] = dataclasses.replace(design, clock_mhz=design.clock_mhz + 15)
-    if design.rate_limit < 1:
-        steps["tensor rate x2"] = dataclasses.replace(
-            design, rate_limit=min(Fraction(1), design.rate_limit * 2)
+    if design.rate_limit.tensor < 1:
+        doubled = dataclasses.replace(
+            design.rate_limit, tensor=min(Fraction(1), design.rate_limit.tensor * 2)
         )
+        steps["tensor rate x2"] = dataclasses.replace(design, rate_limit=doubled)
     mem = design.memory
     faster = mem.pin_rate_gbps * Fraction(9, 8)
     if faster <= data.catalog.memory[mem.technology].pin_rate_gbps_max.value:

@@ -745,9 +745,10 @@ def load_space_config(root: Path | None = None) -> SpaceConfig:
     """How finely the search steps each knob (specs/spaces/default.toml)."""
     file = (root or default_data_dir()) / "specs" / "spaces" / "default.toml"
     cfg = parse(SpaceConfig, read_toml(file), str(file))
-    for i, r in enumerate(cfg.rate_limits):
-        if not 0 < r <= 1:
-            raise InputError(str(file), f"rate_limits[{i}]", float(r), "a fraction in (0, 1]")
+    for name in ("rate_limits", "narrow_rate_limits"):
+        for i, r in enumerate(getattr(cfg, name)):
+            if not 0 < r <= 1:
+                raise InputError(str(file), f"{name}[{i}]", float(r), "a fraction in (0, 1]")
     for i, r in enumerate(cfg.link_rate_fractions):
         if not 0 < r <= 1:
             raise InputError(str(file), f"link_rate_fractions[{i}]", float(r), "a fraction in (0, 1]")

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from explorer.model.chips import (
+    BIT_LENGTH,
     Die,
     GddrInterface,
     HbmInterface,
@@ -23,7 +24,7 @@ from explorer.model.chips import (
     Path,
     Sku,
 )
-from explorer.model.metrics import modelled_power_w
+from explorer.model.metrics import dense_tflops, modelled_power_w, tpp
 from explorer.model.quantity import Quantity, Source, Status, in_unit
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class SpaceConfig:
     gddr_bus_step_bits: int
     memory: dict[str, MemoryChoices]
     sources: dict[str, Source] = field(default_factory=dict)
+    narrow_rate_limits: list[Fraction] = field(default_factory=lambda: [Fraction(1)])
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,28 @@ class LinkOption:
         return self.count * self.gbps_per_link
 
 
+NARROW = tuple(p for p, bits in BIT_LENGTH.items() if bits < 8)  # FP6, FP4, INT4
+
+
+@dataclass(frozen=True, order=True)
+class RateLimit:
+    """Firmware limits on the tensor rate: every precision, and further the ones under 8 bits."""
+
+    tensor: Fraction = Fraction(1)
+    narrow: Fraction = Fraction(1)  # FP6, FP4, INT4, on top of `tensor`
+
+    def as_sku_limits(self, die: Die) -> dict[str, Fraction]:
+        """As a SKU's rate_limits (by path and by precision), only where they limit something."""
+        out = {} if self.tensor == 1 else {Path.TENSOR.value: self.tensor}
+        if self.narrow != 1:
+            out |= {t.precision.value: self.narrow for t in die.throughput if t.precision in NARROW}
+        return out
+
+    def describe(self) -> str:
+        parts = [f"tensor rate {self.tensor}"] if self.tensor != 1 else []
+        return ", ".join(parts + ([f"under-8-bit rate {self.narrow}"] if self.narrow != 1 else []))
+
+
 @dataclass(frozen=True)
 class Design:
     """One point of a die's design space."""
@@ -95,14 +119,15 @@ class Design:
     die: str
     units: int
     clock_mhz: int
-    rate_limit: Fraction  # on the tensor path
+    rate_limit: RateLimit
     memory: MemoryOption
     links: LinkOption
     datacenter: bool
 
     def short(self) -> str:
         """A compact form for tables: units@clock, rate, memory, links."""
-        rate = "" if self.rate_limit == 1 else f" r{self.rate_limit}"
+        r = self.rate_limit
+        rate = ("" if r.tensor == 1 else f" r{r.tensor}") + ("" if r.narrow == 1 else f" n{r.narrow}")
         mem = self.memory
         width = f"{mem.stacks}x" if mem.stacks else f"{mem.bus_width_bits}b "
         links = f" {self.links.count}L" if self.links.count else ""
@@ -112,7 +137,7 @@ class Design:
         )
 
     def describe(self) -> str:
-        rate = "" if self.rate_limit == 1 else f", tensor rate {self.rate_limit}"
+        rate = f", {self.rate_limit.describe()}" if self.rate_limit.describe() else ""
         link = (
             f", {self.links.count} links x {float(self.links.gbps_per_link):g} GB/s"
             if self.links.count
@@ -129,7 +154,7 @@ class DesignSpace:
     die: Die
     units: list[int]
     clocks_mhz: list[int]
-    rate_limits: list[Fraction]
+    rate_limits: list[RateLimit]
     memory: list[MemoryOption]
     links: list[LinkOption]
     datacenter: list[bool]
@@ -221,6 +246,28 @@ def memory_options(
     return out
 
 
+def rate_options(die: Die, cfg: SpaceConfig) -> list[RateLimit]:
+    """Every tensor limit, and with each every narrow limit that lowers TPP.
+
+    A narrow limit that leaves TPP where it was (B200: FP4 x 4 bits ties FP8 x 8)
+    changes nothing a rule reads and only lowers throughput, so it is left out.
+    """
+
+    def tpp_per_unit_clock(r: RateLimit) -> Fraction:
+        return tpp(dense_tflops(die, Fraction(1), Fraction(1), r.as_sku_limits(die)))
+
+    out = []
+    for t in sorted(set(cfg.rate_limits)):
+        full = RateLimit(t, Fraction(1))
+        out.append(full)
+        out += [
+            RateLimit(t, n)
+            for n in sorted(set(cfg.narrow_rate_limits) - {1})
+            if tpp_per_unit_clock(RateLimit(t, n)) < tpp_per_unit_clock(full)
+        ]
+    return sorted(out)
+
+
 def build_space(
     die: Die, catalog: Catalog, cfg: SpaceConfig, markets: list[bool] | None = None
 ) -> DesignSpace:
@@ -246,7 +293,7 @@ def build_space(
         die,
         list(range(low, top + 1)),
         clocks,
-        sorted(cfg.rate_limits),
+        rate_options(die, cfg),
         memory_options(die, catalog.memory, cfg, grades),
         links,
         markets or [die.datacenter],
@@ -272,7 +319,7 @@ def to_sku(design: Design, die: Die, name: str = "") -> Sku:
         clamshell=mem.clamshell,
     )
     links = LinkConfig(_q(design.links.count, "count"), _q(design.links.gbps_per_link, "GB/s"))
-    rate = {} if design.rate_limit == 1 else {Path.TENSOR.value: _q(design.rate_limit, "ratio")}
+    rate = {k: _q(x, "ratio") for k, x in design.rate_limit.as_sku_limits(die).items()}
     return Sku(
         id=name or f"{die.id}-design",
         name=name or f"{die.name} design",
@@ -290,4 +337,4 @@ def to_sku(design: Design, die: Die, name: str = "") -> Sku:
 
 def power_w(design: Design, die: Die) -> Fraction:
     """A design draws what the power model says (metrics.modelled_power_w): it sustains its clock."""
-    return modelled_power_w(die, design.units, design.clock_mhz, design.rate_limit)
+    return modelled_power_w(die, design.units, design.clock_mhz, design.rate_limit.tensor)

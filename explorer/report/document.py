@@ -26,7 +26,8 @@ def _datasheet(r: SearchResult) -> dict:
     return {
         "compute_units": f"{d.units} {die.unit_name}s of {int(die.units_full.value)}",
         "clock_mhz": d.clock_mhz,
-        "tensor_rate_limit": num(d.rate_limit),
+        "tensor_rate_limit": num(d.rate_limit.tensor),
+        "narrow_rate_limit": num(d.rate_limit.narrow),
         "dense_tflops": {p.value: num(t, 1) for p, t in sorted(m.dense_tflops.items(), key=lambda x: -x[1])},
         "tpp": num(m.tpp, 1),
         "performance_density": num(m.performance_density, 3),

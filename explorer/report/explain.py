@@ -11,7 +11,8 @@ from explorer.model.space import Design
 _KNOBS = [
     ("compute units", "", lambda d, m: Fraction(d.units)),
     ("clock", "MHz", lambda d, m: Fraction(d.clock_mhz)),
-    ("tensor rate limit", "", lambda d, m: d.rate_limit),
+    ("tensor rate limit", "", lambda d, m: d.rate_limit.tensor),
+    ("under-8-bit rate limit", "", lambda d, m: d.rate_limit.narrow),
     ("TPP", "", lambda d, m: m.tpp),
     ("DRAM bandwidth", "GB/s", lambda d, m: m.memory_bandwidth_gbps),
     ("memory", "GB", lambda d, m: m.memory_gb),
@@ -24,6 +25,8 @@ def changes(design: Design, metrics: Metrics, base: Design, base_metrics: Metric
     out = []
     for label, unit, read in _KNOBS:
         new, old = read(design, metrics), read(base, base_metrics)
+        if label == "under-8-bit rate limit" and new == old == 1:
+            continue  # a die without the knob, or a design that keeps FP4 at full rate: nothing to say
         pct = float((new - old) / old * 100) if old else 0.0
         verdict = "kept" if new == old else ("cut" if new < old else "raised")
         out.append(

@@ -40,7 +40,8 @@ def design_dict(d: Design) -> dict:
         "die": d.die,
         "units": d.units,
         "clock_mhz": d.clock_mhz,
-        "tensor_rate_limit": num(d.rate_limit),
+        "tensor_rate_limit": num(d.rate_limit.tensor),
+        "narrow_rate_limit": num(d.rate_limit.narrow),  # FP6, FP4, INT4, on top of the tensor limit
         "memory": memory,
         "links": {"count": d.links.count, "gbps_per_link": num(d.links.gbps_per_link)},
         "datacenter": d.datacenter,

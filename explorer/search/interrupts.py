@@ -8,6 +8,7 @@ says so in one line and exits. Writers and pools register what must go.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -39,12 +40,13 @@ def released(p) -> None:
 def _handler(signum, frame) -> None:
     for sig in CODES:
         signal.signal(sig, signal.SIG_IGN)
-    try:
-        from explorer.search import solve
-
-        solve.interrupt(signum)
-    except Exception:  # noqa: BLE001 - the solver module may not even be imported yet
-        pass
+    # never import in a handler: the signal may have landed inside that very import (the solver's
+    # module is heavy), and a nested import of a half-built module fails with a traceback
+    solve = sys.modules.get("explorer.search.solve")
+    stop = getattr(solve, "interrupt", None)
+    if stop is not None:
+        with contextlib.suppress(Exception):  # stopping is best effort; the exit below is not
+            stop(signum)
     for p in list(_pools):
         for process in list(getattr(p, "_processes", {}).values()):
             process.terminate()

@@ -14,11 +14,11 @@ import numpy as np
 
 from explorer.model import cost
 from explorer.model import value as v
-from explorer.model.chips import BIT_LENGTH, Path, PcieGeneration, Precision
+from explorer.model.chips import BIT_LENGTH, PcieGeneration, Precision
 from explorer.model.cost import CostData
 from explorer.model.metrics import applicable_die_area_mm2, applicable_die_area_range_mm2
 from explorer.model.rules import Clause, Op
-from explorer.model.space import DesignSpace, LinkOption, MemoryOption
+from explorer.model.space import DesignSpace, LinkOption, MemoryOption, RateLimit
 from explorer.model.value import PLANE_DENOMINATOR, PLANES
 from explorer.search.scaling import Scales, integer_bound, lcm_of_denominators
 
@@ -178,19 +178,22 @@ def _exact_int(x: Fraction) -> int:
     return int(x)
 
 
-def _tensor_vector(space: DesignSpace, precisions: set[Precision] | None = None) -> tuple[Fraction, Fraction]:
-    """Max ops x weight over tensor and over vector paths (weight = bit length, or 1)."""
-    t = vec = Fraction(0)
+def _per_unit_clock(
+    space: DesignSpace, rate: RateLimit, precisions: set[Precision] | None = None
+) -> Fraction:
+    """Max ops x weight per unit per clock under a rate limit (weight = bit length, or 1 for FLOP).
+
+    The same arithmetic as metrics.dense_tflops with the design's SKU limits (space.to_sku).
+    """
+    limits = rate.as_sku_limits(space.die)
+    best = Fraction(0)
     for th in space.die.throughput:
         if precisions is not None and th.precision not in precisions:
             continue
         weight = 1 if precisions is not None else BIT_LENGTH[th.precision]
-        x = th.ops_per_clk_per_unit.value * weight
-        if th.path is Path.TENSOR:
-            t = max(t, x)
-        else:
-            vec = max(vec, x)
-    return t, vec
+        r = limits.get(th.precision.value, Fraction(1)) * limits.get(th.path.value, Fraction(1))
+        best = max(best, th.ops_per_clk_per_unit.value * weight * r)
+    return best
 
 
 def tables(
@@ -204,7 +207,7 @@ def tables(
 ) -> IntTables:
     """`robust`: judge density over an estimated die area's whole range (else at its point value);
     `floor_tokens_per_s`: the competitor floor (--at-least), in tokens/s per chip."""
-    rate_den = lcm_of_denominators(space.rate_limits)
+    rate_den = lcm_of_denominators([x for r in space.rate_limits for x in (r.tensor, r.tensor * r.narrow)])
     mem_values = [q for m in space.memory for q in (m.bandwidth_gbps,)]
     pcie_bidir = space.die.pcie_lanes * pcie.gbps_per_lane_per_direction.value * 2
     link_values = [k.bidirectional_gbps for k in space.links] + [pcie_bidir]
@@ -213,11 +216,9 @@ def tables(
         gbps=lcm_of_denominators(mem_values + link_values),
         gb=lcm_of_denominators([m.capacity_gb for m in space.memory]),
     )
-    t, vec = _tensor_vector(space)
     precision = v.workload_precision(obj.workload, {th.precision for th in space.die.throughput})
-    tf, vf = _tensor_vector(space, {precision})
-    k_tpp = [_exact_int(rate_den * max(r * t, vec)) for r in space.rate_limits]
-    k_flops = [_exact_int(rate_den * max(r * tf, vf)) for r in space.rate_limits]
+    k_tpp = [_exact_int(rate_den * _per_unit_clock(space, r)) for r in space.rate_limits]
+    k_flops = [_exact_int(rate_den * _per_unit_clock(space, r, {precision})) for r in space.rate_limits]
     flops_step = math.gcd(*k_flops)  # keeps FLOPx small, so value coefficients keep their digits
     k_flops = [k // flops_step for k in k_flops]
     g = scales.gbps

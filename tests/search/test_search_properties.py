@@ -25,7 +25,8 @@ from explorer.search.solve import solve
 
 DATA = api.load()
 CFG = load_space_config()
-DIES = ["gh100", "gb202", "ad104", "ga100", "gb202-hbm", "gb100-1die"]  # gb100-1die: a package variant
+# gb100-1die: a package variant; gb110-1die: FP4 sets its TPP, so it has the under-8-bit rate knob
+DIES = ["gh100", "gb202", "ad104", "ga100", "gb202-hbm", "gb100-1die", "gb110-1die"]
 DATES = [
     dt.date(2022, 9, 1),
     dt.date(2023, 6, 1),
