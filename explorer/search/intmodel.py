@@ -14,9 +14,9 @@ import numpy as np
 
 from explorer.model import cost
 from explorer.model import value as v
-from explorer.model.chips import BIT_LENGTH, PcieGeneration, Precision
+from explorer.model.chips import PcieGeneration, Precision
 from explorer.model.cost import CostData
-from explorer.model.metrics import applicable_die_area_mm2, applicable_die_area_range_mm2
+from explorer.model.metrics import applicable_die_area_mm2, applicable_die_area_range_mm2, dense_tflops, tpp
 from explorer.model.rules import Clause, Op
 from explorer.model.space import DesignSpace, LinkOption, MemoryOption, RateLimit
 from explorer.model.value import PLANE_DENOMINATOR, PLANES
@@ -178,22 +178,11 @@ def _exact_int(x: Fraction) -> int:
     return int(x)
 
 
-def _per_unit_clock(
-    space: DesignSpace, rate: RateLimit, precisions: set[Precision] | None = None
-) -> Fraction:
-    """Max ops x weight per unit per clock under a rate limit (weight = bit length, or 1 for FLOP).
-
-    The same arithmetic as metrics.dense_tflops with the design's SKU limits (space.to_sku).
-    """
-    limits = rate.as_sku_limits(space.die)
-    best = Fraction(0)
-    for th in space.die.throughput:
-        if precisions is not None and th.precision not in precisions:
-            continue
-        weight = 1 if precisions is not None else BIT_LENGTH[th.precision]
-        r = limits.get(th.precision.value, Fraction(1)) * limits.get(th.path.value, Fraction(1))
-        best = max(best, th.ops_per_clk_per_unit.value * weight * r)
-    return best
+def _per_unit_clock(space: DesignSpace, rate: RateLimit) -> dict[Precision, Fraction]:
+    """Dense ops per unit per clock of each precision under a rate limit: metrics.dense_tflops itself,
+    at one unit and 1 MHz, so the tables and the checker read one arithmetic."""
+    per_mhz = dense_tflops(space.die, Fraction(1), Fraction(1), rate.as_sku_limits(space.die))
+    return {p: x * 10**6 for p, x in per_mhz.items()}
 
 
 def tables(
@@ -217,8 +206,9 @@ def tables(
         gb=lcm_of_denominators([m.capacity_gb for m in space.memory]),
     )
     precision = v.workload_precision(obj.workload, {th.precision for th in space.die.throughput})
-    k_tpp = [_exact_int(rate_den * _per_unit_clock(space, r)) for r in space.rate_limits]
-    k_flops = [_exact_int(rate_den * _per_unit_clock(space, r, {precision})) for r in space.rate_limits]
+    per_clock = [_per_unit_clock(space, r) for r in space.rate_limits]
+    k_tpp = [_exact_int(rate_den * tpp(ops)) for ops in per_clock]
+    k_flops = [_exact_int(rate_den * ops[precision]) for ops in per_clock]
     flops_step = math.gcd(*k_flops)  # keeps FLOPx small, so value coefficients keep their digits
     k_flops = [k // flops_step for k in k_flops]
     g = scales.gbps
