@@ -80,9 +80,6 @@ class RobustResult:
         assert p is not None and design is not None, "only a robust result with a design has a first world"
         first = self.worlds[0]
         metrics, _, _, gross, _ = s.judge(p, design)
-        flagship = p.space.flagship()
-        base_metrics = p.data.catalog.metrics_of_design(flagship, p.die)
-        serving, base_tokens = s.served(p, metrics, base_metrics)
         return s.SearchResult(
             base=self.base,
             die=p.die,
@@ -92,17 +89,14 @@ class RobustResult:
             space_size=p.space.size(),
             solve_seconds=self.solve_seconds,
             design=design,
-            flagship=flagship,
+            flagship=p.space.flagship(),
             metrics=self.metrics,
             verdict=first.verdict,
             value=first.value,
             value_before_fees=gross,
             cost_usd=self.cost_usd,
             problem=p,
-            base_metrics=base_metrics,
-            serving=serving,
-            base_tokens_per_s=base_tokens,
-            siblings=s.siblings(p),
+            **s.served(p, metrics),
         )
 
     @property

@@ -8,6 +8,7 @@ disagreement is raised, never passed on.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import NamedTuple, TypedDict
@@ -78,8 +79,13 @@ class SearchResult:
     base_metrics: Metrics | None = None  # the unmodified base die's
     serving: v.Breakdown | None = None  # the design's batch, step and tokens/s on the objective's workload
     base_tokens_per_s: Fraction | None = None  # the unmodified base die's, on the same workload
-    siblings: list[Sibling] = field(default_factory=list, repr=False, compare=False)
     fact_checks: list[FactCheck] = field(default_factory=list)  # no design: the problem's product facts
+
+    @functools.cached_property
+    def siblings(self) -> list[Sibling]:
+        """The die's shipped SKUs judged and scored as the design was: on first use, since only spec
+        documents show them and a sweep's thousands of searches need not judge them."""
+        return judge_siblings(self.problem) if self.problem is not None else []
 
     def found(self) -> Found:
         """The design with what comes with it; only for a result that has a design."""
@@ -103,7 +109,7 @@ class Sibling:
     value: Fraction  # after its fees, relative to the reference SKU
 
 
-def siblings(p: Problem) -> list[Sibling]:
+def judge_siblings(p: Problem) -> list[Sibling]:
     """The die's shipped SKUs, for the spec document's comparison."""
     out = []
     for sku in p.data.catalog.skus.values():
@@ -117,11 +123,21 @@ def siblings(p: Problem) -> list[Sibling]:
     return out
 
 
-def served(p: Problem, metrics: Metrics, base: Metrics) -> tuple[v.Breakdown, Fraction]:
-    """The design's serving breakdown, and the base die's tokens/s on the same workload."""
-    return (
-        v.breakdown(v.resources(metrics, p.objective), p.objective),
-        v.tokens_per_s(v.resources(base, p.objective), p.objective),
+class _Served(TypedDict):
+    """What reports show of a design beside its verdict (SearchResult's fields of these names)."""
+
+    base_metrics: Metrics
+    serving: v.Breakdown
+    base_tokens_per_s: Fraction
+
+
+def served(p: Problem, metrics: Metrics) -> _Served:
+    """The base die's metrics, the design's serving breakdown, the base die's tokens/s on the workload."""
+    base = p.data.catalog.metrics_of_design(p.space.flagship(), p.die)
+    return _Served(
+        base_metrics=base,
+        serving=v.breakdown(v.resources(metrics, p.objective), p.objective),
+        base_tokens_per_s=v.tokens_per_s(v.resources(base, p.objective), p.objective),
     )
 
 
@@ -331,7 +347,7 @@ def search(
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
         active = rules_in_force(p.guarded_rules, p.target, p.as_of)
         checks = fact_checks(active, p.target, p.facts)
-        return SearchResult(**common, conflicting_rules=core, fact_checks=checks, siblings=siblings(p))
+        return SearchResult(**common, conflicting_rules=core, fact_checks=checks)
     design = decode(p, sol.knobs)
     metrics, real, guarded, gross, net = judge(p, design)
     if guarded.outcome.rank > p.plan.allowed:
@@ -358,14 +374,9 @@ def search(
     cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
     money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
-    base_metrics = p.data.catalog.metrics_of_design(common["flagship"], p.die)
-    serving, base_tokens = served(p, metrics, base_metrics)
     return SearchResult(
         **common,
-        base_metrics=base_metrics,
-        serving=serving,
-        base_tokens_per_s=base_tokens,
-        siblings=siblings(p),
+        **served(p, metrics),
         design=design,
         metrics=metrics,
         verdict=real,
