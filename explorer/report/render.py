@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from explorer.model.catalog import Catalog
-from explorer.model.checker import Margin
+from explorer.model.checker import Fired, Margin
 from explorer.model.classification import Classification, screen_note
 from explorer.model.metrics import Metrics
 from explorer.model.rules import RuleSet
@@ -41,6 +41,17 @@ def metrics_dict(m: Metrics) -> dict:
     out["memory_bandwidth_density"] = num(m.memory_bandwidth_density)
     out["dense_tflops"] = {p.value: num(t) for p, t in m.dense_tflops.items()}
     return out
+
+
+def fired_dict(f: Fired) -> dict:
+    """A control that fired: its rule, paragraph, status, the outcome it set, any relief that lowered it."""
+    return {
+        "rule": f.rule,
+        "paragraph": f.paragraph,
+        "status": f.status.value,
+        "outcome": f.outcome.value,
+        "relieved_by": f.relieved_by,
+    }
 
 
 def margin_dict(g: Margin) -> dict:
@@ -166,16 +177,7 @@ def classification_dict(c: Classification) -> dict:
         "outcome": v.outcome.value,
         "value": num(c.value, 6),
         "value_objective": "llm-serving tokens/s per chip, relative to its reference SKU, after fees",
-        "fired": [
-            {
-                "rule": f.rule,
-                "paragraph": f.paragraph,
-                "status": f.status.value,
-                "outcome": f.outcome.value,
-                "relieved_by": f.relieved_by,
-            }
-            for f in v.fired
-        ],
+        "fired": [fired_dict(f) for f in v.fired],
         "charges": [charge_dict(c) for c in v.charges],
         "margins": [margin_dict(g) for g in v.margins],
         "conditions": conditions_dict(v),

@@ -12,6 +12,7 @@ from explorer.report import explain
 from explorer.report.render import (
     charge_dict,
     conditions_dict,
+    fired_dict,
     margin_dict,
     metrics_dict,
     num,
@@ -99,16 +100,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "metrics": metrics_dict(metrics),
             "outcome": verdict.outcome.value,
             "cost_usd": num(r.cost_usd, 2),
-            "fired": [
-                {
-                    "rule": f.rule,
-                    "paragraph": f.paragraph,
-                    "outcome": f.outcome.value,
-                    "status": f.status.value,
-                    "relieved_by": f.relieved_by,
-                }
-                for f in verdict.fired
-            ],
+            "fired": [fired_dict(f) for f in verdict.fired],
             "charges": [charge_dict(c) for c in verdict.charges],
             "margins": [margin_dict(g) for g in verdict.margins],
             "nearest_line": nearest_line(r),
