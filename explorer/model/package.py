@@ -49,12 +49,11 @@ def variant(die: Die, count: int) -> Die:
     compute = next(d for d in die.logic_dies if d.name == pkg.compute_die)
     share = Fraction(count, compute.count)
     logic: list[LogicDie] = [replace(d, count=count) if d is compute else d for d in die.logic_dies]
-    units_full = die.units_full.value - compute.units * (compute.count - count)
-    # the harvest per compute die is kept: 74 of 80 SMs on each GB100 die
-    per_die_enabled = Fraction(
-        die.units_max_enabled.value - (die.units_full.value - compute.units * compute.count)
-    )
-    enabled = min(units_full, Fraction(int(per_die_enabled * share)))
+    elsewhere = die.units_full.value - compute.units * compute.count  # units on the other logic dies
+    units_full = elsewhere + compute.units * count
+    # the harvest per compute die is kept: 76 of 80 SMs on each GB100 die
+    on_compute_dies = die.units_max_enabled.value - elsewhere
+    enabled = min(units_full, elsewhere + int(on_compute_dies * share))
     why = f"{count} of {compute.count} {compute.name} dies"
     out = replace(
         die,
