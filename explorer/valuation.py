@@ -60,6 +60,7 @@ def record(name: str, metrics, die, data: Data, objective: str) -> dict:
             "of_which_prefill_ms": round(b.prefill_s * 1000, 3),
             "memory_ms": round(b.memory_s * 1000, 3),
             "allreduce_ms": round(b.allreduce_s * 1000, 3),
+            "sync_ms": round(b.sync_s * 1000, 3),
             "overlap": float(obj.efficiency.overlap),
             "tokens_per_s_exact": round(b.tokens_per_s_exact, 1),
         },

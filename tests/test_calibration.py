@@ -96,7 +96,15 @@ def test_the_vectorised_fit_computes_the_value_models_own_exact_throughput() -> 
         e = RESULT.efficiencies.get(r.architecture, RESULT.efficiencies[cal.POOLED])
         x = cal._inputs(r.point, DATA.catalog, WORKLOADS, MEASURED.setup)
         figures = (e.prefill_compute, e.decode_compute, e.memory, e.overlap)
-        fast = float(cal._predict(x, *(float(f) for f in figures), float(e.link), e.clock_power_exponent))
+        fast = float(
+            cal._predict(
+                x,
+                *(float(f) for f in figures),
+                float(e.link),
+                e.clock_power_exponent,
+                float(e.allreduce_latency_s),
+            )
+        )
         obj = cal.objective_for(r.point, WORKLOADS, MEASURED.setup, e)
         res = v.resources(DATA.catalog.metrics(DATA.catalog.find_sku(r.point.chip)), obj)
         exact = v.breakdown(res, obj).tokens_per_s_exact

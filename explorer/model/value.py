@@ -4,9 +4,10 @@ Serving with in-flight batching (prompt prefill shares each decode step). The
 batch is the largest whose KV cache fits in the memory the weights leave and
 whose time per output token (TPOT) meets the target. A step costs compute
 (decode plus the prompts' prefill), memory traffic (the weights once, every
-sequence's KV cache) and the tensor-parallel all-reduce over the chip's links:
+sequence's KV cache), the tensor-parallel all-reduce over the chip's links, and
+a fixed time per all-reduce (launch and synchronisation, two per layer):
 
-    step = max(compute, memory) + overlap x min(compute, memory) + all-reduce
+    step = max(compute, memory) + overlap x min(compute, memory) + all-reduce + sync
 
 Solved for the batch, tokens/s is a minimum of a few harmonic sums
 h(u, v, ...) = 1 / (1/u + 1/v + ...) of rates that are each linear in one
@@ -132,6 +133,8 @@ class Efficiency:
     overlap: Fraction = Fraction(0)  # share of the shorter of compute and memory time not hidden
     # sustained clock = power share ** this, for a SKU limited below what its clock draws (0: none)
     clock_power_exponent: Fraction = Fraction(0)
+    # seconds each tensor-parallel all-reduce costs whatever its size (launch, synchronisation)
+    allreduce_latency_s: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ class Demand:
     kv_read_per_seq: Fraction  # bytes read per step per sequence, at the mean context
     kv_held_per_seq: Fraction  # bytes held per sequence, at the full context
     link_bytes_per_token: Fraction  # per chip per output token over the link efficiency (0: one chip)
+    sync_s: Fraction  # per step: the all-reduces' fixed time (0: one chip)
     memory_efficiency: Fraction
     overlap: Fraction
     chips: int  # tensor-parallel group
@@ -224,6 +228,7 @@ def demand(obj: Objective) -> Demand:
         kv_read_per_seq=kv_token * mean_context,
         kv_held_per_seq=kv_token * (isl + osl),
         link_bytes_per_token=allreduce / e.link if n > 1 else Fraction(0),
+        sync_s=2 * m.layers * e.allreduce_latency_s if n > 1 else Fraction(0),
         memory_efficiency=e.memory,
         overlap=e.overlap,
         chips=n,
@@ -277,14 +282,16 @@ def pieces(obj: Objective) -> list[Piece]:
     x = Rate("flops", per_flop=1 / d.flop_per_token)
     x_phi = (Rate("flops", per_flop=1 / (phi * d.flop_per_token)),) if phi else ()
     # at the batch memory allows: step = (compute + phi x memory) or (memory + phi x compute), plus comm
-    y_phi = (Rate("memory", of="y_cap/phi"),) if phi else ()
+    # and sync; the sync time rides in the memory rate (both depend on the memory option alone), so a
+    # piece keeps at most three arguments and the planes their 0.8% bound
+    y_phi = (Rate("memory", of="y_cap/phi"),) if phi or d.sync_s else ()
     out = [
         Piece((x, *y_phi, *z), "memory-capped batch, compute-bound step"),
         Piece((*x_phi, Rate("memory", of="y_cap"), *z), "memory-capped batch, memory-bound step"),
     ]
     if d.tpot_s is None:
         return out
-    # at the batch the latency target allows: tokens/s = batch / TPOT, less the weights' read time
+    # at the batch the latency target allows: tokens/s = batch / TPOT, less the weights' read and sync time
     v_phi = (Rate("memory", of="v/phi"),) if phi else ()
     out.append(Piece((x, *v_phi, *z), "latency-capped batch, compute-bound step", "A1"))
     out.append(Piece((*x_phi, Rate("memory", of="v"), *z), "latency-capped batch, memory-bound step", "A2"))
@@ -292,12 +299,12 @@ def pieces(obj: Objective) -> list[Piece]:
 
 
 def latency_factor(d: Demand, which: str, memory_gbps: Fraction) -> Fraction:
-    """The share of the TPOT target left after reading the weights (A1: overlapped share; A2: all of it)."""
+    """The share of the TPOT target left after the sync time and the weights' read (A1: overlapped share)."""
     weights_s = d.weight_bytes / (d.chips * d.memory_efficiency * memory_gbps * GIGA) if memory_gbps else None
     if weights_s is None or d.tpot_s is None:
         return Fraction(0)
     share = d.overlap if which == "A1" else Fraction(1)
-    return max(Fraction(0), 1 - share * weights_s / d.tpot_s)
+    return max(Fraction(0), 1 - (share * weights_s + d.sync_s) / d.tpot_s)
 
 
 def rate_value(d: Demand, r: Rate, res: Resources) -> Fraction:
@@ -307,13 +314,13 @@ def rate_value(d: Demand, r: Rate, res: Resources) -> Fraction:
         return r.per_flop * res.flops
     if r.of == "z":
         return res.link_gbps_one_way * GIGA / (d.chips * d.link_bytes_per_token)
-    if r.of in ("y_cap", "y_cap/phi"):
+    if r.of in ("y_cap", "y_cap/phi"):  # at the memory-capped batch: (share of) memory time plus sync
         b = batch_cap(d, res.memory_gb)
-        if b <= 0:
+        if b <= 0 or not bw:
             return Fraction(0)
-        y = b * bw / (d.weight_bytes + b * d.kv_read_per_seq)
-    else:
-        y = bw / d.kv_read_per_seq
+        share = d.overlap if r.of == "y_cap/phi" else Fraction(1)
+        return b / (share * (d.weight_bytes + b * d.kv_read_per_seq) / bw + d.chips * d.sync_s)
+    y = bw / d.kv_read_per_seq
     return y / d.overlap if r.of.endswith("/phi") else y
 
 
@@ -355,7 +362,8 @@ class Breakdown:
     compute_s: float  # per step: decode and prefill compute
     prefill_s: float  # the prefill part of compute_s
     memory_s: float
-    allreduce_s: float
+    allreduce_s: float  # the all-reduces' traffic over the links
+    sync_s: float  # the all-reduces' fixed time
     step_s: float  # = TPOT
     step_bound: str  # compute or memory
     tokens_per_s_exact: float  # per chip, exact harmonic sums
@@ -378,11 +386,11 @@ def breakdown(res: Resources, obj: Objective) -> Breakdown:
 
     def step(b: Fraction) -> Fraction:
         tc, tm, tz = times(b)
-        return max(tc, tm) + phi * min(tc, tm) + tz
+        return max(tc, tm) + phi * min(tc, tm) + tz + d.sync_s
 
     batch, limit = cap, ("engine batch limit" if cap == d.max_batch else "memory capacity")
     if cap < 1:
-        return Breakdown(0.0, "model does not fit", 0, 0, 0, 0, 0, "-", 0.0, 0.0)
+        return Breakdown(0.0, "model does not fit", 0, 0, 0, 0, 0, 0, "-", 0.0, 0.0)
     if d.tpot_s is not None and step(cap) > d.tpot_s:
         lo, hi = Fraction(0), cap  # step time rises with the batch: bisect for TPOT = target
         for _ in range(60):
@@ -399,6 +407,7 @@ def breakdown(res: Resources, obj: Objective) -> Breakdown:
         float(prefill),
         float(tm),
         float(tz),
+        float(d.sync_s),
         float(t),
         "compute" if tc >= tm else "memory",
         float(batch / (n * t)) if t else 0.0,

@@ -439,7 +439,8 @@ def value_text(rec: dict) -> str:
         f" limited by {s['batch_limit']}",
         f"  step (= time per output token): {s['step_ms']} ms, {s['step_bound']}-bound;"
         f" compute {st['compute_ms']} ms (prefill {st['of_which_prefill_ms']} ms),"
-        f" memory {st['memory_ms']} ms, all-reduce {st['allreduce_ms']} ms;"
+        f" memory {st['memory_ms']} ms, all-reduce {st['allreduce_ms']} ms"
+        f" + {st['sync_ms']} ms fixed;"
         f" overlap {st['overlap']:g} of the shorter one not hidden",
         f"  resources: {res['dense_tflops']:,} TFLOPS dense, {res['memory_bandwidth_gbps']:,} GB/s,"
         f" {res['memory_gb']:g} GB, links+PCIe {res['link_gbps_one_way']:,} GB/s each way",

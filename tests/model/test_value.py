@@ -49,6 +49,37 @@ def test_the_tangent_planes_stay_within_one_percent_above_the_exact_model(sku) -
         assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= 1.008
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    sku=st.sampled_from(SKUS),
+    us=st.integers(min_value=0, max_value=200),
+    latency_target=st.booleans(),
+)
+def test_the_all_reduce_fixed_time_costs_throughput_and_the_pieces_match_the_step_it_adds(
+    sku, us, latency_target
+) -> None:
+    """The sync term enters the memory-capped pieces as a rate and the latency factors as time: both must
+    agree with the step the breakdown bisects, and a slower all-reduce must never raise throughput."""
+    obj = objective_for(sku)
+    if not latency_target:
+        obj = dataclasses.replace(obj, tpot_s=None)
+    slow = dataclasses.replace(
+        obj, efficiency=dataclasses.replace(obj.efficiency, allreduce_latency_s=Fraction(us, 10**6))
+    )
+    res = resources(sku)
+    b = v.breakdown(res, slow)
+    if b.batch == 0:
+        return
+    assert b.sync_s == pytest.approx(2 * obj.workload.model.layers * us / 1e6)
+    assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= 1.008
+    faster = dataclasses.replace(
+        slow, efficiency=dataclasses.replace(slow.efficiency, allreduce_latency_s=Fraction(us, 2 * 10**6))
+    )
+    assert v.tokens_per_s(res, faster) >= v.tokens_per_s(res, slow)
+    one_chip = dataclasses.replace(slow, workload=dataclasses.replace(slow.workload, tensor_parallel=1))
+    assert v.demand(one_chip).sync_s == 0
+
+
 @pytest.mark.parametrize("sku", SKUS)
 def test_the_breakdown_is_consistent_with_the_latency_target_and_memory(sku) -> None:
     obj = objective_for(sku)
