@@ -26,14 +26,32 @@ from explorer.screen import DEFAULT_OBJECTIVE, classify, classify_catalog, class
 if TYPE_CHECKING:  # imported on first use (below), so classify and screen never load the solver
     from explorer.search.frontiers import cost_frontier, margin_frontier
     from explorer.search.robustness import BASELINE, parse_weights, robust, worlds_of
-    from explorer.search.run import CheckerDisagrees, Problem, SearchResult, problem, resolve_base, search
+    from explorer.search.run import (
+        CheckerDisagrees,
+        Found,
+        NoDesign,
+        Problem,
+        SearchResult,
+        problem,
+        resolve_base,
+        search,
+    )
     from explorer.search.verify import replay, report_dict, verify
 
 _ON_FIRST_USE = {
     **dict.fromkeys(("cost_frontier", "margin_frontier"), "explorer.search.frontiers"),
     **dict.fromkeys(("BASELINE", "parse_weights", "robust", "worlds_of"), "explorer.search.robustness"),
     **dict.fromkeys(
-        ("CheckerDisagrees", "Problem", "SearchResult", "problem", "resolve_base", "search"),
+        (
+            "CheckerDisagrees",
+            "Found",
+            "NoDesign",
+            "Problem",
+            "SearchResult",
+            "problem",
+            "resolve_base",
+            "search",
+        ),
         "explorer.search.run",
     ),
     **dict.fromkeys(("replay", "report_dict", "verify"), "explorer.search.verify"),
@@ -52,6 +70,8 @@ __all__ = [
     "BASELINE",
     "DEFAULT_OBJECTIVE",
     "CheckerDisagrees",
+    "Found",
+    "NoDesign",
     "Problem",
     "SearchResult",
     "SCREEN_NOTE",

@@ -122,17 +122,17 @@ def run(job: Job) -> dict:
     else:
         data = dataclasses.replace(data, rules=with_threshold(data.rules, job.vary, Fraction(job.parameter)))
     r = search.search(job.base, job.target, as_of, job.value_model, Outcome(job.allow), data=data)
-    m = r.metrics
+    found = r if isinstance(r, search.Found) else None
     return {
         "base": job.base,
         "parameter": job.parameter if job.vary in ("date", "scenario") else float(Fraction(job.parameter)),
         "status": r.status,
-        "outcome": r.verdict.outcome.value if r.verdict else None,
-        "value": round(float(r.value), 6),
-        "tpp": round(float(m.tpp), 2) if m else None,
-        "memory_bandwidth_gbps": round(float(m.memory_bandwidth_gbps), 2) if m else None,
-        "binding": ", ".join(b.paragraph for b in r.binding),
-        "design": r.design.describe() if r.design else None,
+        "outcome": found.verdict.outcome.value if found else None,
+        "value": round(float(found.value), 6) if found else 0.0,
+        "tpp": round(float(found.metrics.tpp), 2) if found else None,
+        "memory_bandwidth_gbps": round(float(found.metrics.memory_bandwidth_gbps), 2) if found else None,
+        "binding": ", ".join(b.paragraph for b in found.binding) if found else "",
+        "design": found.design.describe() if found else None,
     }
 
 

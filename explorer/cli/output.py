@@ -111,9 +111,9 @@ def spec_documents(
     if only == "custom" and template is not None:
         return {"custom": document.render_with(doc, Path(template))}
     figure = None
-    if r.design is not None:
-        from explorer import api
+    from explorer import api
 
+    if isinstance(r, api.Found):
         me = [plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value)]
         chips = {} if chips is None else chips
         key = (p.target.code, p.as_of)

@@ -186,7 +186,7 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
         marks = []
         for base in bases:
             r = api.search(base, target, on, data=data, explain=False)
-            if r.metrics is not None and r.verdict is not None:
+            if isinstance(r, api.Found):
                 marks.append(plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value))
         chips = plots.chip_points(api.classify_catalog(target, on, data))
 

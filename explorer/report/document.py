@@ -15,14 +15,13 @@ from explorer.model.data import Data
 from explorer.report import explain
 from explorer.report.render import charge_dict, conditions_dict, margin_dict, num, rule_dict, scenario_dict
 from explorer.report.results import design_dict, economics_dict, shipped_alongside
-from explorer.search.run import Problem, SearchResult
+from explorer.search.run import Found, NoDesign, Problem, SearchResult
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 
 
-def _datasheet(r: SearchResult) -> dict:
-    found = r.found()
-    m, d, die = found.metrics, found.design, r.die
+def _datasheet(r: Found) -> dict:
+    m, d, die = r.metrics, r.design, r.die
     return {
         "compute_units": f"{d.units} {die.unit_name}s of {int(die.units_full.value)}",
         "clock_mhz": d.clock_mhz,
@@ -49,9 +48,9 @@ def _datasheet(r: SearchResult) -> dict:
     }
 
 
-def _compliance(r: SearchResult, p: Problem) -> list[dict]:
+def _compliance(r: Found, p: Problem) -> list[dict]:
     """Every rule in force: each control's outcome for the target, whether it fired, every clause's margin."""
-    verdict = r.found().verdict
+    verdict = r.verdict
     fired = {(f.rule, f.paragraph): f for f in verdict.fired}
     margins: dict[tuple[str, str, str], list[Margin]] = {}  # (rule, paragraph, role) -> its clauses' margins
     for g in verdict.margins:
@@ -81,12 +80,12 @@ def _compliance(r: SearchResult, p: Problem) -> list[dict]:
     return out
 
 
-def _sensitivity(r: SearchResult) -> list[dict]:
+def _sensitivity(r: Found) -> list[dict]:
     """How far each line could move before this design must change."""
     # the clause, not the whole paragraph: only lines that lie between the design and a better step
     binding = {(b.rule, b.paragraph, x.metric, x.op.value) for b in r.binding for x in b.clauses}
     rows = []
-    for g in r.found().verdict.margins:
+    for g in r.verdict.margins:
         if g.role == "charge" or g.margin_pct is None:
             continue
         lower = g.op in (">=", ">")
@@ -121,8 +120,8 @@ def _sensitivity(r: SearchResult) -> list[dict]:
     return rows
 
 
-def _assumptions(r: SearchResult, p: Problem) -> list[str]:
-    in_force = r.found().verdict.rules_in_force
+def _assumptions(r: Found, p: Problem) -> list[str]:
+    in_force = r.verdict.rules_in_force
     reported = [
         x.id
         for x in p.data.rules
@@ -177,9 +176,9 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
         "die": r.die.id,
         "status": r.status,
     }
-    if r.design is None:
-        return {**doc, "conflicting_rules": r.conflicting_rules}
-    design, metrics, verdict, flagship, base_metrics = r.found()
+    if not isinstance(r, Found):
+        return {**doc, "conflicting_rules": r.conflicting_rules if isinstance(r, NoDesign) else []}
+    design, metrics, verdict = r.design, r.metrics, r.verdict
     return {
         **doc,
         "summary": {
@@ -197,7 +196,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
         },
         "design": design_dict(design),
         "datasheet": _datasheet(r),
-        "changes": explain.changes(design, metrics, flagship, base_metrics),
+        "changes": explain.changes(design, metrics, r.flagship, r.base_metrics),
         "binding": [
             {"rule": b.rule, "paragraph": b.paragraph, "value_if_lifted": round(b.value_if_lifted, 6)}
             for b in r.binding

@@ -20,7 +20,7 @@ from explorer.report.render import (
     table,
     uncertain_dict,
 )
-from explorer.search.run import SearchResult
+from explorer.search.run import Found, NoDesign, SearchResult
 
 
 def design_dict(d: Design) -> dict:
@@ -52,13 +52,14 @@ def design_dict(d: Design) -> dict:
 
 
 def result_dict(r: SearchResult, data: Data) -> dict:
+    found = r if isinstance(r, Found) else None
     out = {
         "base": r.base,
         "die": r.die.id,
         "status": r.status,
-        "value": num(r.value, 6),
-        "value_before_fees": num(r.value_before_fees, 6),
-        "gap": r.gap,
+        "value": num(found.value if found else Fraction(0), 6),
+        "value_before_fees": num(found.value_before_fees if found else Fraction(0), 6),
+        "gap": found.gap if found else 0.0,
         "solve_seconds": round(r.solve_seconds, 3),
         "space_size": r.space_size,
         "design": None,
@@ -68,7 +69,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
         "charges": [],
         "margins": [],
         "conditions": _conditions(r),
-        "uncertain": [uncertain_dict(u) for u in r.uncertain],
+        "uncertain": [uncertain_dict(u) for u in found.uncertain] if found else [],
         "binding": [
             {
                 "rule": b.rule,
@@ -76,9 +77,9 @@ def result_dict(r: SearchResult, data: Data) -> dict:
                 "value_if_lifted": round(b.value_if_lifted, 6),
                 "clauses": [f"{x.metric} {x.op.value} {num(x.value)}" for x in b.clauses],
             }
-            for b in r.binding
+            for b in (found.binding if found else [])
         ],
-        "conflicting_rules": r.conflicting_rules,
+        "conflicting_rules": r.conflicting_rules if isinstance(r, NoDesign) else [],
     }
     p = r.problem
     if p is not None and p.at_least:
@@ -86,34 +87,34 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "at_least": list(p.at_least),
             "tokens_per_s_per_chip": num(p.floor, 1),
             "margin_pct": (
-                round(float((r.value_before_fees * p.reference / p.floor - 1) * 100), 2)
-                if r.design is not None and p.floor
+                round(float((found.value_before_fees * p.reference / p.floor - 1) * 100), 2)
+                if found and p.floor
                 else None
             ),
         }
-    if r.design is None:
+    if not found:
         return out
-    design, metrics, verdict, flagship, base_metrics = r.found()
+    verdict = found.verdict
     out.update(
         {
-            "design": design_dict(design),
-            "metrics": metrics_dict(metrics),
+            "design": design_dict(found.design),
+            "metrics": metrics_dict(found.metrics),
             "outcome": verdict.outcome.value,
-            "cost_usd": num(r.cost_usd, 2),
+            "cost_usd": num(found.cost_usd, 2),
             "fired": [fired_dict(f) for f in verdict.fired],
             "charges": [charge_dict(c) for c in verdict.charges],
             "margins": [margin_dict(g) for g in verdict.margins],
-            "nearest_line": nearest_line(r),
-            "throughput": throughput(r),
-            "changes": explain.changes(design, metrics, flagship, base_metrics),
-            "economics": economics_dict(r),
-            "base_design": design_dict(flagship),
+            "nearest_line": nearest_line(found),
+            "throughput": throughput(found),
+            "changes": explain.changes(found.design, found.metrics, found.flagship, found.base_metrics),
+            "economics": economics_dict(found),
+            "base_design": design_dict(found.flagship),
         }
     )
     return out
 
 
-def shipped_alongside(r: SearchResult) -> list[dict]:
+def shipped_alongside(r: Found) -> list[dict]:
     """The die's shipped SKUs, as the search judged and scored them (SearchResult.siblings)."""
     return [
         {
@@ -122,7 +123,7 @@ def shipped_alongside(r: SearchResult) -> list[dict]:
             "datacenter": s.sku.datacenter,
             "outcome": s.verdict.outcome.value,
             "value": num(s.value, 6),
-            "against_design": explain.against_metrics(r.metrics, s.metrics) if r.metrics else [],
+            "against_design": explain.against_metrics(r.metrics, s.metrics),
         }
         for s in r.siblings
     ]
@@ -130,9 +131,9 @@ def shipped_alongside(r: SearchResult) -> list[dict]:
 
 def _conditions(r: SearchResult) -> dict | None:
     """Non-metric conditions: the design's verdict, or (no design) the facts of the problem itself."""
-    if r.verdict is not None:
+    if isinstance(r, Found):
         return conditions_dict(r.verdict)
-    if r.problem is None:
+    if r.problem is None or not isinstance(r, NoDesign):
         return None
     from explorer.model.checker import Verdict
     from explorer.model.outcomes import Outcome
@@ -143,10 +144,10 @@ def _conditions(r: SearchResult) -> dict | None:
 NODE_CHIPS = 8
 
 
-def throughput(r: SearchResult) -> dict | None:
+def throughput(r: Found) -> dict | None:
     """Absolute serving throughput of the design, from the value model the search optimised."""
     p = r.problem
-    if p is None or r.serving is None:
+    if p is None:
         return None
     return serving_dict(r.serving, p.objective, p.reference, r.base_tokens_per_s)
 
@@ -170,12 +171,12 @@ def serving_dict(b: v.Breakdown, obj: v.Objective, reference: Fraction, base: Fr
     return out
 
 
-def nearest_line(r: SearchResult) -> dict | None:
+def nearest_line(r: Found) -> dict | None:
     """The clear control clause closest to the design (in % of its line), with its rule's status."""
     status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
     clear = [
         (g, g.margin_pct)
-        for g in r.found().verdict.margins
+        for g in r.verdict.margins
         if g.role == "control" and not g.holds and g.margin_pct is not None
     ]
     if not clear:
@@ -296,7 +297,7 @@ def economics_table(results: list[dict], goal: str) -> str:
 
 
 def economics_dict(r: SearchResult) -> dict | None:
-    e = r.economics
+    e = r.economics if isinstance(r, Found) else None
     if e is None:
         return None
     return {
@@ -313,16 +314,17 @@ def economics_dict(r: SearchResult) -> dict | None:
 
 def path_dict(r: SearchResult, path: str) -> dict:
     """One row of `explore compare`: the best design on one compliance path."""
+    found = r if isinstance(r, Found) else None
     return {
         "base": r.base,
         "path": path,
         "status": r.status,
-        "design": r.design.describe() if r.design else None,
-        "outcome": r.verdict.outcome.value if r.verdict else None,
-        "charges": [f"{float(c.percent):g}% {c.kind} ({c.status.value})" for c in r.verdict.charges]
-        if r.verdict
+        "design": found.design.describe() if found else None,
+        "outcome": found.verdict.outcome.value if found else None,
+        "charges": [f"{float(c.percent):g}% {c.kind} ({c.status.value})" for c in found.verdict.charges]
+        if found
         else [],
-        "conditions": conditions_dict(r.verdict) if r.verdict else None,
+        "conditions": conditions_dict(found.verdict) if found else None,
         "economics": economics_dict(r),
     }
 

@@ -74,13 +74,13 @@ class RobustResult:
     conflicting_rules: list[str] = field(default_factory=list)  # "world: rule set"
     problem: s.Problem | None = field(default=None, repr=False, compare=False)  # the first world's
 
-    def first_world_result(self) -> s.SearchResult:
+    def first_world_result(self) -> s.Found:
         """The robust design as a search result in the first world (today's rules, by default)."""
         p, design = self.problem, self.design
         assert p is not None and design is not None, "only a robust result with a design has a first world"
         first = self.worlds[0]
         metrics, _, _, gross, _ = s.judge(p, design)
-        return s.SearchResult(
+        return s.Found(
             base=self.base,
             die=p.die,
             target=p.target,
@@ -90,7 +90,7 @@ class RobustResult:
             solve_seconds=self.solve_seconds,
             design=design,
             flagship=p.space.flagship(),
-            metrics=self.metrics,
+            metrics=metrics,
             verdict=first.verdict,
             value=first.value,
             value_before_fees=gross,
@@ -220,7 +220,7 @@ def robust(
             if compare
             else None
         )
-        found = own if own is not None and own.design is not None else None  # this world's own optimum
+        found = own if isinstance(own, s.Found) else None  # this world's own optimum
         results.append(
             WorldResult(
                 name,

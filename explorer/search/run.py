@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import NamedTuple, TypedDict
+from typing import TypedDict
 
 from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
@@ -51,8 +51,14 @@ class Binding:
     clauses: tuple[Clause, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SearchResult:
+    """What every search answers, with a design or without: the question and how the search ended.
+
+    A search returns a `Found` (a design, judged and scored) or a `NoDesign` (the
+    rules that conflict, or nothing found in time); `isinstance` tells them apart.
+    """
+
     base: str
     die: Die
     target: Target
@@ -60,26 +66,9 @@ class SearchResult:
     status: str
     space_size: int
     solve_seconds: float
-    design: Design | None = None
-    flagship: Design | None = None
-    metrics: Metrics | None = None
-    verdict: Verdict | None = None
-    value: Fraction = Fraction(0)  # after fees, relative to the reference SKU (value 1)
-    value_before_fees: Fraction = Fraction(0)
-    cost_usd: Fraction = Fraction(0)  # unit cost: logic dies, memory, packaging, board
-    gap: float = 0.0
-    binding: list[Binding] = field(default_factory=list)
-    conflicting_rules: list[str] = field(default_factory=list)
-    # estimated figures whose range changes the outcome
-    uncertain: list[Uncertain] = field(default_factory=list)
-    goal: Goal = Goal.PERF
-    economics: Economics | None = None
+    flagship: Design  # the unmodified base die, for comparisons
     problem: Problem | None = field(default=None, repr=False, compare=False)  # what was solved, for reports
-    # what reports show, computed here so they never call the checker or the value model again
-    base_metrics: Metrics | None = None  # the unmodified base die's
-    serving: v.Breakdown | None = None  # the design's batch, step and tokens/s on the objective's workload
-    base_tokens_per_s: Fraction | None = None  # the unmodified base die's, on the same workload
-    fact_checks: list[FactCheck] = field(default_factory=list)  # no design: the problem's product facts
+    goal: Goal = Goal.PERF
 
     @functools.cached_property
     def siblings(self) -> list[Sibling]:
@@ -87,16 +76,33 @@ class SearchResult:
         documents show them and a sweep's thousands of searches need not judge them."""
         return judge_siblings(self.problem) if self.problem is not None else []
 
-    def found(self) -> Found:
-        """The design with what comes with it; only for a result that has a design."""
-        assert (
-            self.design is not None
-            and self.metrics is not None
-            and self.verdict is not None
-            and self.flagship is not None
-            and self.base_metrics is not None
-        ), f"{self.base}: a result with no design ({self.status})"
-        return Found(self.design, self.metrics, self.verdict, self.flagship, self.base_metrics)
+
+@dataclass(frozen=True, kw_only=True)
+class Found(SearchResult):
+    """A design the checker judged allowed, with what reports show of it (never recomputed there)."""
+
+    design: Design
+    metrics: Metrics
+    verdict: Verdict
+    base_metrics: Metrics  # the flagship's
+    serving: v.Breakdown  # the design's batch, step and tokens/s on the objective's workload
+    base_tokens_per_s: Fraction  # the flagship's, on the same workload
+    value: Fraction = Fraction(0)  # after fees, relative to the reference SKU (value 1)
+    value_before_fees: Fraction = Fraction(0)
+    cost_usd: Fraction = Fraction(0)  # unit cost: logic dies, memory, packaging, board
+    gap: float = 0.0
+    binding: list[Binding] = field(default_factory=list)
+    # estimated figures whose range changes the outcome
+    uncertain: list[Uncertain] = field(default_factory=list)
+    economics: Economics | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoDesign(SearchResult):
+    """No design: the rules conflict (INFEASIBLE, with the smallest conflicting set) or time ran out."""
+
+    conflicting_rules: list[str] = field(default_factory=list)
+    fact_checks: list[FactCheck] = field(default_factory=list)  # the problem's product facts
 
 
 @dataclass(frozen=True)
@@ -141,16 +147,6 @@ def served(p: Problem, metrics: Metrics) -> _Served:
     )
 
 
-class Found(NamedTuple):
-    """A search result's design and what a result with a design always carries."""
-
-    design: Design
-    metrics: Metrics
-    verdict: Verdict
-    flagship: Design  # the unmodified base die, for comparisons
-    base_metrics: Metrics  # the flagship's
-
-
 class _Common(TypedDict):
     """The fields every search result carries, whether or not a design was found."""
 
@@ -163,6 +159,7 @@ class _Common(TypedDict):
     solve_seconds: float
     flagship: Design
     problem: Problem
+    goal: Goal
 
 
 @dataclass(frozen=True)
@@ -342,12 +339,13 @@ def search(
         solve_seconds=sol.seconds,
         flagship=p.space.flagship(),
         problem=p,
+        goal=goal,
     )
     if sol.knobs is None:  # no design: infeasible, or nothing found in time
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
         active = rules_in_force(p.guarded_rules, p.target, p.as_of)
         checks = fact_checks(active, p.target, p.facts)
-        return SearchResult(**common, conflicting_rules=core, fact_checks=checks)
+        return NoDesign(**common, conflicting_rules=core, fact_checks=checks)
     design = decode(p, sol.knobs)
     metrics, real, guarded, gross, net = judge(p, design)
     if guarded.outcome.rank > p.plan.allowed:
@@ -374,7 +372,7 @@ def search(
     cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
     money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
-    return SearchResult(
+    return Found(
         **common,
         **served(p, metrics),
         design=design,
@@ -386,7 +384,6 @@ def search(
         gap=sol.gap,
         binding=binding,
         uncertain=uncertain,
-        goal=goal,
         economics=money,
     )
 

@@ -88,8 +88,10 @@ def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() ->
     today = dt.date(2026, 11, 28)
     for die in DATA.catalog.design_bases():
         r = s.search(die, "china", today, allow=Outcome.LICENSE_CASE_BY_CASE, data=DATA, explain=False)
-        assert r.verdict is None or r.verdict.outcome.rank < Outcome.LICENSE_PRESUMED_APPROVAL.rank, die
-        failed = {(f.rule, f.holds) for f in (r.verdict.facts if r.verdict else [])}
+        facts = r.verdict.facts if isinstance(r, s.Found) else r.fact_checks
+        if isinstance(r, s.Found):
+            assert r.verdict.outcome.rank < Outcome.LICENSE_PRESUMED_APPROVAL.rank, die
+        failed = {(f.rule, f.holds) for f in facts}
         assert ("us-bis-2026-01-cn-case-by-case", False) in failed, die
     launched = s.search(
         "gh100",
@@ -127,6 +129,19 @@ def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us() -> N
 def test_an_embargoed_target_has_no_complying_design_and_the_embargo_is_named() -> None:
     r = s.search("gh100", "iran", "2024-06-01", data=DATA, explain=False)
     assert r.status == "INFEASIBLE" and r.conflicting_rules == ["us-ear-746-7-iran"]
+
+
+def test_a_search_without_a_design_is_its_own_type_and_prints_the_same_record_keys() -> None:
+    """Found and NoDesign replace optional fields: a result without a design has no design to misread."""
+    from explorer.report.results import result_dict
+
+    none = s.search("gh100", "iran", "2024-06-01", data=DATA, explain=False)
+    found = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False)
+    assert isinstance(none, s.NoDesign) and not hasattr(none, "design") and not hasattr(none, "verdict")
+    assert isinstance(found, s.Found) and not hasattr(found, "conflicting_rules")
+    no_record, record = result_dict(none, DATA), result_dict(found, DATA)
+    assert set(no_record) <= set(record) and no_record["design"] is None and record["design"] is not None
+    assert no_record["conflicting_rules"] == ["us-ear-746-7-iran"] and record["conflicting_rules"] == []
 
 
 def test_a_buyer_headquartered_in_china_is_judged_wherever_the_chip_ships() -> None:
