@@ -8,7 +8,14 @@ from enum import IntEnum
 
 import click
 
-from explorer.cli.options import Options, keep_data, parse_search_options, search_options
+from explorer.cli.options import (
+    Format,
+    Options,
+    format_option,
+    keep_data,
+    parse_search_options,
+    search_options,
+)
 from explorer.cli.output import counted, print_csv, print_json, say, spec_documents, wrapped, write_documents
 from explorer.model.errors import InputError
 
@@ -73,13 +80,7 @@ class _Group(click.Group):
 @click.version_option(package_name="chip-explorer", prog_name="explore")
 @click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
 @search_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.option(
     "--out",
     type=click.Path(file_okay=False),
@@ -123,7 +124,7 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, at_least, 
     if target is None:
         click.echo(ctx.get_help())
         return
-    if template and not out and fmt != "table":
+    if template and not out and fmt != Format.TABLE:
         raise InputError(
             "--format", "", fmt, "no --format with --template (its output is the payload), or --out"
         )
@@ -143,7 +144,7 @@ def main(ctx: click.Context, target, fmt, out, data, template, quiet, at_least, 
     _search(ctx, data, opts, fmt, out, template)
 
 
-def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str | None = None) -> None:
+def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: str | None = None) -> None:
     import time
 
     from explorer import api
@@ -158,7 +159,7 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         r = opts.search(data, base)
         d = report.result_dict(r, data)
         results.append(d)
-        if out or template or fmt == "markdown":
+        if out or template or fmt == Format.MARKDOWN:
             docs.append((r.die.id, r))
     where, on, rules = api.rules_for(opts.target, opts.on, data)
     payload = {
@@ -173,7 +174,7 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
         "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
         "note": api.screen_note(data.scenarios),
     }
-    only = None if out else (".md" if fmt == "markdown" and not template else "custom")
+    only = None if out else (".md" if fmt == Format.MARKDOWN and not template else "custom")
     chips: dict = {}  # the catalog's verdicts, judged once for every document's map
     rendered = {name: spec_documents(data, opts, r, template, only, chips) for name, r in docs}
     if out:
@@ -181,10 +182,11 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
             say(ctx, f"wrote {path}")
     elif template:  # the user's own format is the payload
         click.echo("\n".join(files["custom"] for files in rendered.values()), nl=False)
-        fmt = "none"
-    if fmt == "json":
+    if template and not out:
+        pass  # the template's output was the payload
+    elif fmt == Format.JSON:
         print_json(payload)
-    elif fmt == "csv":
+    elif fmt == Format.CSV:
         print_csv(
             [
                 {
@@ -201,9 +203,9 @@ def _search(ctx, data, opts: Options, fmt: str, out: str | None, template: str |
                 for r in results
             ]
         )
-    elif fmt == "markdown":
+    elif fmt == Format.MARKDOWN:
         click.echo("\n".join(files[".md"] for files in rendered.values()))
-    elif fmt != "none":
+    else:
         click.echo(
             wrapped(
                 f"Best design allowed up to {opts.allowed.value}, per base die, for {where.name} "

@@ -7,7 +7,7 @@ from fractions import Fraction
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import Finite, parse_search_options, search_options
+from explorer.cli.options import Finite, Format, format_option, parse_search_options, search_options
 from explorer.cli.output import counted, print_csv, print_json, render_scenario, wrapped
 from explorer.model.errors import InputError
 
@@ -17,13 +17,7 @@ PATHS = ["not-controlled", "notification", "license-case-by-case"]
 @main.command()
 @click.option("--target", "-t", default="china", show_default=True, help="Destination.")
 @search_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.pass_context
 def compare(ctx: click.Context, target, fmt, **search_params) -> None:
     """Side by side: the best design on each compliance path, with cost, price, fee and margin."""
@@ -37,9 +31,9 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
         for path in PATHS:
             r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
             rows.append(report.path_dict(r, path))
-    if fmt == "csv":
+    if fmt == Format.CSV:
         print_csv([{**r, **(r.get("economics") or {})} for r in rows])
-    elif fmt == "json":
+    elif fmt == Format.JSON:
         print_json(
             {
                 "target": opts.target,
@@ -51,8 +45,10 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
             }
         )
     else:
-        text = report.compare_text(rows, markdown=fmt == "markdown", note=api.screen_note(data.scenarios))
-        click.echo(text if fmt == "markdown" else wrapped(text))
+        text = report.compare_text(
+            rows, markdown=fmt == Format.MARKDOWN, note=api.screen_note(data.scenarios)
+        )
+        click.echo(text if fmt == Format.MARKDOWN else wrapped(text))
 
 
 @main.command()
@@ -75,9 +71,7 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
     help="Most frontier points (cost), or guard-band steps from 0 to --max-margin (margin).",
 )
 @click.option("--max-margin", type=Finite(0, 50), default=20.0, show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+@format_option(Format.JSON, Format.CSV)
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also draw it (PNG or SVG).")
 @click.pass_context
 def frontier(
@@ -127,7 +121,7 @@ def frontier(
         from explorer.report import plots
 
         plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
-    if fmt == "json":
+    if fmt == Format.JSON:
         print_json(
             {
                 "base": base,
@@ -138,7 +132,7 @@ def frontier(
                 "scenarios": [render_scenario(sc) for sc in data.scenarios],
             }
         )
-    elif fmt == "csv":
+    elif fmt == Format.CSV:
         from explorer.report.render import csv_text
 
         click.echo(csv_text(rows), nl=False)

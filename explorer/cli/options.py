@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,27 @@ from explorer.model.outcomes import Outcome
 if TYPE_CHECKING:
     from explorer.api import SearchResult
     from explorer.model.data import Data
+
+
+class Format(StrEnum):
+    """What a command prints: one name per output format, shared by every command."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+def format_option(*kinds: Format):
+    """--format, offering `kinds` (a table by default), given to the command as a Format."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice([k.value for k in (Format.TABLE, *kinds)]),
+        default=Format.TABLE.value,
+        show_default=True,
+        callback=lambda _ctx, _param, value: Format(value),
+    )
 
 
 class Finite(click.ParamType):

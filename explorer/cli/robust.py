@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from explorer.cli.app import Exit, main
-from explorer.cli.options import OUTCOME_NAMES, Finite, data_of
+from explorer.cli.options import OUTCOME_NAMES, Finite, Format, data_of, format_option
 from explorer.cli.output import print_csv, print_json, render_scenario, say, write_robust_documents
 
 
@@ -42,13 +42,7 @@ from explorer.cli.output import print_csv, print_json, render_scenario, say, wri
     "--value-model", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
 )
 @click.option("--time-limit", type=Finite(0.1, 3600), default=10.0, show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Also write spec documents here.")
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
 @click.option(
@@ -123,11 +117,11 @@ def robust(
         records.append(report.robust_dict(r))
     if out:
         write_robust_documents(data, out, results, allow)
-    if fmt == "csv":
+    if fmt == Format.CSV:
         print_csv(
             [{"base": r["base"], "robust_value": r["value"], **w} for r in records for w in r["worlds"]]
         )
-    elif fmt == "json":
+    elif fmt == Format.JSON:
         print_json(
             {
                 "target": target,
@@ -140,6 +134,6 @@ def robust(
             }
         )
     else:
-        click.echo(report.robust_text(records, markdown=fmt == "markdown"))
+        click.echo(report.robust_text(records, markdown=fmt == Format.MARKDOWN))
     if any(r["design"] is None for r in records):
         ctx.exit(Exit.FINDINGS)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import AS_OF, SCENARIO, TARGET, data_of
+from explorer.cli.options import AS_OF, SCENARIO, TARGET, Format, data_of, format_option
 from explorer.cli.output import print_csv, print_json, wrapped
 
 
 def _overview(
-    ctx: click.Context, target: str, as_of: str | None, fmt: str, table_file: str | None = None
+    ctx: click.Context, target: str, as_of: str | None, fmt: Format, table_file: str | None = None
 ) -> None:
     """The catalog (or the chips of a CSV file) classified; a file's bad rows go to stderr and exit 2."""
     from explorer import api
@@ -30,11 +30,11 @@ def _overview(
         ctx.exit(2)
 
 
-def _print_overview(data, where, on, rules, results, fmt: str) -> None:
+def _print_overview(data, where, on, rules, results, fmt: Format) -> None:
     from explorer import api
     from explorer.report import render
 
-    if fmt == "csv":
+    if fmt == Format.CSV:
         print_csv(
             [
                 {
@@ -55,7 +55,7 @@ def _print_overview(data, where, on, rules, results, fmt: str) -> None:
             ]
         )
         return
-    if fmt == "json":
+    if fmt == Format.JSON:
         print_json(
             {
                 "target": where.code,
@@ -79,9 +79,7 @@ def _print_overview(data, where, on, rules, results, fmt: str) -> None:
 @main.command()
 @TARGET
 @AS_OF
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+@format_option(Format.JSON, Format.CSV)
 @click.option(
     "--from",
     "table_file",
@@ -93,7 +91,7 @@ def _print_overview(data, where, on, rules, results, fmt: str) -> None:
 )
 @SCENARIO
 @click.pass_context
-def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str, table_file: str | None) -> None:
+def screen(ctx: click.Context, target: str, as_of: str | None, fmt: Format, table_file: str | None) -> None:
     """The rules in force for a destination, and the whole catalog (or a CSV of chips) classified."""
     _overview(ctx, target, as_of, fmt, table_file)
 
@@ -102,15 +100,13 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: str, table_f
 @click.argument("chip")
 @TARGET
 @AS_OF
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+@format_option(Format.JSON, Format.CSV)
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
 @click.option("--assume-us-launch", default=None, help="What-if: on sale in the US from this date.")
 @SCENARIO
 @click.pass_context
 def classify(
-    ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: str, end_user_hq, assume_us_launch
+    ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: Format, end_user_hq, assume_us_launch
 ) -> None:
     """Classify one catalog chip, such as h20 or "RTX 4090D", for a destination and date.
 
@@ -121,32 +117,26 @@ def classify(
     from explorer.report import render
 
     result = api.classify(chip, target, as_of, data_of(ctx), end_user_hq, assume_us_launch)
-    if fmt == "csv":  # one row per line in force: the margins
+    if fmt == Format.CSV:  # one row per line in force: the margins
         print_csv([{"chip": result.chip, **m} for m in render.classification_dict(result)["margins"]])
-    elif fmt == "json":
+    elif fmt == Format.JSON:
         print_json(render.classification_dict(result))
     else:
         click.echo(wrapped(render.classification_text(result)))
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option(Format.JSON, Format.CSV)
 @click.pass_context
-def catalog(ctx: click.Context, fmt: str) -> None:
+def catalog(ctx: click.Context, fmt: Format) -> None:
     """Every SKU in the catalog with the metrics the rules use."""
     from explorer.report import render
 
     cat = data_of(ctx).catalog
-    rows = [render.sku_row(cat, sku_id, exact=fmt == "csv") for sku_id in cat.skus]
-    if fmt == "json":
+    rows = [render.sku_row(cat, sku_id, exact=fmt == Format.CSV) for sku_id in cat.skus]
+    if fmt == Format.JSON:
         print_json(rows)
-    elif fmt == "csv":
+    elif fmt == Format.CSV:
         click.echo(render.csv_text(rows), nl=False)
     else:
         cols = [
@@ -167,22 +157,20 @@ def catalog(ctx: click.Context, fmt: str) -> None:
 @main.command()
 @TARGET
 @AS_OF
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+@format_option(Format.JSON, Format.CSV)
 @SCENARIO
 @click.pass_context
-def rules(ctx: click.Context, target: str, as_of: str | None, fmt: str) -> None:
+def rules(ctx: click.Context, target: str, as_of: str | None, fmt: Format) -> None:
     """The rule sets in force for a destination on a date, with citations and status."""
     from explorer import api
     from explorer.report import render
 
     data = data_of(ctx)
     where, on, active = api.rules_for(target, as_of, data)
-    if fmt == "csv":
+    if fmt == Format.CSV:
         print_csv([render.rule_dict(r) for r in active])
         return
-    if fmt == "json":
+    if fmt == Format.JSON:
         print_json(
             {
                 "target": where.code,

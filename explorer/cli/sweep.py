@@ -8,7 +8,7 @@ from fractions import Fraction
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import OUTCOME_NAMES, SCENARIO, data_of, parallel_options
+from explorer.cli.options import OUTCOME_NAMES, SCENARIO, Format, data_of, format_option, parallel_options
 from explorer.cli.output import say, write_file
 from explorer.model.errors import InputError
 
@@ -35,9 +35,7 @@ SWEEP_LIMIT = 2000  # a larger sweep needs --yes
     "--plot", type=click.Path(dir_okay=False), default=None, help="Value against the parameter (PNG/SVG)."
 )
 @parallel_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@format_option(Format.CSV, Format.JSON)
 @click.option("--yes", is_flag=True, help=f"Run a sweep of more than {SWEEP_LIMIT} searches.")
 @SCENARIO
 @click.pass_context
@@ -144,9 +142,9 @@ def sweep(
         from explorer.report import plots
 
         plots.sweep(df, "date" if vary == "date" else vary, plot)
-    if fmt == "csv":
+    if fmt == Format.CSV:
         click.echo(df.to_csv(index=False), nl=False)
-    elif fmt == "json":
+    elif fmt == Format.JSON:
         click.echo(df.to_json(orient="records", indent=2))
     else:
         from explorer.report.render import table

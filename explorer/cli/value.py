@@ -7,18 +7,16 @@ import dataclasses
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import data_of
+from explorer.cli.options import Format, data_of, format_option
 from explorer.cli.output import print_csv, print_json, say
 from explorer.model.errors import InputError
 
 
 @main.command()
 @click.option("--write", is_flag=True, help="Write the fit to specs/calibration/efficiency.toml.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+@format_option(Format.JSON, Format.CSV)
 @click.pass_context
-def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
+def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
     """Fit the value model's efficiencies to measured serving throughput; validate on data left out.
 
     Each point is predicted three ways: with the fit, fitted without its chip,
@@ -41,9 +39,9 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
     result = cal.calibrate(measured, data.catalog, api.load_workloads(data.root))
     val = cal.validate(result, measured.setup.held_out_shapes)
     rows = [cal.row_dict(r) for r in result.rows]
-    if fmt == "csv":
+    if fmt == Format.CSV:
         print_csv(rows)
-    elif fmt == "json":
+    elif fmt == Format.JSON:
         print_json(
             {
                 "efficiencies": {k: cal.efficiency_dict(e) for k, e in result.efficiencies.items()},
@@ -110,10 +108,10 @@ def calibrate(ctx: click.Context, write: bool, fmt: str) -> None:
 @click.option(
     "--value-model", default="llm-serving", show_default=True, help="Value model in specs/objectives/."
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option(Format.JSON)
 @click.pass_context
 def value_cmd(
-    ctx: click.Context, chip: str | None, design_file: str | None, value_model: str, fmt: str
+    ctx: click.Context, chip: str | None, design_file: str | None, value_model: str, fmt: Format
 ) -> None:
     """The value model for one SKU or design: batch, step time by part, tokens/s, worth of each resource."""
     from explorer import api, valuation
@@ -131,7 +129,7 @@ def value_cmd(
         if chip is not None
         else valuation.of_design(str(design_file), data, value_model)
     )
-    if fmt == "json":
+    if fmt == Format.JSON:
         print_json(rec)
     else:
         click.echo(render.value_text(rec))

@@ -8,7 +8,7 @@ import sys
 import click
 
 from explorer.cli.app import Exit, main
-from explorer.cli.options import SCENARIO, data_of, keep_data, parallel_options
+from explorer.cli.options import SCENARIO, Format, data_of, format_option, keep_data, parallel_options
 from explorer.cli.output import (
     dataclasses_asdict,
     print_csv,
@@ -48,9 +48,7 @@ from explorer.model.errors import InputError
     help="Run the counterexamples of a verify report (JSON) again.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Also write the JSON report here.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+@format_option(Format.JSON, Format.CSV)
 @click.option(
     "--data",
     type=click.Path(file_okay=False),
@@ -121,9 +119,9 @@ def verify(
                 f.write(json.dumps(report, indent=2) + "\n")
 
         write_file(out, write)
-    if fmt == "json":
+    if fmt == Format.JSON:
         print_json(report)
-    elif fmt == "csv" and "bases" in report:
+    elif fmt == Format.CSV and "bases" in report:
         print_csv(
             [
                 {k: v for k, v in b.items() if k != "counterexamples"}
