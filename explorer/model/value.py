@@ -73,10 +73,23 @@ class ModelShape:
     head_dim: int
     active_parameters: int | None = None  # mixture of experts: parameters used per token
     kv_elements_per_token_per_layer: int | None = None  # latent attention (MLA) caches fewer than 2 x heads
+    # attention's multiply-accumulates per context token per layer (scores plus values); none: 2 x d_model,
+    # as multi-head and grouped-query attention do. MLA decodes absorbed, in its latent (heads x (latent +
+    # rope + latent)), and prefills decompressed (heads x (query-key + value head dims))
+    decode_attention_width: int | None = None
+    prefill_attention_width: int | None = None
 
     @property
     def active(self) -> int:
         return self.active_parameters or self.parameters
+
+    @property
+    def decode_width(self) -> int:
+        return self.decode_attention_width or 2 * self.d_model
+
+    @property
+    def prefill_width(self) -> int:
+        return self.prefill_attention_width or 2 * self.d_model
 
     @property
     def kv_elements(self) -> int:
@@ -213,8 +226,9 @@ def demand(obj: Objective) -> Demand:
     w, e, m = obj.workload, obj.efficiency, obj.workload.model
     n, isl, osl = w.tensor_parallel, w.requests.input_tokens, w.requests.output_tokens
     mean_context = isl + Fraction(osl, 2)
-    decode = 2 * m.active + 4 * m.layers * m.d_model * mean_context  # per output token
-    prefill = Fraction(2 * m.active * isl + 2 * m.layers * m.d_model * isl**2, osl)  # quadratic attention
+    decode = 2 * m.active + 2 * m.layers * m.decode_width * mean_context  # per output token
+    # causal attention over the prompt: position i attends to i tokens, about isl^2 / 2 in all
+    prefill = Fraction(2 * m.active * isl + m.layers * m.prefill_width * isl**2, osl)
     replicas = max(1, n // m.kv_heads) if m.kv_elements_per_token_per_layer is None else n
     kv_token = m.layers * m.kv_elements * w.bytes_per_kv * replicas
     tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the all-reduce too

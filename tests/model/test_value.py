@@ -80,6 +80,36 @@ def test_the_all_reduce_fixed_time_costs_throughput_and_the_pieces_match_the_ste
     assert v.demand(one_chip).sync_s == 0
 
 
+def test_latent_attention_costs_its_absorbed_width_and_grouped_query_attention_is_unchanged() -> None:
+    """MLA decodes in its 576-wide latent for all 128 heads: far more attention FLOPs per context token
+    than 2 x d_model, which multi-head and grouped-query attention keep."""
+    from explorer.load.loader import load_workloads
+
+    workloads = load_workloads(DATA.root)
+    mla = workloads["deepseek-v3"].model
+    assert mla.decode_width == 128 * (512 + 64 + 512) > 2 * mla.d_model
+    assert mla.prefill_width == 128 * ((128 + 64) + 128)
+    gqa = workloads["llama-3-70b"].model
+    assert gqa.decode_width == gqa.prefill_width == 2 * gqa.d_model
+    obj = objective_for("h200-sxm")
+    plain = dataclasses.replace(obj, workload=dataclasses.replace(obj.workload, model=mla))
+    narrow = dataclasses.replace(
+        plain,
+        workload=dataclasses.replace(
+            plain.workload,
+            model=dataclasses.replace(mla, decode_attention_width=None, prefill_attention_width=None),
+        ),
+    )
+    w = plain.workload
+    ctx = w.requests.input_tokens + Fraction(w.requests.output_tokens, 2)
+    extra = 2 * mla.layers * (mla.decode_width - 2 * mla.d_model) * ctx / obj.efficiency.decode_compute
+    assert v.demand(plain).flop_per_token - v.demand(plain).prefill_flop_per_token == (
+        v.demand(narrow).flop_per_token - v.demand(narrow).prefill_flop_per_token + extra
+    )
+    res = resources("h200-sxm")
+    assert v.tokens_per_s(res, plain) <= v.tokens_per_s(res, narrow)
+
+
 @pytest.mark.parametrize("sku", SKUS)
 def test_the_breakdown_is_consistent_with_the_latency_target_and_memory(sku) -> None:
     obj = objective_for(sku)
