@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # imported on first use (below), so classify and screen never
         resolve_base,
         search,
     )
-    from explorer.search.verify import replay, report_dict, verify
+    from explorer.search.verify import replay, replay_dict, report_dict, report_rows, verify
 
 _ON_FIRST_USE = {
     **dict.fromkeys(("cost_frontier", "margin_frontier"), "explorer.search.frontiers"),
@@ -54,7 +54,9 @@ _ON_FIRST_USE = {
         ),
         "explorer.search.run",
     ),
-    **dict.fromkeys(("replay", "report_dict", "verify"), "explorer.search.verify"),
+    **dict.fromkeys(
+        ("replay", "replay_dict", "report_dict", "report_rows", "verify"), "explorer.search.verify"
+    ),
 }
 
 
@@ -93,7 +95,9 @@ __all__ = [
     "parse_weights",
     "problem",
     "replay",
+    "replay_dict",
     "report_dict",
+    "report_rows",
     "resolve_base",
     "resolve_target",
     "robust",

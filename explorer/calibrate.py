@@ -338,6 +338,15 @@ def efficiency_toml(cal: Calibration, val: Validation) -> str:
     return head + tomli_w.dumps(doc)
 
 
+def calibration_dict(cal: Calibration, val: Validation) -> dict:
+    """`explore calibrate --format json`: the fitted efficiencies, the validation, every point."""
+    return {
+        "efficiencies": {k: efficiency_dict(e) for k, e in cal.efficiencies.items()},
+        "validation": dataclasses.asdict(val),
+        "points": [row_dict(r) for r in cal.rows],
+    }
+
+
 def efficiency_dict(e: v.Efficiency) -> dict[str, float]:
     return {k: float(x) for k, x in dataclasses.asdict(e).items()}
 

@@ -148,7 +148,7 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
     import time
 
     from explorer import api
-    from explorer.report import render
+    from explorer.report import payloads
     from explorer.report import results as report
 
     results: list[dict] = []
@@ -162,18 +162,6 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
         if out or template or fmt == Format.MARKDOWN:
             docs.append((r.die.id, r))
     where, on, rules = api.rules_for(opts.target, opts.on, data)
-    payload = {
-        "target": where.code,
-        "as_of": on.isoformat(),
-        "objective": opts.goal,
-        "value_model": opts.value_model,
-        "allowed": opts.allowed.value,
-        "margin_pct": float(opts.margin),
-        "results": results,
-        "rules": [render.rule_dict(r) for r in rules],
-        "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
-        "note": api.screen_note(data.scenarios),
-    }
     only = None if out else (".md" if fmt == Format.MARKDOWN and not template else "custom")
     chips: dict = {}  # the catalog's verdicts, judged once for every document's map
     rendered = {name: spec_documents(data, opts, r, template, only, chips) for name, r in docs}
@@ -185,24 +173,21 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
     if template and not out:
         pass  # the template's output was the payload
     elif fmt == Format.JSON:
-        print_json(payload)
-    elif fmt == Format.CSV:
-        print_csv(
-            [
-                {
-                    "base": r["base"],
-                    "status": r["status"],
-                    "value": r["value"],
-                    "outcome": r["outcome"],
-                    "design": r["design"]["summary"] if r["design"] else None,
-                    "tpp": r["metrics"]["tpp"] if r["metrics"] else None,
-                    "memory_bandwidth_gbps": r["metrics"]["memory_bandwidth_gbps"] if r["metrics"] else None,
-                    "binding": [b["paragraph"] for b in r["binding"]],
-                    "cost_usd": r.get("cost_usd"),
-                }
-                for r in results
-            ]
+        print_json(
+            payloads.search_payload(
+                where,
+                on,
+                opts.goal,
+                opts.value_model,
+                opts.allowed.value,
+                float(opts.margin),
+                results,
+                rules,
+                data.scenarios,
+            )
         )
+    elif fmt == Format.CSV:
+        print_csv(payloads.search_csv_rows(results))
     elif fmt == Format.MARKDOWN:
         click.echo("\n".join(files[".md"] for files in rendered.values()))
     else:

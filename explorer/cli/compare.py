@@ -8,7 +8,7 @@ import click
 
 from explorer.cli.app import main
 from explorer.cli.options import Finite, Format, format_option, parse_search_options, search_options
-from explorer.cli.output import counted, print_csv, print_json, render_scenario, wrapped
+from explorer.cli.output import counted, print_csv, print_json, wrapped
 from explorer.model.errors import InputError
 
 PATHS = ["not-controlled", "notification", "license-case-by-case"]
@@ -23,6 +23,7 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
     """Side by side: the best design on each compliance path, with cost, price, fee and margin."""
     from explorer import api
     from explorer.model.outcomes import Outcome
+    from explorer.report import payloads
     from explorer.report import results as report
 
     data, opts = parse_search_options(ctx, target, **search_params)
@@ -32,18 +33,9 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
             r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
             rows.append(report.path_dict(r, path))
     if fmt == Format.CSV:
-        print_csv([{**r, **(r.get("economics") or {})} for r in rows])
+        print_csv(payloads.compare_csv_rows(rows))
     elif fmt == Format.JSON:
-        print_json(
-            {
-                "target": opts.target,
-                "as_of": opts.on.isoformat(),
-                "objective": opts.goal,
-                "paths": rows,
-                "scenarios": [render_scenario(sc) for sc in data.scenarios],
-                "note": api.screen_note(data.scenarios),
-            }
-        )
+        print_json(payloads.compare_payload(opts.target, opts.on, opts.goal, rows, data.scenarios))
     else:
         text = report.compare_text(
             rows, markdown=fmt == Format.MARKDOWN, note=api.screen_note(data.scenarios)
@@ -122,16 +114,9 @@ def frontier(
 
         plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
     if fmt == Format.JSON:
-        print_json(
-            {
-                "base": base,
-                "x": x_axis,
-                "y": y_axis,
-                "complete": complete,
-                "points": rows,
-                "scenarios": [render_scenario(sc) for sc in data.scenarios],
-            }
-        )
+        from explorer.report import payloads
+
+        print_json(payloads.frontier_payload(base, x_axis, y_axis, complete, rows, data.scenarios))
     elif fmt == Format.CSV:
         from explorer.report.render import csv_text
 

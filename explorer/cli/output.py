@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import click
@@ -54,12 +53,6 @@ def print_csv(rows: list[dict]) -> None:
     click.echo(csv_text(flat), nl=False)
 
 
-def render_scenario(sc) -> dict:
-    from explorer.report.render import scenario_dict
-
-    return scenario_dict(sc)
-
-
 def write_robust_documents(data, out: str, results, allow: str) -> None:
     """Per base: the robust design judged in the first world, with a robustness section."""
     from explorer.report import document
@@ -86,11 +79,6 @@ def read_json(path: str):
             return json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError("--replay", "", path, f"a verify report in JSON ({e})") from None
-
-
-def dataclasses_asdict(x):
-
-    return dataclasses.asdict(x)
 
 
 def spec_documents(

@@ -6,7 +6,7 @@ import click
 
 from explorer.cli.app import Exit, main
 from explorer.cli.options import OUTCOME_NAMES, Finite, Format, data_of, format_option
-from explorer.cli.output import print_csv, print_json, render_scenario, say, write_robust_documents
+from explorer.cli.output import print_csv, print_json, say, write_robust_documents
 
 
 @main.command()
@@ -82,6 +82,7 @@ def robust(
     """
     from explorer import api
     from explorer.model.outcomes import Outcome
+    from explorer.report import payloads
     from explorer.report import results as report
 
     data = data_of(ctx)
@@ -118,21 +119,10 @@ def robust(
     if out:
         write_robust_documents(data, out, results, allow)
     if fmt == Format.CSV:
-        print_csv(
-            [{"base": r["base"], "robust_value": r["value"], **w} for r in records for w in r["worlds"]]
-        )
+        print_csv(payloads.robust_csv_rows(records))
     elif fmt == Format.JSON:
-        print_json(
-            {
-                "target": target,
-                "as_of": on.isoformat(),
-                "objective": mode,
-                "worlds": names,
-                "results": records,
-                "scenarios": [render_scenario(d.scenarios[-1]) for n, d in world_data if n != api.BASELINE],
-                "note": api.SCREEN_NOTE + " Scenarios are what-ifs, never law.",
-            }
-        )
+        scenarios = [d.scenarios[-1] for n, d in world_data if n != api.BASELINE]
+        print_json(payloads.robust_payload(target, on, mode, names, records, scenarios))
     else:
         click.echo(report.robust_text(records, markdown=fmt == Format.MARKDOWN))
     if any(r["design"] is None for r in records):

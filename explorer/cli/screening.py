@@ -32,40 +32,13 @@ def _overview(
 
 def _print_overview(data, where, on, rules, results, fmt: Format) -> None:
     from explorer import api
-    from explorer.report import render
+    from explorer.report import payloads, render
 
     if fmt == Format.CSV:
-        print_csv(
-            [
-                {
-                    "chip": c.chip,
-                    "tpp": float(c.metrics.tpp),
-                    "performance_density": float(c.metrics.performance_density or 0),
-                    "memory_bandwidth_gbps": float(c.metrics.memory_bandwidth_gbps),
-                    "datacenter": c.metrics.datacenter,
-                    "outcome": "reference-only" if c.reference_only else c.verdict.outcome.value,
-                    "worst_outcome": "reference-only"
-                    if c.reference_only
-                    else (c.worst or c.verdict).outcome.value,
-                    "fired": sorted({f.paragraph for f in c.verdict.fired if f.outcome == c.verdict.outcome}),
-                    "charges": [f"{float(x.percent):g}% {x.kind}" for x in c.verdict.charges],
-                    "uncertain": [u.figure for u in c.uncertain],
-                }
-                for c in results
-            ]
-        )
+        print_csv(payloads.screen_csv_rows(results))
         return
     if fmt == Format.JSON:
-        print_json(
-            {
-                "target": where.code,
-                "as_of": on.isoformat(),
-                "rules": [render.rule_dict(r) for r in rules],
-                "results": [render.classification_dict(c) for c in results],
-                "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
-                "note": api.screen_note(data.scenarios),
-            }
-        )
+        print_json(payloads.screen_payload(where, on, rules, results, data.scenarios))
         return
     click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
     click.echo(render.rules_text(rules))
@@ -114,11 +87,11 @@ def classify(
     within one is reported as uncertain, with the value where it flips.
     """
     from explorer import api
-    from explorer.report import render
+    from explorer.report import payloads, render
 
     result = api.classify(chip, target, as_of, data_of(ctx), end_user_hq, assume_us_launch)
     if fmt == Format.CSV:  # one row per line in force: the margins
-        print_csv([{"chip": result.chip, **m} for m in render.classification_dict(result)["margins"]])
+        print_csv(payloads.classify_csv_rows(result))
     elif fmt == Format.JSON:
         print_json(render.classification_dict(result))
     else:
@@ -163,7 +136,7 @@ def catalog(ctx: click.Context, fmt: Format) -> None:
 def rules(ctx: click.Context, target: str, as_of: str | None, fmt: Format) -> None:
     """The rule sets in force for a destination on a date, with citations and status."""
     from explorer import api
-    from explorer.report import render
+    from explorer.report import payloads, render
 
     data = data_of(ctx)
     where, on, active = api.rules_for(target, as_of, data)
@@ -171,14 +144,7 @@ def rules(ctx: click.Context, target: str, as_of: str | None, fmt: Format) -> No
         print_csv([render.rule_dict(r) for r in active])
         return
     if fmt == Format.JSON:
-        print_json(
-            {
-                "target": where.code,
-                "as_of": on.isoformat(),
-                "rules": [render.rule_dict(r) for r in active],
-                "scenarios": [render.scenario_dict(sc) for sc in data.scenarios],
-            }
-        )
+        print_json(payloads.rules_payload(where, on, active, data.scenarios))
         return
     click.echo(f"Rules in force for {where.name} ({where.code}) on {on}:")
     click.echo(render.rules_text(active))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from explorer.cli.app import main
@@ -42,13 +40,7 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
     if fmt == Format.CSV:
         print_csv(rows)
     elif fmt == Format.JSON:
-        print_json(
-            {
-                "efficiencies": {k: cal.efficiency_dict(e) for k, e in result.efficiencies.items()},
-                "validation": dataclasses.asdict(val),
-                "points": rows,
-            }
-        )
+        print_json(cal.calibration_dict(result, val))
     else:
         click.echo("output tokens/s per chip, measured against predicted (fit, chip left out):")
         heads = [

@@ -10,7 +10,6 @@ import click
 from explorer.cli.app import Exit, main
 from explorer.cli.options import SCENARIO, Format, data_of, format_option, keep_data, parallel_options
 from explorer.cli.output import (
-    dataclasses_asdict,
     print_csv,
     print_json,
     read_json,
@@ -81,11 +80,7 @@ def verify(
             findings = api.replay(cases, data.root)
         except (KeyError, TypeError, ValueError) as e:
             raise InputError("--replay", "", replay, f"verify cases as written by --out ({e!r})") from None
-        report: dict = {
-            "clean": not findings,
-            "replayed": len(cases),
-            "counterexamples": [dataclasses_asdict(f) for f in findings],
-        }
+        report = api.replay_dict(cases, findings)
     else:
         api.resolve_target(data.destinations, target, api.parse_date(as_of))
         for b in bases:
@@ -122,13 +117,7 @@ def verify(
     if fmt == Format.JSON:
         print_json(report)
     elif fmt == Format.CSV and "bases" in report:
-        print_csv(
-            [
-                {k: v for k, v in b.items() if k != "counterexamples"}
-                | {"disagreements": len(b["counterexamples"])}
-                for b in report["bases"]
-            ]
-        )
+        print_csv(api.report_rows(report))
     elif "bases" in report:
         from explorer.report.render import table
 

@@ -400,6 +400,23 @@ def _replay_design(data, raw: dict) -> list[Finding]:
     ]
 
 
+def replay_dict(cases: list, findings: list[Finding]) -> dict:
+    """`explore verify --replay`: the cases run again and what still disagrees."""
+    return {
+        "clean": not findings,
+        "replayed": len(cases),
+        "counterexamples": [dataclasses.asdict(f) for f in findings],
+    }
+
+
+def report_rows(report: dict) -> list[dict]:
+    """A verify report (report_dict) as one row per base, counting its disagreements."""
+    return [
+        {k: v for k, v in b.items() if k != "counterexamples"} | {"disagreements": len(b["counterexamples"])}
+        for b in report.get("bases", [])
+    ]
+
+
 def report_dict(reports: list[BaseReport]) -> dict:
     return {
         "clean": not any(r.findings for r in reports),
