@@ -15,7 +15,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from explorer.load.data import load, with_scenarios
 from explorer.model.checker import Verdict
@@ -25,6 +25,9 @@ from explorer.model.metrics import Metrics
 from explorer.model.outcomes import Outcome
 from explorer.model.space import Design
 from explorer.search import run as s
+
+if TYPE_CHECKING:
+    from explorer.search.solve import SolveStatus
 
 MODES = ("worst-case", "expected")
 BASELINE = "today"
@@ -64,7 +67,7 @@ class RobustResult:
     target: str
     as_of: dt.date
     mode: str
-    status: str
+    status: SolveStatus
     solve_seconds: float
     worlds: list[WorldResult] = field(default_factory=list)
     design: Design | None = None
@@ -181,7 +184,7 @@ def robust(
     common = _Common(base=base, target=p0.target.code, as_of=p0.as_of, mode=mode, solve_seconds=seconds)
     if sol.knobs is None:  # no design
         core = [f"{names[int(k.split(':', 1)[0])]}: {k.split(':', 1)[1]}" for k in sol.conflicting_rules]
-        return RobustResult(**common, status=sol.status.value, conflicting_rules=core)
+        return RobustResult(**common, status=sol.status, conflicting_rules=core)
     design = s.decode(p0, sol.knobs)
     judged = []
     for (name, d), p in zip(worlds, problems, strict=True):
@@ -236,7 +239,7 @@ def robust(
     cost = Fraction(round(unit_cost_usd(design, p0.die, p0.costs) * 100), 100)
     return RobustResult(
         **common,
-        status=sol.status.value,
+        status=sol.status,
         worlds=results,
         design=design,
         metrics=judged[0][3],

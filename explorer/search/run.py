@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
@@ -36,6 +36,9 @@ from explorer.search.intmodel import IntTables, tables
 from explorer.search.knobs import Knobs
 from explorer.search.plan import Plan, make_plan
 from explorer.search.reference import floor_rate, reference_rate
+
+if TYPE_CHECKING:  # the solver loads on first search, not when classify imports this module
+    from explorer.search.solve import SolveStatus
 
 
 class CheckerDisagrees(RuntimeError):
@@ -63,7 +66,7 @@ class SearchResult:
     die: Die
     target: Target
     as_of: dt.date
-    status: str
+    status: SolveStatus
     space_size: int
     solve_seconds: float
     flagship: Design  # the unmodified base die, for comparisons
@@ -154,7 +157,7 @@ class _Common(TypedDict):
     die: Die
     target: Target
     as_of: dt.date
-    status: str
+    status: SolveStatus
     space_size: int
     solve_seconds: float
     flagship: Design
@@ -334,7 +337,7 @@ def search(
         die=p.die,
         target=p.target,
         as_of=p.as_of,
-        status=sol.status.value,
+        status=sol.status,
         space_size=p.space.size(),
         solve_seconds=sol.seconds,
         flagship=p.space.flagship(),
