@@ -18,7 +18,6 @@ from explorer.cli import main
 from explorer.load.chip_table import read_chip_table
 from explorer.report.render import exact_text
 
-DATA = api.load()
 WHEN = [("china", "2023-06-01"), ("china", "2024-06-01"), ("china", "2026-11-29"), ("vietnam", "2025-02-01")]
 
 
@@ -36,11 +35,13 @@ def catalog_csv(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize(("target", "on"), WHEN)
-def test_catalog_to_csv_to_screen_gives_the_catalog_verdicts(catalog_csv: Path, target: str, on: str) -> None:
+def test_catalog_to_csv_to_screen_gives_the_catalog_verdicts(
+    catalog_csv: Path, target: str, on: str, data
+) -> None:
     """Every chip, read back from its figures alone, gets the outcome and the fired lines the catalog gets."""
-    from_file, errors = api.classify_table(str(catalog_csv), target, on, DATA)
+    from_file, errors = api.classify_table(str(catalog_csv), target, on, data)
     assert not errors
-    catalog = {c.chip: c for c in api.classify_catalog(target, on, DATA)}
+    catalog = {c.chip: c for c in api.classify_catalog(target, on, data)}
     assert {c.chip for c in from_file} == set(catalog)
     for c in from_file:
         want = catalog[c.chip].verdict
@@ -109,9 +110,9 @@ def test_bad_rows_are_named_by_row_and_column_and_the_rest_are_screened(tmp_path
     assert errors[-1] == f"{path}: 4 of 6 rows not screened"
 
 
-def test_a_row_named_like_a_catalog_product_is_that_product(tmp_path: Path) -> None:
+def test_a_row_named_like_a_catalog_product_is_that_product(tmp_path: Path, data) -> None:
     """The H20 licences name the product: a row called H20 with the H20's figures gets the licence path."""
-    h20 = DATA.catalog.metrics(DATA.catalog.skus["h20"])
+    h20 = data.catalog.metrics(data.catalog.skus["h20"])
     row = {
         "name": "H20",
         "tpp": exact_text(h20.tpp),
@@ -120,9 +121,9 @@ def test_a_row_named_like_a_catalog_product_is_that_product(tmp_path: Path) -> N
         "io_bidirectional_gbps": exact_text(h20.io_bidirectional_gbps),
         "datacenter": "true",
     }
-    [judged], errors = api.classify_table(str(_write(tmp_path, [row])), "china", "2025-09-01", DATA)
+    [judged], errors = api.classify_table(str(_write(tmp_path, [row])), "china", "2025-09-01", data)
     assert not errors and judged.facts.product == "h20"
-    assert judged.verdict.outcome == api.classify("h20", "china", "2025-09-01", DATA).verdict.outcome
+    assert judged.verdict.outcome == api.classify("h20", "china", "2025-09-01", data).verdict.outcome
 
 
 EPOCH_HEADER = [

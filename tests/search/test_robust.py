@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_search_properties import SETTINGS, THRESHOLDS, Case, build, cases
 
-from explorer import api
 from explorer.model.outcomes import Outcome
 from explorer.search import brute
 from explorer.search import robustness as rb
@@ -18,7 +17,6 @@ from explorer.search import run as s
 from explorer.search.encode import encode, encode_robust
 from explorer.search.solve import solve
 
-DATA = api.load()
 factor_sets = st.lists(
     st.fractions(min_value=Fraction(1, 5), max_value=Fraction(3), max_denominator=100),
     min_size=THRESHOLDS,
@@ -88,9 +86,9 @@ def test_adding_a_world_never_raises_the_worst_case_and_order_never_matters(case
     assert (reordered.status, reordered.net, reordered.cost_cents) == (b.status, b.net, b.cost_cents)
 
 
-def test_robust_gh100_across_today_the_safe_chips_act_and_lifted_april_lines() -> None:
+def test_robust_gh100_across_today_the_safe_chips_act_and_lifted_april_lines(data) -> None:
     r = rb.robust(
-        "gh100", "china", ["safe-chips-act", "april-2025-lines-lifted"], as_of="2026-11-28", data=DATA
+        "gh100", "china", ["safe-chips-act", "april-2025-lines-lifted"], as_of="2026-11-28", data=data
     )
     assert r.status == "OPTIMAL" and [w.world for w in r.worlds] == [
         "today",
@@ -105,7 +103,7 @@ def test_robust_gh100_across_today_the_safe_chips_act_and_lifted_april_lines() -
     assert r.price_of_robustness == r.worlds[0].own_best - r.worlds[0].value
 
 
-def test_expected_value_counts_nothing_where_a_world_refuses_the_design() -> None:
+def test_expected_value_counts_nothing_where_a_world_refuses_the_design(data) -> None:
     r = rb.robust(
         "gh100",
         "china",
@@ -114,7 +112,7 @@ def test_expected_value_counts_nothing_where_a_world_refuses_the_design() -> Non
         weights="today=3,safe-chips-act=1",
         as_of="2026-11-28",
         allow=Outcome.LICENSE_CASE_BY_CASE,
-        data=DATA,
+        data=data,
         assume_us_launch="2025-06-01",
     )
     today, safe = r.worlds

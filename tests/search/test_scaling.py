@@ -9,14 +9,11 @@ from helpers import NEW_DESIGN, chip
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer import api
 from explorer.model.checker import classify
 from explorer.model.destinations import resolve_target
 from explorer.model.rules import Op
 from explorer.search.guard import with_guard_band
 from explorer.search.scaling import integer_bound
-
-DATA = api.load()
 
 
 @given(
@@ -41,10 +38,10 @@ def test_an_integer_bound_holds_exactly_when_the_rational_one_does(x, threshold,
     on=st.dates(min_value=dt.date(2022, 10, 1), max_value=dt.date(2027, 1, 1)),
 )
 def test_a_guard_band_never_makes_an_outcome_less_restrictive(
-    tpp, area, memory, io, datacenter, margin, code, on
+    tpp, area, memory, io, datacenter, margin, code, on, data
 ):
     metrics = chip(tpp, area, memory, io, datacenter)
-    target = resolve_target(DATA.destinations, code, on)
-    real = classify(metrics, target, on, DATA.rules, NEW_DESIGN).outcome
-    guarded = classify(metrics, target, on, with_guard_band(DATA.rules, margin), NEW_DESIGN).outcome
+    target = resolve_target(data.destinations, code, on)
+    real = classify(metrics, target, on, data.rules, NEW_DESIGN).outcome
+    guarded = classify(metrics, target, on, with_guard_band(data.rules, margin), NEW_DESIGN).outcome
     assert guarded.rank >= real.rank

@@ -15,79 +15,78 @@ from explorer.model.names import name_key
 from explorer.report import document
 from explorer.search import run as s
 
-DATA = api.load()
 CASES = tomllib.loads((Path(__file__).parents[1] / "data" / "known_answers.toml").read_text())["case"]
 COMPLYING = [c for c in CASES if c["expected"] == "not-controlled"]
 
 
-def test_gh100_under_the_2023_rule_matches_or_beats_h20() -> None:
-    result = s.search("gh100", "china", "2024-06-01", data=DATA)
+def test_gh100_under_the_2023_rule_matches_or_beats_h20(data) -> None:
+    result = s.search("gh100", "china", "2024-06-01", data=data)
     assert result.status == "OPTIMAL"
     assert result.verdict.outcome.value == "not-controlled"
-    h20 = api.classify("h20", "china", "2024-06-01", DATA)
+    h20 = api.classify("h20", "china", "2024-06-01", data)
     assert h20.verdict.outcome.value == "not-controlled"
     assert result.value >= h20.value
     assert result.metrics.tpp < 2400 or result.metrics.performance_density < Fraction("1.6")
     doc = document.render(
-        document.build(result, DATA, {"allowed": "not-controlled", "objective": "perf"}), "markdown"
+        document.build(result, data, {"allowed": "not-controlled", "objective": "perf"}), "markdown"
     )
     assert "NVIDIA H20 96GB" in doc and "Changes against the base die" in doc
 
 
 @pytest.mark.parametrize("case", COMPLYING, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
-def test_the_search_dominates_every_complying_shipped_chip(case: dict) -> None:
-    shipped = api.classify(case["chip"], case["target"], case["date"], DATA)
-    result = s.search(shipped.sku.id, case["target"], case["date"], data=DATA, explain=False)
+def test_the_search_dominates_every_complying_shipped_chip(case: dict, data) -> None:
+    shipped = api.classify(case["chip"], case["target"], case["date"], data)
+    result = s.search(shipped.sku.id, case["target"], case["date"], data=data, explain=False)
     assert result.status == "OPTIMAL"
     assert result.value >= shipped.value, f"{shipped.sku.id} beats the optimum: model or data is wrong"
 
 
-def test_after_april_2025_a_gb202_consumer_design_stays_under_the_bandwidth_line() -> None:
-    result = s.search("gb202", "china", "2025-09-01", markets=[False], data=DATA)
+def test_after_april_2025_a_gb202_consumer_design_stays_under_the_bandwidth_line(data) -> None:
+    result = s.search("gb202", "china", "2025-09-01", markets=[False], data=data)
     assert result.verdict.outcome.value == "not-controlled"
     assert result.metrics.memory_bandwidth_gbps < 1400
     assert "H20-class (reported lines)" in {b.paragraph for b in result.binding}
-    before = s.search("gb202", "china", "2025-03-01", markets=[False], data=DATA, explain=False)
+    before = s.search("gb202", "china", "2025-03-01", markets=[False], data=data, explain=False)
     assert before.metrics.memory_bandwidth_gbps > 1400  # the line is what cut it
 
 
-def test_with_bandwidth_capped_the_search_prefers_gddr7_to_hbm() -> None:
-    result = s.search("gb202-hbm", "china", "2025-09-01", data=DATA)
+def test_with_bandwidth_capped_the_search_prefers_gddr7_to_hbm(data) -> None:
+    result = s.search("gb202-hbm", "china", "2025-09-01", data=data)
     assert result.design.memory.technology == "gddr7"
-    open_market = s.search("gb202-hbm", "germany", "2025-09-01", data=DATA, explain=False)
+    open_market = s.search("gb202-hbm", "germany", "2025-09-01", data=data, explain=False)
     assert open_market.design.memory.technology == "hbm3e"  # where bandwidth is free, HBM wins
 
 
-def test_an_sku_base_searches_its_own_market() -> None:
-    die, market = s.resolve_base(DATA, "RTX 4090D")
+def test_an_sku_base_searches_its_own_market(data) -> None:
+    die, market = s.resolve_base(data, "RTX 4090D")
     assert die.id == "ad102" and market is False
-    assert s.resolve_base(DATA, "GH100")[0].id == "gh100"
+    assert s.resolve_base(data, "GH100")[0].id == "gh100"
 
 
-def test_every_default_search_is_proved_optimal() -> None:
-    for die in DATA.catalog.design_bases():
-        result = s.search(die, "china", dt.date(2026, 11, 28), data=DATA, explain=False)
+def test_every_default_search_is_proved_optimal(data) -> None:
+    for die in data.catalog.design_bases():
+        result = s.search(die, "china", dt.date(2026, 11, 28), data=data, explain=False)
         assert result.status == "OPTIMAL", die
         assert name_key(result.base) == name_key(die)
 
 
-def test_a_workload_by_name_or_file_changes_the_value_model(tmp_path) -> None:
-    moe = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload="deepseek-v3")
+def test_a_workload_by_name_or_file_changes_the_value_model(tmp_path, data) -> None:
+    moe = s.search("gh100", "germany", "2024-06-01", data=data, explain=False, workload="deepseek-v3")
     assert moe.status == "OPTIMAL" and moe.value > 0
     custom = tmp_path / "tiny.toml"
-    text = (DATA.root / "specs" / "workloads" / "llama-3-8b.toml").read_text()
+    text = (data.root / "specs" / "workloads" / "llama-3-8b.toml").read_text()
     custom.write_text(text.replace('"llama-3-8b"', '"tiny"'))
-    result = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False, workload=str(custom))
+    result = s.search("gh100", "germany", "2024-06-01", data=data, explain=False, workload=str(custom))
     assert result.value > 0
 
 
-def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() -> None:
+def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch(data) -> None:
     """91 FR 1684 covers items sold in the US at publication; a new design was not (issue 8, finding 1)."""
     from explorer.model.outcomes import Outcome
 
     today = dt.date(2026, 11, 28)
-    for die in DATA.catalog.design_bases():
-        r = s.search(die, "china", today, allow=Outcome.LICENSE_CASE_BY_CASE, data=DATA, explain=False)
+    for die in data.catalog.design_bases():
+        r = s.search(die, "china", today, allow=Outcome.LICENSE_CASE_BY_CASE, data=data, explain=False)
         facts = r.verdict.facts if isinstance(r, s.Found) else r.fact_checks
         if isinstance(r, s.Found):
             assert r.verdict.outcome.rank < Outcome.LICENSE_PRESUMED_APPROVAL.rank, die
@@ -98,7 +97,7 @@ def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() ->
         "china",
         today,
         allow=Outcome.LICENSE_CASE_BY_CASE,
-        data=DATA,
+        data=data,
         explain=False,
         assume_us_launch="2025-06-01",
     )
@@ -109,7 +108,7 @@ def test_today_no_new_design_gets_the_case_by_case_path_without_a_us_launch() ->
     assert any("third-party testing" in c for c in launched.verdict.conditions)
 
 
-def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us() -> None:
+def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us(data) -> None:
     from explorer.model.outcomes import Outcome
 
     r = s.search(
@@ -117,7 +116,7 @@ def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us() -> N
         "china",
         "2026-11-28",
         allow=Outcome.LICENSE_CASE_BY_CASE,
-        data=DATA,
+        data=data,
         explain=False,
         assume_us_launch="2025-06-01",
     )
@@ -126,49 +125,49 @@ def test_blackwell_gets_no_case_by_case_path_even_when_launched_in_the_us() -> N
     assert held == {"usg-2025-12-h200-announcement"}
 
 
-def test_an_embargoed_target_has_no_complying_design_and_the_embargo_is_named() -> None:
-    r = s.search("gh100", "iran", "2024-06-01", data=DATA, explain=False)
+def test_an_embargoed_target_has_no_complying_design_and_the_embargo_is_named(data) -> None:
+    r = s.search("gh100", "iran", "2024-06-01", data=data, explain=False)
     assert r.status == "INFEASIBLE" and r.conflicting_rules == ["us-ear-746-7-iran"]
 
 
-def test_a_search_without_a_design_is_its_own_type_and_prints_the_same_record_keys() -> None:
+def test_a_search_without_a_design_is_its_own_type_and_prints_the_same_record_keys(data) -> None:
     """Found and NoDesign replace optional fields: a result without a design has no design to misread."""
     from explorer.report.results import result_dict
 
-    none = s.search("gh100", "iran", "2024-06-01", data=DATA, explain=False)
-    found = s.search("gh100", "germany", "2024-06-01", data=DATA, explain=False)
+    none = s.search("gh100", "iran", "2024-06-01", data=data, explain=False)
+    found = s.search("gh100", "germany", "2024-06-01", data=data, explain=False)
     assert isinstance(none, s.NoDesign) and not hasattr(none, "design") and not hasattr(none, "verdict")
     assert isinstance(found, s.Found) and not hasattr(found, "conflicting_rules")
-    no_record, record = result_dict(none, DATA), result_dict(found, DATA)
+    no_record, record = result_dict(none, data), result_dict(found, data)
     assert set(no_record) <= set(record) and no_record["design"] is None and record["design"] is not None
     assert no_record["conflicting_rules"] == ["us-ear-746-7-iran"] and record["conflicting_rules"] == []
 
 
-def test_a_buyer_headquartered_in_china_is_judged_wherever_the_chip_ships() -> None:
-    free = s.search("gh100", "singapore", "2026-11-28", data=DATA, explain=False)
+def test_a_buyer_headquartered_in_china_is_judged_wherever_the_chip_ships(data) -> None:
+    free = s.search("gh100", "singapore", "2026-11-28", data=data, explain=False)
     assert free.metrics.tpp > 4800  # Singapore (A:6) is outside the destination rules
-    bound = s.search("gh100", "singapore", "2026-11-28", data=DATA, explain=False, end_user_hq="china")
+    bound = s.search("gh100", "singapore", "2026-11-28", data=data, explain=False, end_user_hq="china")
     assert bound.verdict.outcome.value == "not-controlled"
     assert bound.metrics.tpp < 4800 and bound.value < free.value
     assert free.verdict.not_applied and not bound.verdict.not_applied
 
 
 @pytest.mark.parametrize("die", ["gb100", "aqua-vanjaram"])
-def test_a_nominal_optimum_on_an_estimated_area_is_flagged_and_the_robust_one_is_safe(die) -> None:
+def test_a_nominal_optimum_on_an_estimated_area_is_flagged_and_the_robust_one_is_safe(die, data) -> None:
     """Both optima sat within 0.01% of the 1.6 density line over an estimated die area (issue 8)."""
-    nominal = s.search(die, "china", "2026-11-28", data=DATA, explain=False, robust=False)
+    nominal = s.search(die, "china", "2026-11-28", data=data, explain=False, robust=False)
     (u,) = nominal.uncertain
     assert u.figure.startswith(die) and "notification" in u.outcomes
-    robust = s.search(die, "china", "2026-11-28", data=DATA, explain=False)
+    robust = s.search(die, "china", "2026-11-28", data=data, explain=False)
     assert robust.uncertain == [] and robust.value < nominal.value
     assert robust.verdict.outcome.value == "not-controlled"
 
 
-def test_only_the_clauses_between_the_design_and_a_better_step_bind() -> None:
-    r = s.search("gh100", "china", "2026-11-28", data=DATA)
+def test_only_the_clauses_between_the_design_and_a_better_step_bind(data) -> None:
+    r = s.search("gh100", "china", "2026-11-28", data=data)
     b1 = next(b for b in r.binding if b.paragraph == "3A090.b.1")
     assert [(c.metric, c.op.value) for c in b1.clauses] == [("tpp", ">=")]  # not tpp < 4800, not density
-    doc = document.build(r, DATA, {"allowed": "not-controlled", "objective": "perf"})
+    doc = document.build(r, data, {"allowed": "not-controlled", "objective": "perf"})
     rows = [x for x in doc["sensitivity"] if x["paragraph"] == "3A090.b.1"]
     assert [x["loosen"].startswith("binding") for x in rows] == [x["metric"] == "tpp" for x in rows]
 

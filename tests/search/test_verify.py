@@ -9,13 +9,10 @@ import shutil
 
 from click.testing import CliRunner
 
-from explorer import api
 from explorer.cli import main
 from explorer.model.rules import Op
 from explorer.search import verify
 from explorer.search.encode import encode
-
-DATA = api.load()
 
 
 def off_by_one(t, plan, **kw):
@@ -35,19 +32,19 @@ def off_by_one(t, plan, **kw):
     return encode(t, dataclasses.replace(plan, controls=controls), **kw)
 
 
-def test_verify_finds_a_planted_off_by_one_within_a_small_budget() -> None:
+def test_verify_finds_a_planted_off_by_one_within_a_small_budget(data) -> None:
     rng = random.Random(7)
     found = []
     for _ in range(30):
-        case = verify.sample_case(DATA, "gh100", "china", "2026-11-28", rng)
-        real = verify.check_case(DATA, case)
+        case = verify.sample_case(data, "gh100", "china", "2026-11-28", rng)
+        real = verify.check_case(data, case)
         assert [f for f in real if f.check != "unproved"] == []  # the real encoding agrees on the same case
-        found += [f for f in verify.check_case(DATA, case, off_by_one) if f.check != "unproved"]
+        found += [f for f in verify.check_case(data, case, off_by_one) if f.check != "unproved"]
         if found:
             break
     assert found and found[0].check in {"optimum", "checker", "feasibility"}
     # the counterexample is reproducible from its JSON alone
-    again = verify.check_case(DATA, verify.Case.from_json(json.loads(json.dumps(found[0].case))), off_by_one)
+    again = verify.check_case(data, verify.Case.from_json(json.loads(json.dumps(found[0].case))), off_by_one)
     assert again and again[0].check == found[0].check
 
 
@@ -79,10 +76,10 @@ def test_verify_is_clean_on_the_shipped_data_and_says_what_it_checked(tmp_path) 
     assert replay.exit_code == 0 and "clean on replay" in replay.output
 
 
-def test_verify_runs_on_a_users_own_folder(tmp_path) -> None:
+def test_verify_runs_on_a_users_own_folder(tmp_path, data) -> None:
     """A team's unpublished die: the built-in GH100 with a smaller area, in its own --data folder."""
     for folder in ("constraints", "specs"):
-        shutil.copytree(DATA.root / folder, tmp_path / folder)
+        shutil.copytree(data.root / folder, tmp_path / folder)
     die = tmp_path / "specs" / "dies" / "gh100.toml"
     die.write_text(die.read_text().replace("value = 814,", "value = 700,"))
     result = CliRunner().invoke(
