@@ -95,14 +95,7 @@ AS_OF = click.option(
 )
 
 
-OUTCOME_NAMES = [
-    "not-controlled",
-    "license-exception",
-    "notification",
-    "license-presumed-approval",
-    "license-case-by-case",
-    "license-presumed-denial",
-]
+OUTCOME_NAMES = [o.value for o in Outcome]  # least to most restrictive, as --help lists them
 GOAL_HELP = (
     "perf (the value model; default), perf-per-dollar, gross-margin or net-revenue; "
     "or the name of a value model in specs/objectives/"
