@@ -2,6 +2,7 @@
 promises, no traceback and nothing left behind.
 
 Three families, generated from tables below (over 200 cases): command lines, data files, templates.
+The data-file family also runs two changes on every SKU file (`sku_file`, which conftest parametrizes).
 Interrupts are tested at the end with real signals.
 """
 
@@ -18,10 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from explorer import api
 from explorer.cli import main
 
-ROOT = api.load().root
 BAD_NUMBERS = ["nan", "inf", "-inf", "-1", "1e999", "abc", ""]
 BAD_DATES = ["20240101", "2024-W01-1", "2024-13-01", "2024-02-30", "today", "2024/01/01", ""]
 
@@ -197,17 +196,14 @@ DATA_CASES = [
     ("constraints/destinations.toml", _set(["groups", "D:5", "members"], ["XX"]), "groups.D:5.members"),
 ]
 
-# the same two classes on every SKU: a non-finite clock and a negative unit count
-DATA_CASES += [
-    (f"specs/skus/{f.name}", _set([key, "value"], bad), key)
-    for f in sorted((ROOT / "specs" / "skus").glob("*.toml"))
-    for key, bad in (("clock_mhz", "nan"), ("units_enabled", -3))
-]
+# the same two classes on every SKU file: a non-finite clock and a negative unit count
+SKU_FILE_CHANGES = [("clock_mhz", "nan"), ("units_enabled", -3)]
 
 
-def _copy_data(tmp_path: Path) -> Path:
+def _copy_data(root: Path, tmp_path: Path) -> Path:
+    """The data folder's rules and specs, copied to tmp_path to be broken there."""
     for folder in ("constraints", "specs"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(root / folder, tmp_path / folder)
     return tmp_path
 
 
@@ -215,14 +211,15 @@ def _run_on(root: Path, *args: str):
     return CliRunner().invoke(main, ["--data", str(root), *args])
 
 
-@pytest.mark.parametrize(("rel", "change", "field"), DATA_CASES, ids=[f"{r}:{f}" for r, _, f in DATA_CASES])
-def test_a_bad_data_file_is_one_line_naming_file_and_field(tmp_path, rel, change, field) -> None:
+def _break_and_check(data_root: Path, tmp_path: Path, rel: str, change, field: str) -> None:
+    """Apply `change` to `rel` in a copy of the data: a classify (or a search, for the design space) on
+    it must be one line naming the file and `field`, exit 2."""
     import tomllib
     from decimal import Decimal
 
     import tomli_w
 
-    root = _copy_data(tmp_path)
+    root = _copy_data(data_root, tmp_path)
     path = root / rel
     raw = tomllib.loads(path.read_text(), parse_float=Decimal)
     change(raw)
@@ -240,6 +237,19 @@ def test_a_bad_data_file_is_one_line_naming_file_and_field(tmp_path, rel, change
     assert rel.split("/")[-1] in line and field in line, line
 
 
+@pytest.mark.parametrize(("rel", "change", "field"), DATA_CASES, ids=[f"{r}:{f}" for r, _, f in DATA_CASES])
+def test_a_bad_data_file_is_one_line_naming_file_and_field(tmp_path, rel, change, field, data) -> None:
+    _break_and_check(data.root, tmp_path, rel, change, field)
+
+
+@pytest.mark.parametrize(("key", "bad"), SKU_FILE_CHANGES, ids=[key for key, _ in SKU_FILE_CHANGES])
+def test_a_bad_figure_in_any_sku_file_is_one_line_naming_file_and_field(
+    tmp_path, sku_file, key, bad, data
+) -> None:
+    """SKU_FILE_CHANGES on every SKU file in the data (conftest parametrizes `sku_file`)."""
+    _break_and_check(data.root, tmp_path, sku_file, _set([key, "value"], bad), key)
+
+
 BYTES_CASES = [
     ("specs/skus/h20.toml", b'id = "h20\xff"\n'),
     ("specs/dies/gh100.toml", b"\x00\x01\x02"),
@@ -250,16 +260,16 @@ BYTES_CASES = [
 
 
 @pytest.mark.parametrize(("rel", "content"), BYTES_CASES, ids=[r for r, _ in BYTES_CASES])
-def test_undecodable_or_unparseable_bytes_are_one_line(tmp_path, rel, content) -> None:
-    root = _copy_data(tmp_path)
+def test_undecodable_or_unparseable_bytes_are_one_line(tmp_path, rel, content, data) -> None:
+    root = _copy_data(data.root, tmp_path)
     (root / rel).write_bytes(content)
     result = _run_on(root, "classify", "h20")
     assert result.exit_code == 2 and "Traceback" not in result.output and rel.split("/")[-1] in result.output
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "huge", "symlink-loop"])
-def test_only_regular_bounded_files_are_read(tmp_path, kind) -> None:
-    root = _copy_data(tmp_path)
+def test_only_regular_bounded_files_are_read(tmp_path, kind, data) -> None:
+    root = _copy_data(data.root, tmp_path)
     path = root / "specs" / "skus" / "zz-extra.toml"
     if kind == "fifo":
         os.mkfifo(path)
@@ -325,8 +335,10 @@ def test_a_template_that_is_not_a_text_file_is_refused(tmp_path, kind) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_the_corpus_is_big_enough() -> None:
-    assert len(CLI) + len(DATA_CASES) + len(BYTES_CASES) + 4 + len(TEMPLATES) + 4 >= 200
+def test_the_corpus_is_big_enough(data) -> None:
+    sku_files = len(list((data.root / "specs" / "skus").glob("*.toml")))
+    data_cases = len(DATA_CASES) + len(SKU_FILE_CHANGES) * sku_files
+    assert len(CLI) + data_cases + len(BYTES_CASES) + 4 + len(TEMPLATES) + 4 >= 200
 
 
 # ---- interrupts: real signals to a real process ------------------------------------------------

@@ -16,29 +16,41 @@ from explorer.model.metrics import Metrics
 from explorer.model.outcomes import Outcome
 from explorer.model.rules import Op
 
-DATA = api.load()
 TARGETS = [
     *["CN", "CN", "CN", "MO", "HK", "RU", "SA", "AE", "IN", "DE", "IL", "US", "KH", "VN", "IR", "SY", "UA-43"]
 ]
-CHANGE_DATES = sorted({d for r in DATA.rules for d in (r.effective_from, r.effective_until) if d})
+
+
+def rule_change_dates(rules) -> list[dt.date]:
+    """Every day a rule comes into force or ends."""
+    return sorted({d for r in rules for d in (r.effective_from, r.effective_until) if d})
+
+
+def threshold_values(rules, metric: str) -> list[Fraction]:
+    """Every threshold the rules set on a metric, in a control, a relief or a charge."""
+    return sorted(
+        {
+            c.value
+            for r in rules
+            for item in (*r.controls, *r.reliefs, *r.charges)
+            for c in item.clauses
+            if c.metric == metric
+        }
+    )
+
+
+# The strategies below read the rules when hypothesis first draws from them (st.deferred), not at import.
+
 # dates on and around each rule change, and anywhere in between
 dates = st.one_of(
-    st.sampled_from(CHANGE_DATES),
+    st.deferred(lambda: st.sampled_from(rule_change_dates(api.load().rules))),
     st.dates(min_value=dt.date(2022, 10, 1), max_value=dt.date(2027, 12, 31)),
 )
 
 
 def near_lines(metric: str) -> st.SearchStrategy[Fraction]:
     """Values on, just off and around every threshold the data sets on a metric, or anywhere."""
-    lines = sorted(
-        {
-            c.value
-            for r in DATA.rules
-            for item in (*r.controls, *r.reliefs, *r.charges)
-            for c in item.clauses
-            if c.metric == metric
-        }
-    )
+    lines = st.deferred(lambda: st.sampled_from(threshold_values(api.load().rules, metric)))
     factors = [
         Fraction(9, 10),
         Fraction(999, 1000),
@@ -47,7 +59,7 @@ def near_lines(metric: str) -> st.SearchStrategy[Fraction]:
         Fraction(11, 10),
     ]
     return st.one_of(
-        st.builds(lambda v, f: v * f, st.sampled_from(lines), st.sampled_from(factors)),
+        st.builds(lambda v, f: v * f, lines, st.sampled_from(factors)),
         st.fractions(min_value=0, max_value=60000, max_denominator=1000),
     )
 
@@ -55,15 +67,15 @@ def near_lines(metric: str) -> st.SearchStrategy[Fraction]:
 amounts = near_lines("tpp")
 
 
-def judge(metrics: Metrics, code: str, on: dt.date) -> Outcome:
-    return classify(metrics, resolve_target(DATA.destinations, code, on), on, DATA.rules, NEW_DESIGN).outcome
+def judge(data: api.Data, metrics: Metrics, code: str, on: dt.date) -> Outcome:
+    return classify(metrics, resolve_target(data.destinations, code, on), on, data.rules, NEW_DESIGN).outcome
 
 
-def lowest_trigger(metric: str) -> Fraction:
+def lowest_trigger(rules, metric: str) -> Fraction:
     """The smallest >= or > threshold any control in the data sets on a metric."""
     values = [
         c.value
-        for r in DATA.rules
+        for r in rules
         for ctl in r.controls
         for c in ctl.clauses
         if c.metric == metric and c.op in (Op.GE, Op.GT)
@@ -78,23 +90,27 @@ def lowest_trigger(metric: str) -> Fraction:
     code=st.sampled_from(TARGETS),
     on=dates,
 )
-def test_a_chip_below_every_triggering_line_is_not_controlled(fraction, area, datacenter, code, on):
+def test_a_chip_below_every_triggering_line_is_not_controlled(fraction, area, datacenter, code, on, data):
     """Below every line a chip is free, unless an embargo (a control with no line) covers the target."""
-    tpp = min(lowest_trigger("tpp"), lowest_trigger("performance_density") * area) * fraction
-    memory = lowest_trigger("memory_bandwidth_gbps") * fraction
+    rules = data.rules
+    tpp = min(lowest_trigger(rules, "tpp"), lowest_trigger(rules, "performance_density") * area) * fraction
+    memory = lowest_trigger(rules, "memory_bandwidth_gbps") * fraction
     io = (
-        min(lowest_trigger("io_bidirectional_gbps"), lowest_trigger("memory_plus_io_gbps") - memory)
+        min(
+            lowest_trigger(rules, "io_bidirectional_gbps"),
+            lowest_trigger(rules, "memory_plus_io_gbps") - memory,
+        )
         * fraction
     )
-    assert judge(chip(tpp, area, memory, io, datacenter), code, on) is embargo(code, on)
+    assert judge(data, chip(tpp, area, memory, io, datacenter), code, on) is embargo(data, code, on)
 
 
-def embargo(code: str, on: dt.date) -> Outcome:
+def embargo(data: api.Data, code: str, on: dt.date) -> Outcome:
     """The outcome that controls without any metric line or fact set for the target (an embargo)."""
-    target = resolve_target(DATA.destinations, code, on)
+    target = resolve_target(data.destinations, code, on)
     levels = [
         outcome_for(c.outcome, target)
-        for r in rules_in_force(DATA.rules, target, on)
+        for r in rules_in_force(data.rules, target, on)
         for c in r.controls
         if not c.clauses and not c.facts
     ]
@@ -115,16 +131,16 @@ def embargo(code: str, on: dt.date) -> Outcome:
     on=dates,
 )
 def test_a_stronger_chip_is_never_less_restricted(
-    tpp, more_tpp, memory, more_memory, io, more_io, area, datacenter, code, on
+    tpp, more_tpp, memory, more_memory, io, more_io, area, datacenter, code, on, data
 ):
-    weak = judge(chip(tpp, area, memory, io, datacenter), code, on)
+    weak = judge(data, chip(tpp, area, memory, io, datacenter), code, on)
     for stronger in (
         chip(tpp + more_tpp, area, memory, io, datacenter),
         chip(tpp, area, memory + more_memory, io, datacenter),
         chip(tpp, area, memory, io + more_io, datacenter),
         chip(tpp, area, memory, io, True),
     ):
-        assert judge(stronger, code, on).rank >= weak.rank
+        assert judge(data, stronger, code, on).rank >= weak.rank
 
 
 @given(
@@ -135,34 +151,35 @@ def test_a_stronger_chip_is_never_less_restricted(
     code=st.sampled_from(TARGETS),
     on=dates,
 )
-def test_margins_are_signed_distances_to_each_line(tpp, memory, io, area, code, on):
+def test_margins_are_signed_distances_to_each_line(tpp, memory, io, area, code, on, data):
     metrics = chip(tpp, area, memory, io)
-    verdict = classify(metrics, resolve_target(DATA.destinations, code, on), on, DATA.rules, NEW_DESIGN)
+    verdict = classify(metrics, resolve_target(data.destinations, code, on), on, data.rules, NEW_DESIGN)
     for g in verdict.margins:
         assert abs(g.margin) == abs(g.value - g.threshold)
         assert (g.margin <= 0) if g.holds else (g.margin >= 0)
         assert g.holds == Op(g.op).holds(g.value, g.threshold)
 
 
-def test_a_chip_exactly_on_the_line_is_caught_and_one_just_below_is_not() -> None:
+def test_a_chip_exactly_on_the_line_is_caught_and_one_just_below_is_not(data) -> None:
     on = dt.date(2024, 6, 1)
     area = Fraction(1000)
     assert (
-        judge(chip(Fraction(4800), area, Fraction(0), Fraction(0)), "CN", on)
+        judge(data, chip(Fraction(4800), area, Fraction(0), Fraction(0)), "CN", on)
         is Outcome.LICENSE_PRESUMED_DENIAL
     )
     below = Fraction(4800) - Fraction(1, 10**9)
-    assert judge(chip(below, area, Fraction(0), Fraction(0)), "CN", on) is Outcome.NOTIFICATION  # 3A090.b.1
+    just_below = judge(data, chip(below, area, Fraction(0), Fraction(0)), "CN", on)
+    assert just_below is Outcome.NOTIFICATION  # 3A090.b.1
 
 
-def test_the_fee_is_charged_once_on_the_licensed_path() -> None:
+def test_the_fee_is_charged_once_on_the_licensed_path(data) -> None:
     on = dt.date(2025, 9, 1)
-    verdict = api.classify("h20", "china", on, DATA).verdict
+    verdict = api.classify("h20", "china", on, data).verdict
     assert [c.percent for c in verdict.charges] == [15]
-    assert api.classify("l20", "china", on, DATA).verdict.charges == []
+    assert api.classify("l20", "china", on, data).verdict.charges == []
 
 
-def test_a_rule_is_in_force_from_its_first_day_until_the_day_before_its_end() -> None:
-    rule = next(r for r in DATA.rules if r.id == "us-bis-2022-10-acs")
+def test_a_rule_is_in_force_from_its_first_day_until_the_day_before_its_end(data) -> None:
+    rule = next(r for r in data.rules if r.id == "us-bis-2022-10-acs")
     assert rule.in_force(dt.date(2022, 10, 7)) and not rule.in_force(dt.date(2022, 10, 6))
     assert rule.in_force(dt.date(2023, 11, 16)) and not rule.in_force(dt.date(2023, 11, 17))

@@ -9,15 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer import api
-from explorer.load.loader import load_costs
 from explorer.model import cost
 from explorer.model.outcomes import Outcome
 from explorer.search import brute, frontiers
 from explorer.search import run as s
-
-DATA = api.load()
-COSTS = load_costs()
 
 
 @given(area=st.floats(50, 850), more=st.floats(1, 400), d0=st.floats(0.01, 0.3))
@@ -26,16 +21,15 @@ def test_bigger_dies_yield_less_and_cost_more(area, more, d0):
     assert cost.dies_per_wafer(area + more) < cost.dies_per_wafer(area)
 
 
-@pytest.mark.parametrize("die", sorted(DATA.catalog.dies))
-def test_harvesting_never_raises_the_cost_of_a_part(die):
-    d = DATA.catalog.dies[die]
-    costs = [cost.logic_cost_usd(d, k, COSTS) for k in range(1, int(d.units_full.value) + 1)]
-    assert all(a <= b for a, b in zip(costs, costs[1:], strict=False))  # fewer enabled units: never dearer
-    assert costs[0] < cost.logic_cost_usd(d, int(d.units_full.value), COSTS) or d.units_full.value == 1
+def test_harvesting_never_raises_the_cost_of_a_part(die_id, data, costs):
+    d = data.catalog.dies[die_id]
+    prices = [cost.logic_cost_usd(d, k, costs) for k in range(1, int(d.units_full.value) + 1)]
+    assert all(a <= b for a, b in zip(prices, prices[1:], strict=False))  # fewer enabled units: never dearer
+    assert prices[0] < cost.logic_cost_usd(d, int(d.units_full.value), costs) or d.units_full.value == 1
 
 
-def test_more_memory_capacity_costs_more():
-    p = s.problem("gb202", "china", "2024-06-01", data=DATA)
+def test_more_memory_capacity_costs_more(data, costs):
+    p = s.problem("gb202", "china", "2024-06-01", data=data)
     by_width = {}
     for m in p.space.memory:
         by_width.setdefault(
@@ -43,11 +37,11 @@ def test_more_memory_capacity_costs_more():
         ).append(m)
     for options in by_width.values():
         options.sort(key=lambda m: m.capacity_gb)
-        prices = [cost.memory_cost_usd(m, COSTS, p.die) for m in options]
+        prices = [cost.memory_cost_usd(m, costs, p.die) for m in options]
         assert all(a < b for a, b in zip(prices, prices[1:], strict=False))
 
 
-def test_the_fee_is_taken_once_on_the_path_that_carries_it():
+def test_the_fee_is_taken_once_on_the_path_that_carries_it(data):
     """On the January 2026 path the announced share and the Section 232 duty are one 25% payment."""
     licensed = s.search(
         "gh100",
@@ -55,7 +49,7 @@ def test_the_fee_is_taken_once_on_the_path_that_carries_it():
         "2026-02-01",
         allow=Outcome.LICENSE_CASE_BY_CASE,
         exact=True,
-        data=DATA,
+        data=data,
         explain=False,
         assume_us_launch="2025-06-01",
     )
@@ -64,13 +58,13 @@ def test_the_fee_is_taken_once_on_the_path_that_carries_it():
     e = licensed.economics
     assert e.fee_percent == 25 and e.value == e.value_before_fees * Fraction(75, 100)
     assert e.net_revenue_usd == e.price_usd * Fraction(75, 100)
-    free = s.search("gh100", "china", "2025-09-01", data=DATA, explain=False)
+    free = s.search("gh100", "china", "2025-09-01", data=data, explain=False)
     assert free.economics.fee_percent == 0 and free.economics.value == free.economics.value_before_fees
 
 
-def test_each_goal_wins_on_its_own_measure():
+def test_each_goal_wins_on_its_own_measure(data):
     runs = {
-        g: s.search("gh100", "china", "2024-06-01", data=DATA, goal=g, explain=False)
+        g: s.search("gh100", "china", "2024-06-01", data=data, goal=g, explain=False)
         for g in ("perf", "gross-margin", "perf-per-dollar")
     }
     e = {g: r.economics for g, r in runs.items()}
@@ -81,7 +75,7 @@ def test_each_goal_wins_on_its_own_measure():
     assert e["perf-per-dollar"].value_per_kusd >= max(x.value_per_kusd for x in e.values())
 
 
-def test_a_fixed_price_net_revenue_search_avoids_fees():
+def test_a_fixed_price_net_revenue_search_avoids_fees(data):
     r = s.search(
         "gh100",
         "china",
@@ -89,24 +83,24 @@ def test_a_fixed_price_net_revenue_search_avoids_fees():
         allow=Outcome.LICENSE_CASE_BY_CASE,
         goal="net-revenue",
         price_usd=Fraction(12000),
-        data=DATA,
+        data=data,
         explain=False,
     )
     assert r.economics.fee_percent == 0 and r.economics.net_revenue_usd == 12000
 
 
-def small(base: str, date: str):
-    p = s.problem(base, "china", date, data=DATA)
+def small(base: str, date: str, data):
+    p = s.problem(base, "china", date, data=data)
     sp = p.space
     tiny = dataclasses.replace(
         sp, units=sp.units[::12], clocks_mhz=sp.clocks_mhz[::9], memory=sp.memory[::5], links=sp.links[::6]
     )
-    return s.problem(base, "china", date, data=DATA, space=tiny)
+    return s.problem(base, "china", date, data=data, space=tiny)
 
 
 @pytest.mark.parametrize(("base", "date"), [("gh100", "2024-06-01"), ("gb202", "2025-09-01")])
-def test_frontier_points_are_non_dominated_and_optimal_for_their_bound(base, date):
-    p = small(base, date)
+def test_frontier_points_are_non_dominated_and_optimal_for_their_bound(base, date, data):
+    p = small(base, date, data)
     points, complete = frontiers.cost_frontier(p)
     assert complete and len(points) >= 2
     for a in points:

@@ -10,31 +10,31 @@ from hypothesis import strategies as st
 from explorer import api
 from explorer.model import metrics as m
 
-DATA = api.load()
-DIES = list(DATA.catalog.dies.values())
+# every die in the catalog, read when hypothesis first draws (st.deferred), not at import
+any_die = st.deferred(lambda: st.sampled_from(list(api.load().catalog.dies.values())))
 
 
-def test_tpp_is_max_over_precisions_of_dense_rate_times_bits() -> None:
+def test_tpp_is_max_over_precisions_of_dense_rate_times_bits(data) -> None:
     # H100 SXM: 1978.9 TFLOPS FP8 x 8 bits = FP16 989.4 x 16
-    h100 = DATA.catalog.metrics(DATA.catalog.skus["h100-sxm"])
+    h100 = data.catalog.metrics(data.catalog.skus["h100-sxm"])
     fp8, fp16 = h100.dense_tflops[m.Precision.FP8], h100.dense_tflops[m.Precision.FP16]
     assert h100.tpp == fp8 * 8 == fp16 * 16
 
 
-def test_h20_density_counts_the_whole_gh100_die() -> None:
-    h20 = DATA.catalog.metrics(DATA.catalog.skus["h20"])
+def test_h20_density_counts_the_whole_gh100_die(data) -> None:
+    h20 = data.catalog.metrics(data.catalog.skus["h20"])
     assert h20.die_area_mm2 == 814
     assert h20.performance_density == h20.tpp / 814
     assert h20.tpp < 2400 and h20.performance_density < Fraction("3.2")
 
 
-def test_multi_die_area_sums_every_non_planar_logic_die() -> None:
-    assert m.applicable_die_area_mm2(DATA.catalog.dies["gb100"]) == 1600
-    assert m.applicable_die_area_mm2(DATA.catalog.dies["aqua-vanjaram"]) == 8 * 115 + 4 * 370
+def test_multi_die_area_sums_every_non_planar_logic_die(data) -> None:
+    assert m.applicable_die_area_mm2(data.catalog.dies["gb100"]) == 1600
+    assert m.applicable_die_area_mm2(data.catalog.dies["aqua-vanjaram"]) == 8 * 115 + 4 * 370
 
 
 @given(
-    die=st.sampled_from(DIES),
+    die=any_die,
     units=st.fractions(min_value=1, max_value=200),
     more_units=st.fractions(min_value=0, max_value=50),
     clock=st.fractions(min_value=500, max_value=3000),

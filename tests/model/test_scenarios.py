@@ -16,26 +16,24 @@ from explorer import api
 from explorer.cli import main
 from explorer.load.loader import scenario_names
 
-DATA = api.load()
-SHIPPED = scenario_names(DATA.root)
-
 
 def run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-def test_every_shipped_scenario_loads_is_cited_and_is_never_law() -> None:
+def test_every_shipped_scenario_loads_is_cited_and_is_never_law(data) -> None:
+    shipped = scenario_names(data.root)
     assert {"safe-chips-act", "ai-overwatch-act", "blackwell-allowed", "april-2025-lines-lifted"} <= set(
-        SHIPPED
+        shipped
     )
-    assert {"sec232-tighter", "sec232-looser"} <= set(SHIPPED)
-    for name in SHIPPED:
-        data = api.with_scenarios(DATA, [name])
-        (sc,) = data.scenarios
+    assert {"sec232-tighter", "sec232-looser"} <= set(shipped)
+    for name in shipped:
+        what_if = api.with_scenarios(data, [name])
+        (sc,) = what_if.scenarios
         assert sc.status.value in {"proposed-bill", "reported-plan", "hypothetical"} and sc.sources
-        changed = [r for r in data.rules if r.scenario == name]
+        changed = [r for r in what_if.rules if r.scenario == name]
         assert all(r.status.value == sc.status.value for r in changed)
-        assert changed or {r.id for r in DATA.rules} - {r.id for r in data.rules} == set(sc.remove)
+        assert changed or {r.id for r in data.rules} - {r.id for r in what_if.rules} == set(sc.remove)
 
 
 @pytest.mark.parametrize(
@@ -49,10 +47,10 @@ def test_every_shipped_scenario_loads_is_cited_and_is_never_law() -> None:
         ("rtx-5090d", "april-2025-lines-lifted", "not-controlled", []),
     ],
 )
-def test_a_scenario_changes_exactly_what_it_says(chip, scenario, expected, charges) -> None:
+def test_a_scenario_changes_exactly_what_it_says(chip, scenario, expected, charges, data) -> None:
     on = dt.date(2026, 11, 28)
-    today = api.classify(chip, "china", on, DATA)
-    what_if = api.classify(chip, "china", on, api.with_scenarios(DATA, [scenario]))
+    today = api.classify(chip, "china", on, data)
+    what_if = api.classify(chip, "china", on, api.with_scenarios(data, [scenario]))
     assert what_if.verdict.outcome.value == expected
     assert [float(c.percent) for c in what_if.verdict.charges] == charges
     assert (
@@ -60,10 +58,10 @@ def test_a_scenario_changes_exactly_what_it_says(chip, scenario, expected, charg
     )
 
 
-def test_congressional_review_is_a_condition_of_the_path_not_a_new_outcome() -> None:
+def test_congressional_review_is_a_condition_of_the_path_not_a_new_outcome(data) -> None:
     on = dt.date(2026, 11, 28)
-    today = api.classify("h200-sxm", "china", on, DATA).verdict
-    bill = api.classify("h200-sxm", "china", on, api.with_scenarios(DATA, ["ai-overwatch-act"])).verdict
+    today = api.classify("h200-sxm", "china", on, data).verdict
+    bill = api.classify("h200-sxm", "china", on, api.with_scenarios(data, ["ai-overwatch-act"])).verdict
     assert bill.outcome == today.outcome
     assert any("joint resolution of disapproval" in c for c in bill.conditions)
 
@@ -76,20 +74,20 @@ def _scenario_file(tmp_path: Path, **ops) -> str:
     return str(path)
 
 
-def test_a_dated_scenario_leaves_the_rules_before_its_day_alone(tmp_path) -> None:
+def test_a_dated_scenario_leaves_the_rules_before_its_day_alone(tmp_path, data) -> None:
     where = {"rule": "usg-2025-04-h20-notice", "paragraph": "H20-class (reported lines)"}
     lines = [
         {**where, "metric": "memory_bandwidth_gbps", "value": 2000},
         {**where, "metric": "memory_plus_io_gbps", "value": 2500},
     ]
     f = _scenario_file(tmp_path, effective_from=dt.date(2026, 6, 1), change_line=lines)
-    data = api.with_scenarios(DATA, [f])
+    what_if = api.with_scenarios(data, [f])
     assert (
-        api.classify("rtx-5090d", "china", "2026-03-01", data).verdict.outcome.value
+        api.classify("rtx-5090d", "china", "2026-03-01", what_if).verdict.outcome.value
         == "license-presumed-denial"
     )
-    assert api.classify("rtx-5090d", "china", "2026-07-01", data).verdict.outcome.value == "not-controlled"
-    split = [r for r in data.rules if r.id == "usg-2025-04-h20-notice"]
+    assert api.classify("rtx-5090d", "china", "2026-07-01", what_if).verdict.outcome.value == "not-controlled"
+    split = [r for r in what_if.rules if r.id == "usg-2025-04-h20-notice"]
     assert [r.scenario for r in split] == [None, "test-what-if"]
 
 

@@ -13,60 +13,60 @@ from hypothesis import strategies as st
 
 from explorer import api
 from explorer.cli import main
-from explorer.load.loader import load_objective, load_space_config
+from explorer.load.loader import load_objective
 from explorer.model import value as v
 from explorer.model.space import Design, build_space, to_sku
 
-DATA = api.load()
-SKUS = sorted(DATA.catalog.skus)
+# Hypothesis draws SKUs and dies from the catalog, read when it first draws (st.deferred), not at import.
+any_sku = st.deferred(lambda: st.sampled_from(sorted(api.load().catalog.skus)))
+any_die = st.deferred(lambda: st.sampled_from(sorted(api.load().catalog.dies)))
 
 
-def objective_for(sku_id: str) -> v.Objective:
-    die = DATA.catalog.dies[DATA.catalog.skus[sku_id].die]
-    return load_objective("llm-serving", DATA.root, die.architecture)
+def objective_for(data: api.Data, sku_id: str) -> v.Objective:
+    die = data.catalog.dies[data.catalog.skus[sku_id].die]
+    return load_objective("llm-serving", data.root, die.architecture)
 
 
-def resources(sku_id: str) -> v.Resources:
-    return v.resources(DATA.catalog.metrics(DATA.catalog.skus[sku_id]), objective_for(sku_id))
+def resources(data: api.Data, sku_id: str) -> v.Resources:
+    return v.resources(data.catalog.metrics(data.catalog.skus[sku_id]), objective_for(data, sku_id))
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    sku=st.sampled_from(SKUS),
+    sku=any_sku,
     field=st.sampled_from(["flops", "memory_gbps", "link_gbps_one_way", "memory_gb"]),
     more=st.fractions(min_value=1, max_value=4, max_denominator=64),
 )
-def test_more_of_any_resource_never_lowers_throughput(sku, field, more) -> None:
-    res, obj = resources(sku), objective_for(sku)
+def test_more_of_any_resource_never_lowers_throughput(sku, field, more, data) -> None:
+    res, obj = resources(data, sku), objective_for(data, sku)
     bigger = dataclasses.replace(res, **{field: getattr(res, field) * more})
     assert v.tokens_per_s(bigger, obj) >= v.tokens_per_s(res, obj)
 
 
-@pytest.mark.parametrize("sku", SKUS)
-def test_the_tangent_planes_stay_within_one_percent_above_the_exact_model(sku) -> None:
-    b = v.breakdown(resources(sku), objective_for(sku))
+def test_the_tangent_planes_stay_within_one_percent_above_the_exact_model(sku_id, data) -> None:
+    b = v.breakdown(resources(data, sku_id), objective_for(data, sku_id))
     if b.tokens_per_s_exact:
         assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= 1.008
 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    sku=st.sampled_from(SKUS),
+    sku=any_sku,
     us=st.integers(min_value=0, max_value=200),
     latency_target=st.booleans(),
 )
 def test_the_all_reduce_fixed_time_costs_throughput_and_the_pieces_match_the_step_it_adds(
-    sku, us, latency_target
+    sku, us, latency_target, data
 ) -> None:
     """The sync term enters the memory-capped pieces as a rate and the latency factors as time: both must
     agree with the step the breakdown bisects, and a slower all-reduce must never raise throughput."""
-    obj = objective_for(sku)
+    obj = objective_for(data, sku)
     if not latency_target:
         obj = dataclasses.replace(obj, tpot_s=None)
     slow = dataclasses.replace(
         obj, efficiency=dataclasses.replace(obj.efficiency, allreduce_latency_s=Fraction(us, 10**6))
     )
-    res = resources(sku)
+    res = resources(data, sku)
     b = v.breakdown(res, slow)
     if b.batch == 0:
         return
@@ -80,18 +80,17 @@ def test_the_all_reduce_fixed_time_costs_throughput_and_the_pieces_match_the_ste
     assert v.demand(one_chip).sync_s == 0
 
 
-def test_latent_attention_costs_its_absorbed_width_and_grouped_query_attention_is_unchanged() -> None:
+def test_latent_attention_costs_its_absorbed_width_and_grouped_query_attention_is_unchanged(
+    data, workloads
+) -> None:
     """MLA decodes in its 576-wide latent for all 128 heads: far more attention FLOPs per context token
     than 2 x d_model, which multi-head and grouped-query attention keep."""
-    from explorer.load.loader import load_workloads
-
-    workloads = load_workloads(DATA.root)
     mla = workloads["deepseek-v3"].model
     assert mla.decode_width == 128 * (512 + 64 + 512) > 2 * mla.d_model
     assert mla.prefill_width == 128 * ((128 + 64) + 128)
     gqa = workloads["llama-3-70b"].model
     assert gqa.decode_width == gqa.prefill_width == 2 * gqa.d_model
-    obj = objective_for("h200-sxm")
+    obj = objective_for(data, "h200-sxm")
     plain = dataclasses.replace(obj, workload=dataclasses.replace(obj.workload, model=mla))
     narrow = dataclasses.replace(
         plain,
@@ -106,14 +105,13 @@ def test_latent_attention_costs_its_absorbed_width_and_grouped_query_attention_i
     assert v.demand(plain).flop_per_token - v.demand(plain).prefill_flop_per_token == (
         v.demand(narrow).flop_per_token - v.demand(narrow).prefill_flop_per_token + extra
     )
-    res = resources("h200-sxm")
+    res = resources(data, "h200-sxm")
     assert v.tokens_per_s(res, plain) <= v.tokens_per_s(res, narrow)
 
 
-@pytest.mark.parametrize("sku", SKUS)
-def test_the_breakdown_is_consistent_with_the_latency_target_and_memory(sku) -> None:
-    obj = objective_for(sku)
-    b = v.breakdown(resources(sku), obj)
+def test_the_breakdown_is_consistent_with_the_latency_target_and_memory(sku_id, data) -> None:
+    obj = objective_for(data, sku_id)
+    b = v.breakdown(resources(data, sku_id), obj)
     if b.batch == 0:
         return
     assert b.step_s <= float(obj.tpot_s) * (1 + 1e-9)  # TPOT met
@@ -125,20 +123,20 @@ def test_the_breakdown_is_consistent_with_the_latency_target_and_memory(sku) -> 
     assert b.tokens_per_s_exact == pytest.approx(b.batch / (chips * b.step_s), rel=1e-9)
 
 
-def test_capacity_buys_batch_only_where_memory_limits_it() -> None:
+def test_capacity_buys_batch_only_where_memory_limits_it(data) -> None:
     """Without a latency target the batch is what memory holds, so more capacity is worth more."""
-    obj = dataclasses.replace(objective_for("h100-sxm"), tpot_s=None)
-    res = resources("h100-sxm")
+    obj = dataclasses.replace(objective_for(data, "h100-sxm"), tpot_s=None)
+    res = resources(data, "h100-sxm")
     small = v.breakdown(res, obj)
     big = v.breakdown(dataclasses.replace(res, memory_gb=res.memory_gb * 2), obj)
     assert small.batch_limit == "memory capacity" and big.batch > small.batch
     assert big.tokens_per_s > small.tokens_per_s
 
 
-def test_the_reference_sku_is_value_one_and_h20_is_a_fraction_of_h200() -> None:
-    h100 = api.classify("h100-sxm", "united states", "2026-11-28", DATA)
+def test_the_reference_sku_is_value_one_and_h20_is_a_fraction_of_h200(data) -> None:
+    h100 = api.classify("h100-sxm", "united states", "2026-11-28", data)
     assert h100.value == 1
-    h200, h20 = (api.classify(x, "united states", "2026-11-28", DATA).value for x in ("h200-sxm", "h20"))
+    h200, h20 = (api.classify(x, "united states", "2026-11-28", data).value for x in ("h200-sxm", "h20"))
     assert 2 <= h200 / h20 <= 6  # measured serving puts H200 2-6x above H20
 
 
@@ -208,32 +206,32 @@ def test_the_enumerators_fast_harmonic_is_the_full_minimum_over_the_planes(u, v)
     assert fast.tolist() == full
 
 
-def test_geforce_serving_rate_is_the_fp32_accumulate_rate_and_the_rules_still_read_the_peak() -> None:
-    sku = DATA.catalog.skus["rtx-4090"]
-    metrics = DATA.catalog.metrics(sku)
+def test_geforce_serving_rate_is_the_fp32_accumulate_rate_and_the_rules_still_read_the_peak(data) -> None:
+    sku = data.catalog.skus["rtx-4090"]
+    metrics = data.catalog.metrics(sku)
     assert metrics.fp32_accumulate_rate == Fraction(1, 2)
     assert abs(metrics.tpp / sku.published["tpp"].value - 1) < Fraction(2, 100)  # TPP from the peak
-    obj = objective_for("rtx-4090")
+    obj = objective_for(data, "rtx-4090")
     peak = dataclasses.replace(metrics, fp32_accumulate_rate=Fraction(1))
     assert v.resources(metrics, obj).flops * 2 == v.resources(peak, obj).flops
     assert v.tokens_per_s(v.resources(metrics, obj), obj) < v.tokens_per_s(v.resources(peak, obj), obj)
 
 
 @settings(max_examples=60, deadline=None)
-@given(die=st.sampled_from(sorted(DATA.catalog.dies)), data=st.data())
-def test_a_design_sustains_its_clock_because_it_draws_what_the_power_model_says(die, data) -> None:
+@given(die=any_die, pick=st.data())
+def test_a_design_sustains_its_clock_because_it_draws_what_the_power_model_says(die, pick, data, cfg) -> None:
     """The search encodes designs at their peak: that is only right if no design is power-derated."""
-    space = build_space(DATA.catalog.dies[die], DATA.catalog, load_space_config(DATA.root))
+    space = build_space(data.catalog.dies[die], data.catalog, cfg)
     design = Design(
         die,
-        data.draw(st.sampled_from(space.units)),
-        data.draw(st.sampled_from(space.clocks_mhz)),
-        data.draw(st.sampled_from(space.rate_limits)),
-        data.draw(st.sampled_from(space.memory)),
-        data.draw(st.sampled_from(space.links)),
-        data.draw(st.sampled_from(space.datacenter)),
+        pick.draw(st.sampled_from(space.units)),
+        pick.draw(st.sampled_from(space.clocks_mhz)),
+        pick.draw(st.sampled_from(space.rate_limits)),
+        pick.draw(st.sampled_from(space.memory)),
+        pick.draw(st.sampled_from(space.links)),
+        pick.draw(st.sampled_from(space.datacenter)),
     )
-    assert DATA.catalog.metrics(to_sku(design, DATA.catalog.dies[die])).power_share == 1
+    assert data.catalog.metrics(to_sku(design, data.catalog.dies[die])).power_share == 1
 
 
 @given(
@@ -247,11 +245,11 @@ def test_a_lower_power_limit_never_sustains_a_higher_clock(share, more, exponent
     assert clock == 1 if share >= 1 or not exponent else clock <= float(share) ** float(exponent)
 
 
-def test_a_sku_below_its_modelled_power_is_derated_and_the_breakdown_says_so() -> None:
+def test_a_sku_below_its_modelled_power_is_derated_and_the_breakdown_says_so(data) -> None:
     """MI300X runs the MI325X's units and clock at 750 W against 1000 W: a lower sustained clock."""
-    metrics = DATA.catalog.metrics(DATA.catalog.skus["mi300x"])
+    metrics = data.catalog.metrics(data.catalog.skus["mi300x"])
     assert metrics.power_share == Fraction(3, 4)
-    obj = objective_for("mi300x")
+    obj = objective_for(data, "mi300x")
     full = dataclasses.replace(metrics, power_share=Fraction(1))
     assert v.resources(metrics, obj).flops < v.resources(full, obj).flops
     out = CliRunner().invoke(main, ["value", "mi300x"])

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_search_properties import SETTINGS, THRESHOLDS, Case, build, cases
+from test_search_properties import SETTINGS, Case, build, cases, count_thresholds, design_spaces
 
 from explorer.model.outcomes import Outcome
 from explorer.search import brute
@@ -17,16 +17,36 @@ from explorer.search import run as s
 from explorer.search.encode import encode, encode_robust
 from explorer.search.solve import solve
 
-factor_sets = st.lists(
-    st.fractions(min_value=Fraction(1, 5), max_value=Fraction(3), max_denominator=100),
-    min_size=THRESHOLDS,
-    max_size=THRESHOLDS,
-).map(tuple)
+
+@pytest.fixture(scope="module")
+def spaces(data, cfg):
+    """test_search_properties.py's design spaces, which the random cases slice."""
+    return design_spaces(data, cfg)
 
 
-def worlds(case: Case, extra: list[tuple]) -> list:
+@pytest.fixture(scope="module")
+def random_cases(data, spaces) -> st.SearchStrategy[Case]:
+    """test_search_properties.py's random cases; a test draws one through st.data()."""
+    return cases(spaces, count_thresholds(data.rules))
+
+
+@pytest.fixture(scope="module")
+def factor_sets(data) -> st.SearchStrategy[tuple]:
+    """Another world's rules: one factor per numeric control clause, as a case carries."""
+    n = count_thresholds(data.rules)
+    return st.lists(
+        st.fractions(min_value=Fraction(1, 5), max_value=Fraction(3), max_denominator=100),
+        min_size=n,
+        max_size=n,
+    ).map(tuple)
+
+
+def worlds(case: Case, extra: list[tuple], data, spaces) -> list:
     """The case's problem and one more per factor set: the same space under other rules."""
-    return [build(case), *(build(dataclasses.replace(case, factors=f)) for f in extra)]
+    return [
+        build(case, data, spaces),
+        *(build(dataclasses.replace(case, factors=f), data, spaces) for f in extra),
+    ]
 
 
 def robust_solve(problems, weights=None):
@@ -37,9 +57,13 @@ def robust_solve(problems, weights=None):
 
 
 @SETTINGS
-@given(case=cases(), extra=st.lists(factor_sets, min_size=1, max_size=2), expected=st.booleans())
-def test_the_enumerator_finds_no_better_robust_design(case, extra, expected):
-    problems = worlds(case, extra)
+@given(pick=st.data(), expected=st.booleans())
+def test_the_enumerator_finds_no_better_robust_design(
+    pick, expected, data, spaces, random_cases, factor_sets
+):
+    case = pick.draw(random_cases, label="case")
+    extra = pick.draw(st.lists(factor_sets, min_size=1, max_size=2), label="extra")
+    problems = worlds(case, extra, data, spaces)
     weights = [3, 1, 2][: len(problems)] if expected else None
     enc = encode_robust(problems[0].tables, [p.plan for p in problems], weights)
     sol = solve(enc)
@@ -50,9 +74,13 @@ def test_the_enumerator_finds_no_better_robust_design(case, extra, expected):
 
 
 @SETTINGS
-@given(case=cases(), extra=st.lists(factor_sets, min_size=1, max_size=2))
-def test_a_worst_case_design_complies_everywhere_and_no_world_does_worse_alone(case, extra):
-    problems = worlds(case, extra)
+@given(pick=st.data())
+def test_a_worst_case_design_complies_everywhere_and_no_world_does_worse_alone(
+    pick, data, spaces, random_cases, factor_sets
+):
+    case = pick.draw(random_cases, label="case")
+    extra = pick.draw(st.lists(factor_sets, min_size=1, max_size=2), label="extra")
+    problems = worlds(case, extra, data, spaces)
     sol = robust_solve(problems)
     if sol.status.value != "OPTIMAL":
         return
@@ -67,18 +95,23 @@ def test_a_worst_case_design_complies_everywhere_and_no_world_does_worse_alone(c
 
 
 @SETTINGS
-@given(case=cases())
-def test_with_one_world_the_robust_search_is_the_plain_search(case):
-    p = build(case)
+@given(pick=st.data())
+def test_with_one_world_the_robust_search_is_the_plain_search(pick, data, spaces, random_cases):
+    case = pick.draw(random_cases, label="case")
+    p = build(case, data, spaces)
     robust, plain = robust_solve([p]), solve(encode(p.tables, p.plan))
     assert (robust.status, robust.net, robust.cost_cents) == (plain.status, plain.net, plain.cost_cents)
 
 
 @SETTINGS
-@given(case=cases(), extra=st.lists(factor_sets, min_size=2, max_size=2))
-def test_adding_a_world_never_raises_the_worst_case_and_order_never_matters(case, extra):
-    two = worlds(case, extra[:1])
-    three = worlds(case, extra)
+@given(pick=st.data())
+def test_adding_a_world_never_raises_the_worst_case_and_order_never_matters(
+    pick, data, spaces, random_cases, factor_sets
+):
+    case = pick.draw(random_cases, label="case")
+    extra = pick.draw(st.lists(factor_sets, min_size=2, max_size=2), label="extra")
+    two = worlds(case, extra[:1], data, spaces)
+    three = worlds(case, extra, data, spaces)
     a, b = robust_solve(two), robust_solve(three)
     if b.status.value == "OPTIMAL":
         assert a.status.value == "OPTIMAL" and b.net <= a.net

@@ -8,23 +8,20 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer import api
-from explorer.load.loader import load_space_config
 from explorer.model.checker import classify
 from explorer.model.metrics import applicable_die_area_range_mm2
 from explorer.model.outcomes import Outcome
 from explorer.model.rules import Op
-from explorer.model.space import build_space
+from explorer.model.space import DesignSpace, build_space
 from explorer.search import brute, verify
 from explorer.search import run as s
 from explorer.search.encode import encode
 from explorer.search.solve import solve
 
-DATA = api.load()
-CFG = load_space_config()
 # gb100-1die: a package variant; gb110-1die: FP4 sets its TPP, so it has the under-8-bit rate knob
 DIES = ["gh100", "gb202", "ad104", "ga100", "gb202-hbm", "gb100-1die", "gb110-1die"]
 DATES = [
@@ -38,10 +35,6 @@ TARGETS = ["china", "china", "vietnam", "singapore", "syria"]
 LAUNCHES = [None, dt.date(2024, 1, 1), dt.date(2026, 6, 1)]  # a US launch before or after the 2026 rule
 HQS = [None, "china", "germany"]
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-SPACES = {d: build_space(DATA.catalog.dies[d], DATA.catalog, CFG, [False, True]) for d in DIES}
-THRESHOLDS = sum(not isinstance(x.value, bool) for r in DATA.rules for c in r.controls for x in c.clauses)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +59,9 @@ def _picks(n: int, most: int):
 
 
 @st.composite
-def cases(draw) -> Case:
+def cases(draw, spaces: dict[str, DesignSpace], thresholds: int) -> Case:
     die = draw(st.sampled_from(DIES))
-    sp = SPACES[die]
+    sp = spaces[die]
     knobs = (sp.units, sp.clocks_mhz, sp.rate_limits, sp.memory, sp.links, sp.datacenter)
     picks = tuple(draw(_picks(len(k), most)) for k, most in zip(knobs, (4, 4, 3, 5, 3, 2), strict=True))
     factors = st.fractions(min_value=Fraction(1, 5), max_value=Fraction(3), max_denominator=100)
@@ -85,7 +78,7 @@ def cases(draw) -> Case:
     return Case(
         die,
         picks,
-        tuple(draw(factors) for _ in range(THRESHOLDS)),
+        tuple(draw(factors) for _ in range(thresholds)),
         allow,
         draw(st.sampled_from(DATES)),
         draw(st.sampled_from(TARGETS)),
@@ -95,9 +88,30 @@ def cases(draw) -> Case:
     )
 
 
-def build(case: Case, die=None) -> s.Problem:
+def design_spaces(data, cfg) -> dict[str, DesignSpace]:
+    """Each of DIES's design spaces, both markets (test_robust.py draws its cases from them too)."""
+    return {d: build_space(data.catalog.dies[d], data.catalog, cfg, [False, True]) for d in DIES}
+
+
+@pytest.fixture(scope="module")
+def spaces(data, cfg) -> dict[str, DesignSpace]:
+    return design_spaces(data, cfg)
+
+
+def count_thresholds(rules) -> int:
+    """How many numeric control clauses the rules hold: a case scales each by its own factor."""
+    return sum(not isinstance(x.value, bool) for r in rules for c in r.controls for x in c.clauses)
+
+
+@pytest.fixture(scope="module")
+def random_cases(data, spaces) -> st.SearchStrategy[Case]:
+    """Random cases over these spaces and rules; a test draws one through st.data()."""
+    return cases(spaces, count_thresholds(data.rules))
+
+
+def build(case: Case, data, spaces: dict[str, DesignSpace], die=None) -> s.Problem:
     """The case's problem; `die` replaces the base die's model (e.g. with its area range collapsed)."""
-    sp = SPACES[case.die] if die is None else dataclasses.replace(SPACES[case.die], die=die)
+    sp = spaces[case.die] if die is None else dataclasses.replace(spaces[case.die], die=die)
     chosen = [
         [k[i] for i in pick]
         for k, pick in zip(
@@ -117,7 +131,7 @@ def build(case: Case, die=None) -> s.Problem:
     )
     factors = iter(case.factors)
     rules = []
-    for rule in DATA.rules:
+    for rule in data.rules:
         controls = []
         for c in rule.controls:
             clauses = [
@@ -126,17 +140,17 @@ def build(case: Case, die=None) -> s.Problem:
             ]
             controls.append(dataclasses.replace(c, clauses=clauses))
         rules.append(dataclasses.replace(rule, controls=controls))
-    data = dataclasses.replace(DATA, rules=rules)
+    scaled = dataclasses.replace(data, rules=rules)
     if die is not None:
-        data = dataclasses.replace(
-            data, catalog=dataclasses.replace(DATA.catalog, dies={**DATA.catalog.dies, die.id: die})
+        scaled = dataclasses.replace(
+            scaled, catalog=dataclasses.replace(data.catalog, dies={**data.catalog.dies, die.id: die})
         )
     return s.problem(
         case.die,
         case.target,
         case.date,
         allow=case.allow,
-        data=data,
+        data=scaled,
         space=space,
         end_user_hq=case.hq,
         assume_us_launch=case.launch,
@@ -148,12 +162,12 @@ def solved(p: s.Problem):
     return solve(encode(p.tables, p.plan))
 
 
-def as_verify_case(case: Case) -> verify.Case:
+def as_verify_case(case: Case, rules) -> verify.Case:
     """The same case in `explore verify`'s form: the checks below are verify's own (one implementation)."""
     factors = iter(case.factors)
     lines = [
         verify.Line(r.id, i, j, str(x.value * next(factors)))
-        for r in DATA.rules
+        for r in rules
         for i, c in enumerate(r.controls)
         for j, x in enumerate(c.clauses)
         if not isinstance(x.value, bool)
@@ -173,30 +187,34 @@ def as_verify_case(case: Case) -> verify.Case:
 
 
 @SETTINGS
-@given(case=cases())
-def test_soundness_and_optimality_as_explore_verify_checks_them(case):
+@given(pick=st.data())
+def test_soundness_and_optimality_as_explore_verify_checks_them(pick, data, random_cases):
     """CP-SAT's optimum equals the enumerator's, every solution passes the checker at the value the
     solver claims, and an infeasibility core re-checks (explorer.search.verify.check_case)."""
-    found = verify.check_case(DATA, as_verify_case(case))
+    case = pick.draw(random_cases, label="case")
+    found = verify.check_case(data, as_verify_case(case, data.rules))
     assert [f for f in found if f.check != "unproved"] == []  # a time-out is FEASIBLE, not a disagreement
 
 
-def test_the_test_cases_and_verify_cases_build_the_same_problem():
+def test_the_test_cases_and_verify_cases_build_the_same_problem(data, spaces):
     case = Case(
         "gh100",
         ((0, 5), (1, 9), (0,), (2, 3), (0, 1), (1,)),
-        tuple([Fraction(1)] * THRESHOLDS),
+        tuple([Fraction(1)] * count_thresholds(data.rules)),
         Outcome.NOT_CONTROLLED,
         dt.date(2024, 6, 1),
     )
-    mine, theirs = build(case), verify.build(DATA, as_verify_case(case))
+    mine, theirs = build(case, data, spaces), verify.build(data, as_verify_case(case, data.rules))
     assert mine.tables == theirs.tables and mine.plan == theirs.plan
 
 
 @SETTINGS
-@given(case=cases(), which=st.integers(0, 10**6), loosen=st.fractions(min_value=1, max_value=2))
-def test_monotonicity_loosening_a_threshold_never_lowers_the_optimum(case, which, loosen):
-    p = build(case)
+@given(pick=st.data(), which=st.integers(0, 10**6), loosen=st.fractions(min_value=1, max_value=2))
+def test_monotonicity_loosening_a_threshold_never_lowers_the_optimum(
+    pick, which, loosen, data, spaces, random_cases
+):
+    case = pick.draw(random_cases, label="case")
+    p = build(case, data, spaces)
     controls = p.plan.controls
     lines = [
         (ci, ai)
@@ -222,9 +240,10 @@ def test_monotonicity_loosening_a_threshold_never_lowers_the_optimum(case, which
 
 
 @SETTINGS
-@given(case=cases())
-def test_local_maximality_no_single_knob_step_is_allowed_and_better(case):
-    p = build(case)
+@given(pick=st.data())
+def test_local_maximality_no_single_knob_step_is_allowed_and_better(pick, data, spaces, random_cases):
+    case = pick.draw(random_cases, label="case")
+    p = build(case, data, spaces)
     sol = solved(p)
     if sol.status.value != "OPTIMAL":
         return
@@ -243,19 +262,21 @@ def test_local_maximality_no_single_knob_step_is_allowed_and_better(case):
 
 
 @SETTINGS
-@given(case=cases())
-def test_determinism_the_same_inputs_give_the_same_design(case):
-    p = build(case)
+@given(pick=st.data())
+def test_determinism_the_same_inputs_give_the_same_design(pick, data, spaces, random_cases):
+    case = pick.draw(random_cases, label="case")
+    p = build(case, data, spaces)
     first, second = solved(p), solved(p)
     assert (first.status, first.knobs, first.net) == (second.status, second.knobs, second.net)
 
 
 @SETTINGS
-@given(case=cases(), seed=st.integers(0, 2**32 - 1))
-def test_the_checker_and_the_enumerator_agree_on_random_designs(case, seed):
+@given(pick=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_the_checker_and_the_enumerator_agree_on_random_designs(pick, seed, data, spaces, random_cases):
     """Product and buyer facts, reliefs, withdrawals, fee groups and area ranges: the plan the solver and
     the enumerator read says 'allowed' and 'net value' exactly where the independent checker does."""
-    p = build(case)
+    case = pick.draw(random_cases, label="case")
+    p = build(case, data, spaces)
     t = p.tables
     rng = np.random.default_rng(seed)
     cols = [rng.integers(0, n, 12) for n in brute.sizes(t)]
@@ -270,9 +291,10 @@ def test_the_checker_and_the_enumerator_agree_on_random_designs(case, seed):
 
 
 @SETTINGS
-@given(case=cases())
-def test_a_robust_design_complies_at_both_ends_of_the_area_range(case):
-    p = build(dataclasses.replace(case, robust=True))
+@given(pick=st.data())
+def test_a_robust_design_complies_at_both_ends_of_the_area_range(pick, data, spaces, random_cases):
+    case = pick.draw(random_cases, label="case")
+    p = build(dataclasses.replace(case, robust=True), data, spaces)
     sol = solved(p)
     span = applicable_die_area_range_mm2(p.die)
     if sol.status.value != "OPTIMAL" or span is None:
@@ -282,14 +304,15 @@ def test_a_robust_design_complies_at_both_ends_of_the_area_range(case):
         at = dataclasses.replace(metrics, die_area_mm2=area, performance_density=metrics.tpp / area)
         verdict = classify(at, p.target, p.as_of, p.guarded_rules, p.facts)
         assert verdict.outcome.rank <= p.plan.allowed
-    nominal = solved(build(dataclasses.replace(case, robust=False)))
+    nominal = solved(build(dataclasses.replace(case, robust=False), data, spaces))
     assert nominal.status.value == "OPTIMAL" and nominal.net >= sol.net  # robustness only costs value
 
 
 @SETTINGS
-@given(case=cases())
-def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(case):
-    die = DATA.catalog.dies[case.die]
+@given(pick=st.data())
+def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(pick, data, spaces, random_cases):
+    case = pick.draw(random_cases, label="case")
+    die = data.catalog.dies[case.die]
     collapsed = dataclasses.replace(
         die,
         logic_dies=[
@@ -299,17 +322,20 @@ def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(case):
             for d in die.logic_dies
         ],
     )
-    robust = solved(build(dataclasses.replace(case, robust=True), collapsed))
-    nominal = solved(build(dataclasses.replace(case, robust=False), collapsed))
+    robust = solved(build(dataclasses.replace(case, robust=True), data, spaces, collapsed))
+    nominal = solved(build(dataclasses.replace(case, robust=False), data, spaces, collapsed))
     assert (robust.status, robust.knobs, robust.net) == (nominal.status, nominal.knobs, nominal.net)
 
 
 @SETTINGS
-@given(case=cases(), share=st.fractions(min_value=0, max_value=Fraction(3, 2), max_denominator=20))
-def test_a_competitor_floor_is_met_by_the_solver_and_the_enumerator_alike(case, share):
+@given(pick=st.data(), share=st.fractions(min_value=0, max_value=Fraction(3, 2), max_denominator=20))
+def test_a_competitor_floor_is_met_by_the_solver_and_the_enumerator_alike(
+    pick, share, data, spaces, random_cases
+):
     """--at-least: with a floor at `share` of the unfloored optimum's value, the solver's design reaches
     it and the enumerator finds nothing better; where no allowed design reaches it, neither finds one."""
-    p = build(case)
+    case = pick.draw(random_cases, label="case")
+    p = build(case, data, spaces)
     free = solved(p)
     if free.status.name != "OPTIMAL":
         return
