@@ -12,7 +12,8 @@ a fixed time per all-reduce (launch and synchronisation, two per layer):
 Solved for the batch, tokens/s is a minimum of a few harmonic sums
 h(u, v, ...) = 1 / (1/u + 1/v + ...) of rates that are each linear in one
 resource or read off the memory or link option. Each harmonic sum is evaluated
-on fixed tangent planes (PLANES: never below the exact sum, at most 0.8% above),
+on fixed tangent planes (PLANES: never below the exact sum; at most 0.74% above
+for two rates and 1.17% for three, where the two planes' errors compound),
 so the CP-SAT model, the enumerator and the reports compute the same function.
 Derivation: docs in the README ("How the value model works").
 """
@@ -297,7 +298,7 @@ def pieces(obj: Objective) -> list[Piece]:
     x_phi = (Rate("flops", per_flop=1 / (phi * d.flop_per_token)),) if phi else ()
     # at the batch memory allows: step = (compute + phi x memory) or (memory + phi x compute), plus comm
     # and sync; the sync time rides in the memory rate (both depend on the memory option alone), so a
-    # piece keeps at most three arguments and the planes their 0.8% bound
+    # piece keeps at most three arguments and the planes their 1.2% bound (four would allow 1.6%)
     y_phi = (Rate("memory", of="y_cap/phi"),) if phi or d.sync_s else ()
     out = [
         Piece((x, *y_phi, *z), "memory-capped batch, compute-bound step"),

@@ -43,10 +43,34 @@ def test_more_of_any_resource_never_lowers_throughput(sku, field, more, data) ->
     assert v.tokens_per_s(bigger, obj) >= v.tokens_per_s(res, obj)
 
 
-def test_the_tangent_planes_stay_within_one_percent_above_the_exact_model(sku_id, data) -> None:
+# what the planes may add to an exact harmonic sum: worked out from the worst cases below, not read off
+PLANES_OVER_TWO_RATES = 1.0074
+PLANES_OVER_THREE_RATES = 1.012
+
+
+def exact_harmonic(rates: list[Fraction]) -> Fraction:
+    return 1 / sum(1 / r for r in rates)
+
+
+def test_the_planes_worst_cases_reach_their_bounds() -> None:
+    """Two rates at the ratio halfway between tangent points (in log) lose most; with three, the first
+    pair's error is carried into the second: 1.17%, not the 0.8% the docs once claimed."""
+    two = [Fraction(11871481, 10**7), Fraction(1)]
+    assert 1.0073 < v.harmonic(two) / exact_harmonic(two) <= PLANES_OVER_TWO_RATES
+    three = [Fraction(8419070, 10**7), Fraction(1), Fraction(7714118, 10**7)]
+    assert 1.0116 < v.harmonic(three) / exact_harmonic(three) <= PLANES_OVER_THREE_RATES
+
+
+@given(rates=st.lists(st.fractions(min_value=Fraction(1, 10**6), max_value=10**6), min_size=2, max_size=3))
+def test_the_planes_never_fall_below_the_exact_sum_nor_exceed_their_bound(rates) -> None:
+    ratio = v.harmonic(rates) / exact_harmonic(rates)
+    assert 1 <= ratio <= (PLANES_OVER_TWO_RATES if len(rates) == 2 else PLANES_OVER_THREE_RATES)
+
+
+def test_the_tangent_planes_stay_within_their_bound_above_the_exact_model(sku_id, data) -> None:
     b = v.breakdown(resources(data, sku_id), objective_for(data, sku_id))
     if b.tokens_per_s_exact:
-        assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= 1.008
+        assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= PLANES_OVER_THREE_RATES
 
 
 @settings(max_examples=40, deadline=None)
@@ -71,7 +95,7 @@ def test_the_all_reduce_fixed_time_costs_throughput_and_the_pieces_match_the_ste
     if b.batch == 0:
         return
     assert b.sync_s == pytest.approx(2 * obj.workload.model.layers * us / 1e6)
-    assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= 1.008
+    assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= PLANES_OVER_THREE_RATES
     faster = dataclasses.replace(
         slow, efficiency=dataclasses.replace(slow.efficiency, allreduce_latency_s=Fraction(us, 2 * 10**6))
     )
