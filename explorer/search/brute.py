@@ -86,9 +86,12 @@ def indices_of(t: IntTables, knobs: Knobs) -> list[int]:
     ]
 
 
-def _grid(t: IntTables, unit_index: int):
-    shape = (len(t.clocks), len(t.k_tpp), len(t.mem_bw), len(t.io), len(t.markets))
-    c, r, m, k, d = (a.ravel() for a in np.indices(shape))
+Axes = list[list[int]]  # the option indices to enumerate, per knob in KNOBS order
+
+
+def _grid(t: IntTables, unit_index: int, axes: Axes):
+    """Every point of the grid `axes` (all knobs but units) at one units option."""
+    c, r, m, k, d = (a.ravel() for a in np.meshgrid(*[np.asarray(x) for x in axes], indexing="ij"))
     u = np.full(c.shape, unit_index)
     return resources(t, u, c, r, m, k, d), (c, r, m, k, d)
 
@@ -171,17 +174,24 @@ def score(
     return allowed, (res["cap"] >= t.need_cap) & (value >= t.value_floor), net
 
 
-def best(t: IntTables, plan: Plan, max_total_cost: int | None = None) -> BruteResult:
-    """The highest net value over all allowed points that fit (within a cost bound), then the lowest cost."""
+def best(
+    t: IntTables, plan: Plan, max_total_cost: int | None = None, axes: Axes | None = None
+) -> BruteResult:
+    """The highest net value over all allowed points that fit (within a cost bound), then the lowest cost.
+
+    `axes`: enumerate only these option indices of each knob (default: every point).
+    """
 
     def objective(res, n):
         allowed, fit, net = score(t, plan, res, n)
         return allowed & fit, net
 
-    return _best(t, objective, max_total_cost)
+    return _best(t, objective, max_total_cost, axes)
 
 
-def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> BruteResult:
+def best_robust(
+    t: IntTables, plans: list[Plan], weights: list[int] | None = None, axes: Axes | None = None
+) -> BruteResult:
     """The robust optimum by enumeration, with the same objective as encode.encode_robust.
 
     `weights` None: worst case (allowed in every plan, the smallest net value);
@@ -202,15 +212,16 @@ def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = Non
             for w, (a, _, net) in zip(weights, scored, strict=True)
         )
 
-    return _best(t, objective, None)
+    return _best(t, objective, None, axes)
 
 
-def _best(t: IntTables, objective, max_total_cost: int | None) -> BruteResult:
+def _best(t: IntTables, objective, max_total_cost: int | None, axes: Axes | None = None) -> BruteResult:
     """The point with the highest objective among those it allows, ties to the lowest cost."""
+    axes = axes or [list(range(n)) for n in sizes(t)]
     top = None
     points = 0
-    for ui in range(len(t.units)):
-        res, (c, r, m, k, d) = _grid(t, ui)
+    for ui in axes[0]:
+        res, (c, r, m, k, d) = _grid(t, ui, axes[1:])
         n = c.size
         points += n
         ok, value = objective(res, n)

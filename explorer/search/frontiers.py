@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from explorer.search.encode import encode
 from explorer.search.solve import Solution, SolveStatus, solve
+from explorer.search.start import first_design
 
 if TYPE_CHECKING:
     from explorer.model.space import Design
@@ -42,7 +43,7 @@ def cost_frontier(
         enc = encode(p.tables, p.plan, exact_level=exact_level)
         if bound is not None:
             enc.model.add(enc.total_cost <= bound)
-        sol = solve(enc, time_limit)
+        sol = solve(enc, time_limit, start=first_design(p.tables, p.plan, bound))
         if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             return points, sol.status is SolveStatus.INFEASIBLE
         total = sol.cost_cents + p.tables.fixed_cost
@@ -69,7 +70,7 @@ def margin_frontier(
     out: list[FrontierPoint] = []
     for m in margins:
         p = build(m)
-        sol = solve(encode(p.tables, p.plan), time_limit)
+        sol = solve(encode(p.tables, p.plan), time_limit, start=first_design(p.tables, p.plan))
         if sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             out.append(_point(p, Fraction(m), sol))
     return out

@@ -6,6 +6,7 @@ the CP-SAT model and the brute-force enumerator optimise the very same numbers.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -260,6 +261,7 @@ def _value_pieces(
             mem.capacity_gb if mem else Fraction(0),
         )
 
+    @functools.cache  # pieces share rates and scales: each table is computed once
     def as_int(rate: v.Rate) -> IntRate:
         if rate.kind == "flops":
             return IntRate("flops", coef=round(rate.per_flop * flops_unit * per_value))
@@ -272,13 +274,15 @@ def _value_pieces(
             rate.kind, table=tuple(math.floor(v.rate_value(d, rate, x) * per_value) for x in options)
         )
 
+    @functools.cache
+    def scale(scaled_by: str | None) -> tuple[int, ...]:
+        if not scaled_by:
+            return ()
+        return tuple(
+            math.floor(v.latency_factor(d, scaled_by, m.bandwidth_gbps) * SCALE_ONE) for m in space.memory
+        )
+
     def piece(p: v.Piece) -> IntPiece:
-        scale: tuple[int, ...] = ()
-        if p.scaled_by:
-            scale = tuple(
-                math.floor(v.latency_factor(d, p.scaled_by, m.bandwidth_gbps) * SCALE_ONE)
-                for m in space.memory
-            )
-        return IntPiece(tuple(as_int(r) for r in p.rates), scale)
+        return IntPiece(tuple(as_int(r) for r in p.rates), scale(p.scaled_by))
 
     return tuple(piece(p) for p in v.pieces(obj))

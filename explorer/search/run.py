@@ -308,6 +308,7 @@ def search(
     from explorer.search import frontiers, goals
     from explorer.search.encode import encode
     from explorer.search.solve import solve
+    from explorer.search.start import first_design
 
     p = problem(
         base,
@@ -331,7 +332,7 @@ def search(
         sol = frontiers.best_ratio(p, time_limit, level)
     else:
         enc = encode(p.tables, p.plan, exact_level=level)
-        sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve))
+        sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve), first_design(p.tables, p.plan))
     common = _Common(
         base=base,
         die=p.die,

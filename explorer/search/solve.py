@@ -114,19 +114,45 @@ def _run(s: cp_model.CpSolver, model: cp_model.CpModel):
     return box["status"]
 
 
-def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = None) -> Solution:
+def _hint_every_variable(model: cp_model.CpModel, s: cp_model.CpSolver, solved: cp_model.CpModel) -> None:
+    """Hint each variable of `model` at its value in `s`'s solution of `solved` (the same variables, or a
+    copy with more constraints): CP-SAT follows a complete hint, not one of the knobs alone."""
+    model.clear_hints()
+    for i in range(len(model.proto.variables)):
+        model.add_hint(model.get_int_var_from_proto_index(i), s.value(solved.get_int_var_from_proto_index(i)))
+
+
+def _hint_design(enc: Encoded, knobs: Knobs) -> None:
+    """Hint the whole model at one design: every variable's value there, from a solve with the knobs fixed.
+
+    A design the model does not allow (or a solve that does not finish) leaves no hint.
+    """
+    fixed = enc.model.clone()
+    for name, var in enc.knobs.items():
+        fixed.add(fixed.get_int_var_from_proto_index(var.index) == int(getattr(knobs, name)))
+    s = _solver(1.0)
+    if _STATUS[_run(s, fixed)] in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        _hint_every_variable(enc.model, s, fixed)
+
+
+def solve(
+    enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = None, start: Knobs | None = None
+) -> Solution:
     """Optimise lexicographically: each stage fixes its optimum before the next.
 
     Default: the highest net value, then the lowest cost. `stages` is a list of
-    ("max" or "min", linear expression).
+    ("max" or "min", linear expression). `start`: a design to begin from (a hint
+    only: it changes how fast the optimum is proved, never which value is optimal).
     """
     stages = stages or [("max", enc.net), ("min", enc.cost)]
-    start = time.perf_counter()
+    start_time = time.perf_counter()
+    if start is not None:
+        _hint_design(enc, start)
     status, bound = SolveStatus.OPTIMAL, 0
     solver: cp_model.CpSolver | None = None
     for i, (sense, expr) in enumerate(stages):
         (enc.model.maximize if sense == "max" else enc.model.minimize)(expr)
-        s = _solver(max(0.1, time_limit - (time.perf_counter() - start)))
+        s = _solver(max(0.1, time_limit - (time.perf_counter() - start_time)))
         got = _STATUS[_run(s, enc.model)]
         if got is SolveStatus.MODEL_INVALID:
             raise RuntimeError(f"CP-SAT rejected the model: {enc.model.validate()}")
@@ -138,7 +164,7 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = N
                     core = sorted(
                         names[j] for j in s.sufficient_assumptions_for_infeasibility() if j in names
                     )
-                return Solution(got, None, 0, 0, 0, time.perf_counter() - start, core)
+                return Solution(got, None, 0, 0, 0, time.perf_counter() - start_time, core)
             status = SolveStatus.FEASIBLE  # a later stage ran out of time: keep the earlier answer
             break
         if got is SolveStatus.FEASIBLE:
@@ -151,9 +177,7 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = N
             bound = max(reached, proved) if sense == "max" else min(reached, proved)
         # lock the stage with an inequality: an equality on these large objectives can make presolve loop
         enc.model.add(expr >= reached if sense == "max" else expr <= reached)
-        enc.model.clear_hints()
-        for var in enc.knobs.values():
-            enc.model.add_hint(var, s.value(var))
+        _hint_every_variable(enc.model, s, enc.model)
     assert solver is not None, "the first stage either found a design or returned above"
     at = {k: int(solver.value(v)) for k, v in enc.knobs.items()}
     knobs = Knobs(
@@ -162,4 +186,4 @@ def solve(enc: Encoded, time_limit: float = 10.0, stages: list[Stage] | None = N
     net, cost = int(solver.value(enc.net)), int(solver.value(enc.cost))
     # the gap is reported on the net value, so only when that is the first stage
     gap_bound = bound if stages[0][1] is enc.net else net
-    return Solution(status, knobs, net, gap_bound, cost, time.perf_counter() - start, [])
+    return Solution(status, knobs, net, gap_bound, cost, time.perf_counter() - start_time, [])
