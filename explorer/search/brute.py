@@ -189,9 +189,7 @@ def best(
     return _best(t, objective, max_total_cost, axes)
 
 
-def best_robust(
-    t: IntTables, plans: list[Plan], weights: list[int] | None = None, axes: Axes | None = None
-) -> BruteResult:
+def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> BruteResult:
     """The robust optimum by enumeration, with the same objective as encode.encode_robust.
 
     `weights` None: worst case (allowed in every plan, the smallest net value);
@@ -212,7 +210,7 @@ def best_robust(
             for w, (a, _, net) in zip(weights, scored, strict=True)
         )
 
-    return _best(t, objective, None, axes)
+    return _best(t, objective, None)
 
 
 def _best(t: IntTables, objective, max_total_cost: int | None, axes: Axes | None = None) -> BruteResult:

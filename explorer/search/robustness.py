@@ -166,7 +166,6 @@ def robust(
     from explorer.model.cost import unit_cost_usd
     from explorer.search.encode import encode_robust
     from explorer.search.solve import solve
-    from explorer.search.start import first_robust_design
 
     if mode not in MODES:
         raise InputError("--objective", "", mode, f"one of: {', '.join(MODES)}")
@@ -177,9 +176,10 @@ def robust(
     problems = [s.problem(base, target, as_of, allow=allow, data=d, **problem_options) for _, d in worlds]
     p0 = problems[0]
     start = time.perf_counter()
-    plans, ints = [p.plan for p in problems], None if mode == "worst-case" else _ints(share, names)
-    enc = encode_robust(p0.tables, plans, ints)
-    sol = solve(enc, time_limit, start=first_robust_design(p0.tables, plans, ints))
+    enc = encode_robust(
+        p0.tables, [p.plan for p in problems], None if mode == "worst-case" else _ints(share, names)
+    )
+    sol = solve(enc, time_limit)  # cold: see search/start.py for why a robust search takes no start
     seconds = time.perf_counter() - start
     common = _Common(base=base, target=p0.target.code, as_of=p0.as_of, mode=mode, solve_seconds=seconds)
     if sol.knobs is None:  # no design

@@ -125,7 +125,10 @@ def _hint_every_variable(model: cp_model.CpModel, s: cp_model.CpSolver, solved: 
 def _hint_design(enc: Encoded, knobs: Knobs) -> None:
     """Hint the whole model at one design: every variable's value there, from a solve with the knobs fixed.
 
-    A design the model does not allow (or a solve that does not finish) leaves no hint.
+    The solve keeps the model's objective, so a variable the design leaves free (the
+    robust model's worst case is only bounded by each world's value) is hinted at its
+    best, not anywhere below it. A design the model does not allow (or a solve that
+    does not finish) leaves no hint.
     """
     fixed = enc.model.clone()
     for name, var in enc.knobs.items():
@@ -147,6 +150,8 @@ def solve(
     stages = stages or [("max", enc.net), ("min", enc.cost)]
     start_time = time.perf_counter()
     if start is not None:
+        sense, expr = stages[0]
+        (enc.model.maximize if sense == "max" else enc.model.minimize)(expr)
         _hint_design(enc, start)
     status, bound = SolveStatus.OPTIMAL, 0
     solver: cp_model.CpSolver | None = None

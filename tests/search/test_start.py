@@ -7,10 +7,10 @@ import pytest
 
 from explorer.search import brute
 from explorer.search import run as s
-from explorer.search.encode import encode, encode_robust
+from explorer.search.encode import encode
 from explorer.search.knobs import Knobs
 from explorer.search.solve import SolveStatus, solve
-from explorer.search.start import coarse_axes, first_design, first_robust_design, spread
+from explorer.search.start import coarse_axes, first_design, spread
 
 # a line that binds on the 2024 rules, one that binds on today's, a fee-paying licence, a consumer die
 CASES = [
@@ -76,15 +76,3 @@ def test_a_cost_bound_keeps_the_start_under_it(problem) -> None:
     if cheaper is not None:
         i = brute.indices_of(t, cheaper)
         assert t.mem_cost[i[3]] + t.die_cost[i[0]] + t.fixed_cost <= cost - 1
-
-
-def test_the_robust_start_is_allowed_in_every_world(data) -> None:
-    worlds = [s.problem("gh100", "china", on, data=data) for on in ("2024-06-01", "2026-11-29")]
-    t, plans = worlds[0].tables, [w.plan for w in worlds]
-    start = first_robust_design(t, plans)
-    assert start is not None
-    res = brute.resources(t, *[np.array([i]) for i in brute.indices_of(t, start)])
-    assert all(brute.score(t, plan, res, 1)[0][0] for plan in plans)
-    cold = solve(encode_robust(t, plans))
-    warm = solve(encode_robust(t, plans), start=start)
-    assert cold.status is warm.status is SolveStatus.OPTIMAL and warm.net == cold.net
