@@ -18,3 +18,11 @@ class Data:
     root: Path
     scenarios: tuple = ()  # the scenarios applied (explorer.model.scenarios.Scenario)
     law: list[RuleSet] | None = None  # the rules as encoded before any scenario
+
+    def __repr__(self) -> str:
+        """A line, not the whole catalog: a failing test's report prints its arguments (over 1 MB)."""
+        applied = [getattr(x, "id", x) for x in self.scenarios]
+        return (
+            f"Data(root={str(self.root)!r}, {len(self.catalog.dies)} dies, {len(self.catalog.skus)} SKUs, "
+            f"{len(self.rules)} rule sets, scenarios={applied})"
+        )

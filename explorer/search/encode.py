@@ -8,6 +8,7 @@ rules that conflict.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -29,6 +30,7 @@ class Encoded:
     rule_literals: dict[str, cp_model.IntVar]
     fees: list[tuple[int, cp_model.IntVar]]  # (basis points, literal) the design's outcome would carry
     total_cost: cp_model.LinearExpr  # cents, fixed costs included
+    cheapest: list[tuple[str, cp_model.LinearExprT]]  # after the value: see _tie_break
     world_nets: list[cp_model.LinearExpr] = field(default_factory=list)  # robust: net value per world
     world_ok: list[cp_model.IntVar] = field(default_factory=list)  # robust: outcome allowed per world
     net_divisor: int = 1  # robust: the objective is the net value divided by this (exactly)
@@ -42,6 +44,7 @@ class _Space:
     res: dict[str, cp_model.LinearExpr]  # the integer resources clauses read, by Atom.resource
     value: cp_model.LinearExpr
     cost: cp_model.IntVar
+    cheapest: list[tuple[str, cp_model.LinearExprT]]
 
 
 def encode(
@@ -55,7 +58,7 @@ def encode(
     sp = _space(m, t)
     w = _world(m, t, plan, sp, "", relax, exact_level, enforce=True)
     m.add_assumptions(list(w.rule_literals.values()))
-    return Encoded(m, sp.knobs, w.net, sp.cost, w.rule_literals, w.fees, sp.cost + t.fixed_cost)
+    return Encoded(m, sp.knobs, w.net, sp.cost, w.rule_literals, w.fees, sp.cost + t.fixed_cost, sp.cheapest)
 
 
 def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> Encoded:
@@ -97,6 +100,7 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
         lits,
         [],
         sp.cost + t.fixed_cost,
+        sp.cheapest,
         [w.net for w in worlds],
         [w.ok for w in worlds],
         g,
@@ -148,7 +152,39 @@ def _space(m: cp_model.CpModel, t: IntTables) -> _Space:
         "link_idx": link,
         "datacenter": dc,
     }
-    return _Space(knobs, res, value, cost)
+    cheapest = _tie_break(t, cost, [ui, clk, r, mem, link, dc])
+    return _Space(knobs, res, value, cost, cheapest)
+
+
+def _tie_break(
+    t: IntTables, cost: cp_model.IntVar, index: list[cp_model.IntVar]
+) -> list[tuple[str, cp_model.LinearExprT]]:
+    """Stages after the value: the lowest cost, then the lowest (units, clock, rate, memory, link,
+    market) option indices, as the enumerator breaks ties, so both return the same design whatever
+    the search's path. One stage (cost x points + rank) where that fits in 62 bits, else two.
+
+    `index`: the units index, the clock in MHz (its options ascend, so its value orders as its index
+    does), then the other knobs' indices and the datacenter literal.
+    """
+    assert t.clocks == sorted(t.clocks), "clock options ascend"
+    ui, clk, *rest = index
+    dc = rest[-1]
+    market_rank = 0 if len(t.markets) == 1 else (dc if t.markets[0] is False else 1 - dc)
+    digits = [
+        (ui, len(t.units)),
+        (clk - t.clocks[0], t.clocks[-1] - t.clocks[0] + 1),
+        (rest[0], len(t.k_tpp)),
+        (rest[1], len(t.mem_bw)),
+        (rest[2], len(t.io)),
+        (market_rank, len(t.markets)),
+    ]
+    weights = [math.prod(base for _, base in digits[i + 1 :]) for i in range(len(digits))]
+    rank = cast(cp_model.LinearExpr, sum(w * digit for w, (digit, _) in zip(weights, digits, strict=True)))
+    points = weights[0] * digits[0][1]
+    top_cost = max(t.mem_cost) + max(t.die_cost)
+    if (top_cost + 1) * points < 2**62:
+        return [("min", cost * points + rank)]
+    return [("min", cost), ("min", rank)]
 
 
 @dataclass

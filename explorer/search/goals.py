@@ -40,7 +40,8 @@ def parse_goal(text: Goal | str) -> Goal:
 
 
 def stages(goal: Goal | str, enc: Encoded, p: Problem, curve: PriceCurve | None) -> list[Stage]:
-    """Lexicographic solver stages for a goal; ties always end at the lowest cost."""
+    """Lexicographic solver stages for a goal; ties always end at the lowest cost, then the lowest knob
+    indices (`Encoded.cheapest`)."""
     goal = parse_goal(goal)
     if goal in (Goal.GROSS_MARGIN, Goal.NET_REVENUE) and curve is None:
         raise InputError(
@@ -52,14 +53,14 @@ def stages(goal: Goal | str, enc: Encoded, p: Problem, curve: PriceCurve | None)
     s = p.tables.scales
     basis = s.fee_basis
     if goal is Goal.PERF or (goal is Goal.NET_REVENUE and curve is not None and curve.fixed_usd is None):
-        return [("max", enc.net), ("min", enc.cost)]  # revenue along the curve is proportional to net value
+        return [("max", enc.net), *enc.cheapest]  # revenue along the curve is proportional to net value
     assert curve is not None, f"{goal}: a price curve (checked above; perf-per-dollar runs frontiers instead)"
     if curve.fixed_usd is not None:
         price_cents = round(curve.fixed_usd * 100)
         revenue = price_cents * basis - sum(price_cents * bp * lit for bp, lit in enc.fees)
         first = revenue if goal is Goal.NET_REVENUE else revenue - basis * enc.total_cost
-        return [("max", first), ("max", enc.net), ("min", enc.cost)]
+        return [("max", first), ("max", enc.net), *enc.cheapest]
     # gross margin on the curve: net value x dollars per value, less cost, in units of the net objective
     assert curve.usd_per_value is not None, "a curve without a fixed price runs through its anchor"
     per_cent = round(s.value * basis / (curve.usd_per_value * 100))
-    return [("max", enc.net - per_cent * enc.total_cost), ("max", enc.net), ("min", enc.cost)]
+    return [("max", enc.net - per_cent * enc.total_cost), ("max", enc.net), *enc.cheapest]

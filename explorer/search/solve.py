@@ -143,11 +143,12 @@ def solve(
 ) -> Solution:
     """Optimise lexicographically: each stage fixes its optimum before the next.
 
-    Default: the highest net value, then the lowest cost. `stages` is a list of
+    Default: the highest net value, then the lowest cost, ties to the lowest knob indices (as the
+    enumerator breaks them, `Encoded.cheapest`). `stages` is a list of
     ("max" or "min", linear expression). `start`: a design to begin from (a hint
     only: it changes how fast the optimum is proved, never which value is optimal).
     """
-    stages = stages or [("max", enc.net), ("min", enc.cost)]
+    stages = stages or [("max", enc.net), *enc.cheapest]
     start_time = time.perf_counter()
     if start is not None:
         sense, expr = stages[0]
@@ -159,6 +160,13 @@ def solve(
         (enc.model.maximize if sense == "max" else enc.model.minimize)(expr)
         s = _solver(max(0.1, time_limit - (time.perf_counter() - start_time)))
         got = _STATUS[_run(s, enc.model)]
+        if got is SolveStatus.INFEASIBLE:
+            # CP-SAT 9.15's presolve can call a feasible model infeasible (google/or-tools#5274; a
+            # property test found one here): believe an infeasibility only when a search without
+            # presolve, which also names the conflicting rules, agrees
+            s = _solver(max(0.1, time_limit - (time.perf_counter() - start_time)))
+            s.parameters.cp_model_presolve = False
+            got = _STATUS[_run(s, enc.model)]
         if got is SolveStatus.MODEL_INVALID:
             raise RuntimeError(f"CP-SAT rejected the model: {enc.model.validate()}")
         if got not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):

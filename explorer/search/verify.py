@@ -160,7 +160,12 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
                 Finding("optimum", f"a FEASIBLE value {sol.net} above the enumerated optimum {ref.net}", raw)
             )
     if ref.feasible:
-        if sol.status is SolveStatus.OPTIMAL and (sol.net, sol.cost_cents) != (ref.net, ref.cost_cents):
+        # ties go to the lowest knob indices on both sides, so an optimum is one design, not a value
+        if sol.status is SolveStatus.OPTIMAL and (sol.net, sol.cost_cents, sol.knobs) != (
+            ref.net,
+            ref.cost_cents,
+            ref.knobs,
+        ):
             out.append(
                 Finding(
                     "optimum",

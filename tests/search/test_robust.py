@@ -70,7 +70,7 @@ def test_the_enumerator_finds_no_better_robust_design(
     ref = brute.best_robust(problems[0].tables, [p.plan for p in problems], weights)
     assert (sol.status.value == "OPTIMAL") == ref.feasible
     if ref.feasible:
-        assert (sol.net, sol.cost_cents) == (ref.net, ref.cost_cents)
+        assert (sol.net, sol.cost_cents, sol.knobs) == (ref.net, ref.cost_cents, ref.knobs)
 
 
 @SETTINGS

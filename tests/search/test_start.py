@@ -53,6 +53,7 @@ def test_starting_from_the_grid_proves_the_same_value_and_cost(problem) -> None:
     warm = solve(encode(t, problem.plan), start=first_design(t, problem.plan))
     assert cold.status is warm.status is SolveStatus.OPTIMAL
     assert (warm.net, warm.cost_cents, warm.bound) == (cold.net, cold.cost_cents, cold.bound)
+    assert warm.knobs == cold.knobs, "ties go to the lowest knob indices, whatever the start"
 
 
 def test_a_start_the_rules_forbid_is_dropped_and_the_optimum_is_unchanged(data) -> None:
@@ -63,7 +64,8 @@ def test_a_start_the_rules_forbid_is_dropped_and_the_optimum_is_unchanged(data) 
     assert not brute.score(t, p.plan, res, 1)[0][0], "the full die is controlled for China in 2024"
     cold = solve(encode(t, p.plan))
     warm = solve(encode(t, p.plan), start=flagship)
-    assert warm.status is SolveStatus.OPTIMAL and (warm.net, warm.cost_cents) == (cold.net, cold.cost_cents)
+    assert warm.status is SolveStatus.OPTIMAL
+    assert (warm.net, warm.cost_cents, warm.knobs) == (cold.net, cold.cost_cents, cold.knobs)
 
 
 def test_a_cost_bound_keeps_the_start_under_it(problem) -> None:
