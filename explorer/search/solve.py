@@ -58,6 +58,12 @@ def _solver(time_limit: float) -> cp_model.CpSolver:
     # measured: the LP relaxation of the value's tangent planes and table lookups costs more than it
     # prunes (nine base dies, 2023-2026 rules: 2.9 s in all at level 0, 7.5 s at 1, 5.0 s at 2)
     s.parameters.linearization_level = 0
+    # no presolve: CP-SAT 9.15's presolve loses feasible designs on these models (google/or-tools#5274),
+    # which made a feasible search INFEASIBLE and, from a hint, made a costlier design OPTIMAL (both
+    # found by property tests and `explore verify`; tests/search/test_solve.py). From a complete
+    # hint it is not slower: 34 base searches 4.7 s against 4.8 s, GH100's 6.3e11-design space
+    # 0.7 s against 3.5 s; robust searches, which start cold, take 1.5x longer
+    s.parameters.cp_model_presolve = False
     s.parameters.catch_sigint_signal = False  # interrupts are ours: see run()
     return s
 
@@ -146,7 +152,7 @@ def solve(
     Default: the highest net value, then the lowest cost, ties to the lowest knob indices (as the
     enumerator breaks them, `Encoded.cheapest`). `stages` is a list of
     ("max" or "min", linear expression). `start`: a design to begin from (a hint
-    only: it changes how fast the optimum is proved, never which value is optimal).
+    only: it changes how fast the optimum is proved, never which design it is).
     """
     stages = stages or [("max", enc.net), *enc.cheapest]
     start_time = time.perf_counter()
@@ -160,13 +166,6 @@ def solve(
         (enc.model.maximize if sense == "max" else enc.model.minimize)(expr)
         s = _solver(max(0.1, time_limit - (time.perf_counter() - start_time)))
         got = _STATUS[_run(s, enc.model)]
-        if got is SolveStatus.INFEASIBLE:
-            # CP-SAT 9.15's presolve can call a feasible model infeasible (google/or-tools#5274; a
-            # property test found one here): believe an infeasibility only when a search without
-            # presolve, which also names the conflicting rules, agrees
-            s = _solver(max(0.1, time_limit - (time.perf_counter() - start_time)))
-            s.parameters.cp_model_presolve = False
-            got = _STATUS[_run(s, enc.model)]
         if got is SolveStatus.MODEL_INVALID:
             raise RuntimeError(f"CP-SAT rejected the model: {enc.model.validate()}")
         if got not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
@@ -188,7 +187,7 @@ def solve(
         if i == 0:
             proved = int(s.best_objective_bound)
             bound = max(reached, proved) if sense == "max" else min(reached, proved)
-        # lock the stage with an inequality: an equality on these large objectives can make presolve loop
+        # lock the stage with an inequality (an equality on these large objectives made presolve loop)
         enc.model.add(expr >= reached if sense == "max" else expr <= reached)
         _hint_every_variable(enc.model, s, enc.model)
     assert solver is not None, "the first stage either found a design or returned above"

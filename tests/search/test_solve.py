@@ -1,4 +1,8 @@
-"""The solve wrapper's guards around CP-SAT itself."""
+"""Where CP-SAT itself errs: models its presolve gets wrong, which the search must still get right.
+
+Each case was found by a property test or `explore verify`. The presolving solve is
+asserted wrong as well, so an upgrade that fixes CP-SAT says so here.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,22 @@ import dataclasses
 import datetime as dt
 
 from explorer.model.space import build_space
-from explorer.search import brute
+from explorer.search import brute, verify
 from explorer.search import run as s
+from explorer.search.cpsat import cp_model
 from explorer.search.encode import encode
 from explorer.search.solve import SolveStatus, _solver, solve
 
 
-def test_an_infeasibility_is_believed_only_when_a_search_without_presolve_agrees(data, cfg) -> None:
+def presolving(model: cp_model.CpModel) -> tuple[str, int | None]:
+    """CP-SAT's answer with the search's parameters but its presolve on: status and objective."""
+    s = _solver(10.0)
+    s.parameters.cp_model_presolve = True
+    status = s.status_name(s.solve(model))
+    return status, round(s.objective_value) if status in ("OPTIMAL", "FEASIBLE") else None
+
+
+def test_a_model_presolve_calls_infeasible_is_solved(data, cfg) -> None:
     """CP-SAT 9.15's presolve calls this model infeasible (google/or-tools#5274), though the enumerator
     and the checker both allow a design: found by the robust property test's random draws (gb110-1die,
     one units option, two clocks, two rate options, every line at a fifth, September 2022)."""
@@ -47,10 +60,46 @@ def test_an_infeasibility_is_believed_only_when_a_search_without_presolve_agrees
 
     presolved = encode(p.tables, p.plan)
     presolved.model.maximize(presolved.net)
-    bare = _solver(10.0)
-    assert bare.status_name(bare.solve(presolved.model)) == "INFEASIBLE", (
-        "CP-SAT's presolve no longer errs here: after an upgrade, the guard in solve() may go"
-    )
+    assert presolving(presolved.model)[0] == "INFEASIBLE", "CP-SAT's presolve no longer errs here"
     sol = solve(encode(p.tables, p.plan))
     assert sol.status is SolveStatus.OPTIMAL
     assert (sol.net, sol.cost_cents, sol.knobs) == (oracle.net, oracle.cost_cents, oracle.knobs)
+
+
+def test_a_costlier_design_presolve_calls_optimal_is_not_returned(data) -> None:
+    """`explore verify` case: at the best value, presolve keeps only a costlier memory option, and from
+    the first stage's design as a hint calls it OPTIMAL (148,397 cents against 130,397)."""
+    case = verify.Case(
+        "gb110-1die",
+        "china",
+        "2026-11-29",
+        "not-controlled",
+        "0",
+        {
+            "units": [38],
+            "clocks_mhz": [1, 2, 11, 27],
+            "rate_limits": [1, 4, 5],
+            "memory": [5, 7, 11, 12, 25],
+            "links": [0, 1, 12],
+            "datacenter": [0, 1],
+        },
+        [
+            verify.Line("us-bis-2023-11-hq", 1, 1, "986232/390625"),
+            verify.Line("us-bis-2024-04-hq", 3, 2, "1933952/390625"),
+            verify.Line("us-bis-2023-11-hq", 3, 0, "61886464/15625"),
+        ],
+        False,
+        None,
+        "2024-01-01",
+    )
+    p = verify.build(data, case)
+    oracle = brute.best(p.tables, p.plan)
+    sol = solve(encode(p.tables, p.plan))
+    assert sol.status is SolveStatus.OPTIMAL
+    assert (sol.net, sol.cost_cents, sol.knobs) == (oracle.net, oracle.cost_cents, oracle.knobs)
+
+    enc = encode(p.tables, p.plan)
+    enc.model.add(enc.net >= oracle.net)
+    enc.model.minimize(enc.cost)
+    assert presolving(enc.model)[0] == "INFEASIBLE", "CP-SAT's presolve no longer errs here"
+    assert verify.check_case(data, case) == []
