@@ -60,9 +60,10 @@ def _solver(time_limit: float) -> cp_model.CpSolver:
     s.parameters.linearization_level = 0
     # no presolve: CP-SAT 9.15's presolve loses feasible designs on these models (google/or-tools#5274),
     # which made a feasible search INFEASIBLE and, from a hint, made a costlier design OPTIMAL (both
-    # found by property tests and `explore verify`; tests/search/test_solve.py). From a complete
-    # hint it is not slower: 34 base searches 4.7 s against 4.8 s, GH100's 6.3e11-design space
-    # 0.7 s against 3.5 s; robust searches, which start cold, take 1.5x longer
+    # found by property tests and `explore verify`; tests/search/test_solve.py). Measured, each from
+    # its start: 34 searches (17 bases, 2024 and today's rules) 4.7 s against 4.8 s with presolve,
+    # today's alone 2.7 s against 1.9 s (aqua-vanjaram 0.6 s against 0.14 s); GH100's 6.3e11-design
+    # space 0.7 s against 3.5 s; robust searches, which start cold, 1.5x slower. Correct first
     s.parameters.cp_model_presolve = False
     s.parameters.catch_sigint_signal = False  # interrupts are ours: see run()
     return s
