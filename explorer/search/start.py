@@ -4,17 +4,19 @@ Hinted with the six knobs alone, CP-SAT does not follow the hint: it climbs from
 a poor first design through dozens of better ones. Hinted with every variable at
 an allowed design, even a mediocre one, it has little more than the proof left
 (solve.solve completes the hint). Measured on gh100 for China under the 2024
-rules: 0.8 s a search without a start, 0.3 s with this grid's. The grid is
+rules, presolve on: 0.8 s a search without a start, 0.3 s with this grid's. The grid is
 scored by the enumerator's semantics (`brute.score`); the start changes how fast
 the optimum is proved, never which design it is (ties are broken by knob index,
 `encode._tie_break`). Starting each point of a line sweep from its neighbour's
 design instead measured no faster (six gh100 points: 1.86 s against 1.80 s).
 
-Robust searches start cold: their objective is the least value over the worlds,
-and from a good first design CP-SAT looked for a better one in the hard region
-for up to 24 s (aldebaran-1gcd, two worlds) where a cold search climbs in 0.1 s.
+Robust searches start cold. With CP-SAT's presolve on (it is off now, see
+solve.py), a good first design made it search the hard region above it for up
+to 24 s (aldebaran-1gcd, two worlds) where a cold search climbs in 0.1 s; without
+presolve a start saves 5-25% over the 17 bases but still runs one 1.8x slower.
 Over 272 plain searches (17 bases, 4 dates, China and Vietnam, with and without
-licences) a start took 63 s of solving to 31 s, at worst 2x slower on 0.1 s ones."""
+licences, presolve on) a start took 63 s of solving to 31 s, at worst 2x slower
+on 0.1 s ones."""
 
 from __future__ import annotations
 
