@@ -214,7 +214,8 @@ def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = Non
 
 
 def _best(t: IntTables, objective, max_total_cost: int | None, axes: Axes | None = None) -> BruteResult:
-    """The point with the highest objective among those it allows, ties to the lowest cost."""
+    """The point with the highest objective among those it allows, ties to the lowest cost, then to the
+    lowest (units, clock, rate, memory, link, market) indices: the order encode._tie_break gives CP-SAT."""
     axes = axes or [list(range(n)) for n in sizes(t)]
     top = None
     points = 0
