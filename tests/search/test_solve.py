@@ -6,10 +6,12 @@ asserted wrong as well, so an upgrade that fixes CP-SAT says so here.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+from fractions import Fraction
 
-from explorer.model.space import build_space
+from test_search_properties import Case, build, count_thresholds, design_spaces
+
+from explorer.model.outcomes import Outcome
 from explorer.search import brute, verify
 from explorer.search import run as s
 from explorer.search.cpsat import cp_model
@@ -28,31 +30,17 @@ def presolving(model: cp_model.CpModel) -> tuple[str, int | None]:
 def test_a_model_presolve_calls_infeasible_is_solved(data, cfg) -> None:
     """CP-SAT 9.15's presolve calls this model infeasible (google/or-tools#5274), though the enumerator
     and the checker both allow a design: found by the robust property test's random draws (gb110-1die,
-    one units option, two clocks, two rate options, every line at a fifth, September 2022)."""
-    full = build_space(data.catalog.dies["gb110-1die"], data.catalog, cfg, [False, True])
-    picks = ((0,), (0, 13), (6, 7), (0,), (0,), (0,))
-    knobs = (full.units, full.clocks_mhz, full.rate_limits, full.memory, full.links, full.datacenter)
-    u, c, r, m, k, d = ([options[i] for i in pick] for options, pick in zip(knobs, picks, strict=True))
-    space = dataclasses.replace(full, units=u, clocks_mhz=c, rate_limits=r, memory=m, links=k, datacenter=d)
-    rules = [
-        dataclasses.replace(
-            rule,
-            controls=[
-                dataclasses.replace(
-                    ctl,
-                    clauses=[
-                        x if isinstance(x.value, bool) else dataclasses.replace(x, value=x.value / 5)
-                        for x in ctl.clauses
-                    ],
-                )
-                for ctl in rule.controls
-            ],
-        )
-        for rule in data.rules
-    ]
-    p = s.problem(
-        "gb110-1die", "china", dt.date(2022, 9, 1), data=dataclasses.replace(data, rules=rules), space=space
+    one units option, two clocks, two rate options, every line at a fifth, September 2022), and
+    built here as those tests build their cases."""
+    case = Case(
+        "gb110-1die",
+        picks=((0,), (0, 13), (6, 7), (0,), (0,), (0,)),
+        factors=(Fraction(1, 5),) * count_thresholds(data.rules),
+        allow=Outcome.NOT_CONTROLLED,
+        date=dt.date(2022, 9, 1),
+        robust=False,
     )
+    p = build(case, data, design_spaces(data, cfg))
     oracle = brute.best(p.tables, p.plan)
     assert oracle.feasible and oracle.knobs is not None
     _, _, verdict, _, _ = s.judge(p, s.decode(p, oracle.knobs))
