@@ -78,8 +78,7 @@ def main() -> None:
     print(f"{args.base} for {args.target} on {args.as_of}; one CP-SAT worker; numpy enumeration in chunks")
     print(
         f"{'points':>10}  {'no start':>9}  {'cp-sat s':>9}  {'status':>8}  {'enumerate s':>14}  {'how':>12}  "
-        f"{'agree':>5}  "
-        f"{'ratio':>9}"
+        f"{'agree':>5}  {'ratio':>9}"
     )
     ratio = measured_ratio = None
     for space in spaces(args.base, data):
