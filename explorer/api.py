@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported on first use (below), so classify and screen never
         problem,
         resolve_base,
         search,
+        search_bases,
     )
     from explorer.search.verify import replay, replay_dict, report_dict, report_rows, verify
 
@@ -51,6 +52,7 @@ _ON_FIRST_USE = {
             "problem",
             "resolve_base",
             "search",
+            "search_bases",
         ),
         "explorer.search.run",
     ),
@@ -105,6 +107,7 @@ __all__ = [
     "scenario_names",
     "screen_note",
     "search",
+    "search_bases",
     "verify",
     "with_scenarios",
     "worlds_of",

@@ -151,16 +151,16 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
     from explorer.report import payloads
     from explorer.report import results as report
 
-    results: list[dict] = []
-    docs = []
     start = time.perf_counter()
-    for i, base in enumerate(opts.bases, 1):
-        say(ctx, f"[{i}/{len(opts.bases)}] searching {base} ...")
-        r = opts.search(data, base)
-        d = report.result_dict(r, data)
-        results.append(d)
-        if out or template or fmt == Format.MARKDOWN:
-            docs.append((r.die.id, r))
+    done = [0]
+
+    def searched(n: int) -> None:
+        done[0] += n
+        say(ctx, f"[{done[0]}/{len(opts.bases)}] bases searched")
+
+    found = opts.search_all(data, searched)
+    results = [report.result_dict(r, data) for r in found]
+    docs = [(r.die.id, r) for r in found] if out or template or fmt == Format.MARKDOWN else []
     where, on, rules = api.rules_for(opts.target, opts.on, data)
     only = None if out else (".md" if fmt == Format.MARKDOWN and not template else "custom")
     chips: dict = {}  # the catalog's verdicts, judged once for every document's map

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -238,7 +239,19 @@ class Options:
     def search(self, data: Data, base: str, **overrides) -> SearchResult:
         from explorer import api
 
-        kw: dict[str, Any] = dict(
+        return api.search(base, **{**self.search_options(data), **overrides})
+
+    def search_all(self, data: Data, progress: Callable[[int], None] | None = None) -> list[SearchResult]:
+        """Every base, in order (across processes where there are several bases and cores)."""
+        from explorer import api
+
+        options = self.search_options(data)
+        del options["data"]
+        return api.search_bases(self.bases, progress=progress, data=data, **options)
+
+    def search_options(self, data: Data) -> dict[str, Any]:
+        """What `api.search` takes besides the base."""
+        return dict(
             target=self.target,
             as_of=self.on,
             objective=self.value_model,
@@ -255,8 +268,6 @@ class Options:
             robust=self.robust,
             at_least=self.at_least,
         )
-        kw.update(overrides)
-        return api.search(base, **kw)
 
 
 def parse_search_options(

@@ -17,6 +17,10 @@ class InputError(Exception):
         self.expected = expected
         super().__init__(str(self))
 
+    def __reduce__(self):
+        """Rebuilt from its four parts, so it crosses from a worker process intact."""
+        return (type(self), (self.where, self.field, self.value, self.expected))
+
     def __str__(self) -> str:
         shown = repr(self.value)
         if len(shown) > 80:

@@ -30,9 +30,15 @@ class BruteResult:
 def resources(t: IntTables, u, c, r, m, k, d) -> dict[str, np.ndarray]:
     """The integer resources of the points given by knob index arrays."""
     uc = np.asarray(t.units, dtype=np.int64)[u] * np.asarray(t.clocks, dtype=np.int64)[c]
+    tpp = uc * np.asarray(t.k_tpp, dtype=np.int64)[r]
+    return resources_at(t, tpp, uc * np.asarray(t.k_flops, dtype=np.int64)[r], m, k, d)
+
+
+def resources_at(t: IntTables, tpp, flops, m, k, d) -> dict[str, np.ndarray]:
+    """The integer resources of points given by their TPP and FLOP integers and the other knobs' indices."""
     res = {
-        "tpp": uc * np.asarray(t.k_tpp, dtype=np.int64)[r],
-        "flops": uc * np.asarray(t.k_flops, dtype=np.int64)[r],
+        "tpp": np.asarray(tpp, dtype=np.int64),
+        "flops": np.asarray(flops, dtype=np.int64),
         "bw": np.asarray(t.mem_bw, dtype=np.int64)[m],
         "cap": np.asarray(t.mem_cap, dtype=np.int64)[m],
         "io": np.asarray(t.io, dtype=np.int64)[k],
@@ -118,9 +124,13 @@ def _condition(combine: Combine, atoms: list[Atom], res: dict[str, np.ndarray], 
 
 
 def score(
-    t: IntTables, plan: Plan, res: dict[str, np.ndarray], n: int
+    t: IntTables, plan: Plan, res: dict[str, np.ndarray], n: int, lazy: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(allowed, fits, net) for every point: the plan's semantics, evaluated directly."""
+    """(allowed, fits, net) for every point: the plan's semantics, evaluated directly.
+
+    `lazy`: the value is computed only where the point is allowed and its memory holds the model
+    (elsewhere net is 0 and fits False): a search reads nothing else, and the value is most of the work.
+    """
     active = [_condition(r.combine, r.atoms, res, n) for r in plan.reliefs]
     levels, owner_of = [], {}
     for ci, c in enumerate(plan.controls):
@@ -145,7 +155,14 @@ def score(
         levels.append(level)
     final = np.max(levels, axis=0) if levels else np.zeros(n, dtype=np.int64)
     allowed = final <= plan.allowed
-    value = value_of(t, res)
+    holds = res["cap"] >= t.need_cap
+    if lazy:
+        at = np.flatnonzero(allowed & holds)
+        value = np.zeros(n, dtype=np.int64)
+        value[at] = value_of(t, {key: x[at] for key, x in res.items()})
+        holds = holds & allowed
+    else:
+        value = value_of(t, res)
     fees = []  # (bp array, group)
     sets_level = {}
     for j, r in enumerate(plan.reliefs):
@@ -171,7 +188,7 @@ def score(
     for bp in groups.values():
         fee_bp += bp
     net = t.scales.fee_basis * value - fee_bp * value
-    return allowed, (res["cap"] >= t.need_cap) & (value >= t.value_floor), net
+    return allowed, holds & (value >= t.value_floor), net
 
 
 def best(
@@ -183,7 +200,7 @@ def best(
     """
 
     def objective(res, n):
-        allowed, fit, net = score(t, plan, res, n)
+        allowed, fit, net = score(t, plan, res, n, lazy=True)
         return allowed & fit, net
 
     return _best(t, objective, max_total_cost, axes)

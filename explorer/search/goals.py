@@ -39,6 +39,12 @@ def parse_goal(text: Goal | str) -> Goal:
     return Goal(text)
 
 
+def is_plain(goal: Goal, curve: PriceCurve | None) -> bool:
+    """Whether the goal's stages are the plain search's: the net value, then the lowest cost and indices
+    (revenue along a market curve is proportional to the net value)."""
+    return goal is Goal.PERF or (goal is Goal.NET_REVENUE and curve is not None and curve.fixed_usd is None)
+
+
 def stages(goal: Goal | str, enc: Encoded, p: Problem, curve: PriceCurve | None) -> list[Stage]:
     """Lexicographic solver stages for a goal; ties always end at the lowest cost, then the lowest knob
     indices (`Encoded.cheapest`)."""
@@ -52,8 +58,8 @@ def stages(goal: Goal | str, enc: Encoded, p: Problem, curve: PriceCurve | None)
         )
     s = p.tables.scales
     basis = s.fee_basis
-    if goal is Goal.PERF or (goal is Goal.NET_REVENUE and curve is not None and curve.fixed_usd is None):
-        return [("max", enc.net), *enc.cheapest]  # revenue along the curve is proportional to net value
+    if is_plain(goal, curve):
+        return [("max", enc.net), *enc.cheapest]
     assert curve is not None, f"{goal}: a price curve (checked above; perf-per-dollar runs frontiers instead)"
     if curve.fixed_usd is not None:
         price_cents = round(curve.fixed_usd * 100)

@@ -84,6 +84,9 @@ _B = np.array([b for _, b in PLANES], dtype=np.int64)
 # plane i+1 (larger a, smaller b) is lower than plane i exactly where u/v < _CROSS[i] (falling in i)
 _CROSS = (_B[:-1] - _B[1:]) / (_A[1:] - _A[:-1])
 _WINDOW = 3  # planes on each side of the estimate; tests hold this to the full minimum
+# the planes with the end planes repeated _WINDOW times on each side: a window never leaves the list
+_A_PADDED = np.concatenate([np.repeat(_A[:1], _WINDOW), _A, np.repeat(_A[-1:], _WINDOW)])
+_B_PADDED = np.concatenate([np.repeat(_B[:1], _WINDOW), _B, np.repeat(_B[-1:], _WINDOW)])
 
 
 def _lowest_plane(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -97,9 +100,9 @@ def _lowest_plane(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     ratio = np.divide(u, v, out=np.where(u > 0, np.inf, 0.0), where=v > 0)
     start = len(_CROSS) - np.searchsorted(_CROSS[::-1], ratio, side="right")  # crossings above the ratio
     best = None
-    for shift in range(-_WINDOW, _WINDOW + 1):
-        i = np.clip(start + shift, 0, len(PLANES) - 1)
-        got = _A[i] * u + _B[i] * v
+    for shift in range(2 * _WINDOW + 1):  # the padded planes: start - _WINDOW .. start + _WINDOW
+        i = start + shift
+        got = _A_PADDED[i] * u + _B_PADDED[i] * v
         best = got if best is None else np.minimum(best, got)
     assert best is not None, "the window holds at least one plane"
     return best

@@ -17,8 +17,13 @@ def map_jobs(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     timeout: float = 10.0,
+    setup: tuple[Callable, tuple] | None = None,
 ) -> list:
-    """`fn(job)` for every job, in job order; `progress(1)` after each."""
+    """`fn(job)` for every job, in job order; `progress(1)` after each.
+
+    `setup`: (function, arguments) each worker process calls once before its first job (what every
+    job shares, such as the loaded data, crosses to a worker once instead of with every job).
+    """
     out: list = [None] * len(jobs)
 
     def done(i: int, result) -> None:
@@ -55,7 +60,7 @@ def map_jobs(
 
         from explorer.search import interrupts
 
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(setup,))
         interrupts.pool(pool)
         try:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
@@ -70,14 +75,18 @@ def map_jobs(
             interrupts.released(pool)
         pool.shutdown()
     else:
+        if setup is not None:
+            setup[0](*setup[1])
         for i, job in enumerate(jobs):
             done(i, fn(job))
     return out
 
 
-def _worker_signals() -> None:
-    """Workers leave interrupts to the parent, which ends them."""
+def _worker_init(setup: tuple[Callable, tuple] | None) -> None:
+    """Workers leave interrupts to the parent, which ends them; then the jobs' shared setup."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if setup is not None:
+        setup[0](*setup[1])

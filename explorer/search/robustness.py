@@ -27,7 +27,7 @@ from explorer.model.space import Design
 from explorer.search import run as s
 
 if TYPE_CHECKING:
-    from explorer.search.solve import SolveStatus
+    from explorer.search.solution import SolveStatus
 
 MODES = ("worst-case", "expected")
 BASELINE = "today"

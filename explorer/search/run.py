@@ -7,11 +7,14 @@ disagreement is raised, never passed on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
@@ -38,7 +41,7 @@ from explorer.search.plan import Plan, make_plan
 from explorer.search.reference import floor_rate, reference_rate
 
 if TYPE_CHECKING:  # the solver loads on first search, not when classify imports this module
-    from explorer.search.solve import SolveStatus
+    from explorer.search.solution import SolveStatus
 
 
 class CheckerDisagrees(RuntimeError):
@@ -305,10 +308,7 @@ def search(
     `goal`: perf, perf-per-dollar, gross-margin or net-revenue; `exact`: the outcome
     must be `allow` itself (one compliance path), not anything up to it.
     """
-    from explorer.search import frontiers, goals
-    from explorer.search.encode import encode
-    from explorer.search.solve import solve
-    from explorer.search.start import first_design
+    from explorer.search import goals, intervals
 
     p = problem(
         base,
@@ -328,11 +328,23 @@ def search(
     goal = goals.parse_goal(goal)
     curve = goals.price_curve(p, price_usd)
     level = allow.rank if exact else None
-    if goal is Goal.PERF_PER_DOLLAR:
-        sol = frontiers.best_ratio(p, time_limit, level)
-    else:
-        enc = encode(p.tables, p.plan, exact_level=level)
-        sol = solve(enc, time_limit, goals.stages(goal, enc, p, curve), first_design(p.tables, p.plan))
+    sol = None
+    if goals.is_plain(goal, curve) and level is None:  # exact without a solver (intervals.py)
+        sol = intervals.solve(p.tables, p.plan)
+    if sol is None or sol.knobs is None:  # CP-SAT: other goals, and a core of rules where nothing complies
+        from explorer.search import frontiers
+        from explorer.search.encode import encode
+        from explorer.search.solve import solve
+        from explorer.search.start import first_design
+
+        if goal is Goal.PERF_PER_DOLLAR:
+            cp = frontiers.best_ratio(p, time_limit, level)
+        else:
+            enc = encode(p.tables, p.plan, exact_level=level)
+            cp = solve(enc, time_limit, goals.stages(goal, enc, p, curve), first_design(p.tables, p.plan))
+        if sol is not None and cp.knobs is not None:
+            raise CheckerDisagrees(f"{p.die.id}: CP-SAT found a design where the interval search found none")
+        sol = cp
     common = _Common(
         base=base,
         die=p.die,
@@ -392,14 +404,55 @@ def search(
     )
 
 
+_shared: dict = {}  # in a worker process: the data and the search options every job reads (_share)
+
+
+def _share(data: Data, options: dict) -> None:
+    _shared.update(data=data, options=options)
+
+
+def _search_shared(base: str) -> SearchResult:
+    """One base's search in a worker; its problem travels back without the data, which the parent holds."""
+    r = search(base, data=_shared["data"], **_shared["options"])
+    return dataclasses.replace(r, problem=_with_data(r.problem, None))
+
+
+def _with_data(p: Problem | None, data: Data | None) -> Problem | None:
+    return None if p is None else dataclasses.replace(p, data=cast(Data, data))
+
+
+def search_bases(
+    bases: list[str],
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    data: Data | None = None,
+    **options,
+) -> list[SearchResult]:
+    """`search` on every base, in order; across worker processes (one per core, at most one per base)
+    where there are several of each. `progress(1)` after each base; `options` are search's."""
+    from explorer.search.parallel import map_jobs
+
+    data = data or load()
+    workers = min(workers or os.cpu_count() or 1, len(bases))
+    if workers <= 1:
+        out = []
+        for base in bases:
+            out.append(search(base, data=data, **options))
+            if progress:
+                progress(1)
+        return out
+    found = map_jobs(
+        _search_shared, list(bases), workers=workers, progress=progress, setup=(_share, (data, options))
+    )
+    return [dataclasses.replace(r, problem=_with_data(r.problem, data)) for r in found]
+
+
 def _binding(p: Problem, knobs: Knobs, net: int) -> list[Binding]:
     """Lines the optimum presses against: with the control lifted, a one-knob step from it is worth more.
 
     Every neighbour of the optimum (one step of units, clock or rate; any memory or
     link option; the other market) is scored exactly, with and without each control.
     """
-    import dataclasses
-
     import numpy as np
 
     from explorer.search import brute

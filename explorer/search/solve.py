@@ -7,23 +7,13 @@ deterministic (one worker, fixed seed).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from enum import StrEnum
 
 from explorer.search.cpsat import cp_model
 from explorer.search.encode import Encoded
 from explorer.search.knobs import Knobs
+from explorer.search.solution import Solution, SolveStatus
 
 Stage = tuple[str, cp_model.LinearExprT]  # ("max" or "min", linear expression)
-
-
-class SolveStatus(StrEnum):
-    OPTIMAL = "OPTIMAL"
-    FEASIBLE = "FEASIBLE"  # a design, not proved best within the time limit
-    INFEASIBLE = "INFEASIBLE"
-    UNKNOWN = "UNKNOWN"  # no design found within the time limit
-    MODEL_INVALID = "MODEL_INVALID"
-
 
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
@@ -32,21 +22,6 @@ _STATUS = {
     cp_model.UNKNOWN: SolveStatus.UNKNOWN,
     cp_model.MODEL_INVALID: SolveStatus.MODEL_INVALID,
 }
-
-
-@dataclass(frozen=True)
-class Solution:
-    status: SolveStatus
-    knobs: Knobs | None  # None: nothing found
-    net: int  # the objective: value x scale x basis points, after fees
-    bound: int  # the best bound proved on it
-    cost_cents: int
-    seconds: float
-    conflicting_rules: list[str]  # the solver's hint when INFEASIBLE
-
-    @property
-    def gap(self) -> float:
-        return 0.0 if not self.bound else (self.bound - self.net) / self.bound
 
 
 def _solver(time_limit: float) -> cp_model.CpSolver:

@@ -3,9 +3,10 @@
 Two checks, per base die:
 - cases: random sub-spaces small enough to enumerate, with random guard bands,
   random allowed outcomes and control lines moved onto the exact metrics of
-  sampled designs (where off-by-one errors live). CP-SAT's optimum must equal the
-  enumerator's (value and cost), every solution must pass the independent checker
-  with the value the solver claims, and an infeasibility core must re-check;
+  sampled designs (where off-by-one errors live). CP-SAT's optimum and the interval
+  search's (intervals.py, what the plain search runs) must each be the enumerator's
+  design, every solution must pass the independent checker with the value the
+  solver claims, and an infeasibility core must re-check;
 - designs: random designs of the full space judged by the checker and by the
   integer model the solver reads (and, for some, by CP-SAT with the knobs fixed).
 
@@ -151,7 +152,7 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
     raw = case.to_json()
     if (sol.knobs is not None) != ref.feasible:
         return [Finding("feasibility", f"solver {sol.status.value}, enumerator feasible={ref.feasible}", raw)]
-    out = []
+    out = _check_intervals(p, ref, raw)
     if sol.status is SolveStatus.FEASIBLE:
         # stopped at the time limit: not wrong unless it claims more than the optimum (checked below)
         out.append(Finding("unproved", f"solver FEASIBLE within its time limit, gap {sol.gap:.2e}", raw))
@@ -197,6 +198,27 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
         if brute.best(p.tables, only).feasible:
             out.append(Finding("core", f"rules {sorted(core)} alone admit a design", raw))
     return out
+
+
+def _check_intervals(p, ref, raw: dict) -> list[Finding]:
+    """The interval search (what the plain search runs) must find the enumerator's design, or none."""
+    from explorer.search import intervals
+
+    got = intervals.solve(p.tables, p.plan)
+    if got is None:  # fees that could reach the price: the search runs CP-SAT, checked above
+        return []
+    if (got.knobs is not None) != ref.feasible or (
+        ref.feasible and (got.net, got.cost_cents, got.knobs) != (ref.net, ref.cost_cents, ref.knobs)
+    ):
+        return [
+            Finding(
+                "optimum",
+                f"interval search {got.status.value} {got.net} at {got.cost_cents} cents ({got.knobs}); "
+                f"enumerator {ref.net} at {ref.cost_cents} ({ref.knobs})",
+                raw,
+            )
+        ]
+    return []
 
 
 def judge_designs(data, base: str, target: str, as_of, n: int, seed: int, solver_checks: int = 20) -> tuple:
