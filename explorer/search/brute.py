@@ -123,14 +123,8 @@ def _condition(combine: Combine, atoms: list[Atom], res: dict[str, np.ndarray], 
     return np.logical_and.reduce(bs) if combine is Combine.ALL else np.logical_or.reduce(bs)
 
 
-def score(
-    t: IntTables, plan: Plan, res: dict[str, np.ndarray], n: int, lazy: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(allowed, fits, net) for every point: the plan's semantics, evaluated directly.
-
-    `lazy`: the value is computed only where the point is allowed and its memory holds the model
-    (elsewhere net is 0 and fits False): a search reads nothing else, and the value is most of the work.
-    """
+def judge(t: IntTables, plan: Plan, res: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(allowed, fees in basis points) for every point: the plan's semantics, evaluated directly."""
     active = [_condition(r.combine, r.atoms, res, n) for r in plan.reliefs]
     levels, owner_of = [], {}
     for ci, c in enumerate(plan.controls):
@@ -154,15 +148,6 @@ def score(
             owned |= own
         levels.append(level)
     final = np.max(levels, axis=0) if levels else np.zeros(n, dtype=np.int64)
-    allowed = final <= plan.allowed
-    holds = res["cap"] >= t.need_cap
-    if lazy:
-        at = np.flatnonzero(allowed & holds)
-        value = np.zeros(n, dtype=np.int64)
-        value[at] = value_of(t, {key: x[at] for key, x in res.items()})
-        holds = holds & allowed
-    else:
-        value = value_of(t, res)
     fees = []  # (bp array, group)
     sets_level = {}
     for j, r in enumerate(plan.reliefs):
@@ -187,8 +172,27 @@ def score(
             groups[group] = np.maximum(groups.get(group, 0), bp)
     for bp in groups.values():
         fee_bp += bp
-    net = t.scales.fee_basis * value - fee_bp * value
-    return allowed, holds & (value >= t.value_floor), net
+    return final <= plan.allowed, fee_bp
+
+
+def score(
+    t: IntTables, plan: Plan, res: dict[str, np.ndarray], n: int, lazy: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(allowed, fits, net) for every point: the plan's semantics and the value model.
+
+    `lazy`: the value is computed only where the point is allowed and its memory holds the model
+    (elsewhere net is 0 and fits False): a search reads nothing else, and the value is most of the work.
+    """
+    allowed, fee_bp = judge(t, plan, res, n)
+    holds = res["cap"] >= t.need_cap
+    if lazy:
+        holds &= allowed
+        value = np.zeros(n, dtype=np.int64)
+        at = np.flatnonzero(holds)
+        value[at] = value_of(t, {key: x[at] for key, x in res.items()})
+    else:
+        value = value_of(t, res)
+    return allowed, holds & (value >= t.value_floor), (t.scales.fee_basis - fee_bp) * value
 
 
 def best(

@@ -23,6 +23,7 @@ price (the net value would then fall as the value rises).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -47,32 +48,43 @@ class RateClass:
     flops_per_q: int
     rates: tuple[int, ...]  # rate option indices
     steps: tuple[int, ...]  # each rate's step
-    q: np.ndarray  # every Q the space reaches in this class, ascending
+    units: np.ndarray  # the space's units options
+    clocks: np.ndarray  # its clock options, ascending
+
+    @functools.cached_property
+    def per_mhz(self) -> np.ndarray:
+        """Q per MHz of every (rate, units) pair of the class, rate-major."""
+        return np.concatenate([step * self.units for step in self.steps])
+
+    def reach(self, at_most: np.ndarray) -> np.ndarray:
+        """The highest Q the space reaches at or below each bound (-1 where it reaches none): never built
+        as a set, which on 10^14-design spaces holds millions of values."""
+        per = self.per_mhz[None, :]
+        c = (
+            np.searchsorted(self.clocks, np.asarray(at_most, dtype=np.int64)[:, None] // per, side="right")
+            - 1
+        )
+        return np.where(c >= 0, per * self.clocks[np.maximum(c, 0)], -1).max(axis=1)
 
 
 def rate_classes(t: IntTables) -> list[RateClass]:
     """The space's rate options grouped by the ratio of their TPP and FLOP coefficients."""
-    uc = np.unique(np.multiply.outer(np.asarray(t.units, np.int64), np.asarray(t.clocks, np.int64)))
+    units, clocks = np.asarray(t.units, np.int64), np.asarray(t.clocks, np.int64)
+    assert (np.diff(clocks) > 0).all(), "clock options ascend"
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for r, (kt, kf) in enumerate(zip(t.k_tpp, t.k_flops, strict=True)):
         g = math.gcd(kt, kf) or 1
         groups.setdefault((kt // g, kf // g), []).append((r, g))
     return [
-        RateClass(
-            a,
-            b,
-            tuple(r for r, _ in m),
-            tuple(g for _, g in m),
-            np.unique(np.concatenate([g * uc for _, g in m])),
-        )
+        RateClass(a, b, tuple(r for r, _ in m), tuple(g for _, g in m), units, clocks)
         for (a, b), m in groups.items()
     ]
 
 
 def intervals(cls: RateClass, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
-    """(lowest Q, index of the highest reached Q) of each interval between the plan's TPP lines that the
-    space reaches, the lines read on this class's Q."""
-    q = cls.q
+    """(lowest Q, highest Q the space reaches) of each interval between the plan's TPP lines (read on this
+    class's Q) where the space reaches some Q."""
+    lowest, highest = int(cls.per_mhz.min() * cls.clocks[0]), int(cls.per_mhz.max() * cls.clocks[-1])
     cuts: set[int] = set()
     every = [
         *(c.atoms for c in plan.controls),
@@ -85,11 +97,10 @@ def intervals(cls: RateClass, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
             bound = int(a.bound)
             # tpp >= B holds from ceil(B / a) on; tpp <= B stops holding at floor(B / a) + 1
             cuts.add(-(-bound // cls.tpp_per_q) if a.op is Op.GE else bound // cls.tpp_per_q + 1)
-    inner = sorted(x for x in cuts if int(q[0]) < x <= int(q[-1]))
-    lo = np.array([int(q[0]), *inner], dtype=np.int64)
-    hi = np.array([*(x - 1 for x in inner), int(q[-1])], dtype=np.int64)
-    top = np.searchsorted(q, hi, side="right") - 1
-    keep = q[top] >= lo
+    inner = sorted(x for x in cuts if lowest < x <= highest)
+    lo = np.array([lowest, *inner], dtype=np.int64)
+    top = cls.reach(np.array([*(x - 1 for x in inner), highest], dtype=np.int64))
+    keep = top >= lo
     return lo[keep], top[keep]
 
 
@@ -109,12 +120,12 @@ def applies(t: IntTables, plan: Plan) -> bool:
 
 @dataclass
 class _Winners:
-    """The (class, interval, memory, link, market) points that reach the best net value so far."""
+    """The (class, memory, link, market) options whose best point reaches the best net value so far."""
 
     net: int | None = None
-    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
+    parts: list[tuple[int, np.ndarray]] | None = None  # (class, rows of option indices m, k, d)
 
-    def offer(self, ci: int, net: np.ndarray, ok: np.ndarray, i, m, k, d) -> None:
+    def offer(self, ci: int, net: np.ndarray, ok: np.ndarray, m, k, d) -> None:
         if not ok.any():
             return
         top = int(net[ok].max())
@@ -124,38 +135,54 @@ class _Winners:
             self.net, self.parts = top, []
         at = ok & (net == top)
         assert self.parts is not None, "set with the net value"
-        self.parts.append((ci, i[at], m[at], k[at], d[at]))
+        self.parts.append((ci, np.stack([m[at], k[at], d[at]], axis=1)))
+
+
+def _points(t: IntTables, cls: RateClass, q: np.ndarray, m, k, d) -> dict[str, np.ndarray]:
+    """The resources of the points at Q (the space need not reach it: TPP and FLOP/s follow Q) and
+    options m, k, d."""
+    return brute.resources_at(t, cls.tpp_per_q * q, cls.flops_per_q * q, m, k, d)
 
 
 def solve(t: IntTables, plan: Plan) -> Solution | None:
-    """The highest net value, then the lowest cost and knob indices; None where the method does not apply."""
+    """The highest net value, then the lowest cost and knob indices; None where the method does not apply.
+
+    The value (most of the work) is computed once per (class, memory, link, market) and fee: at the
+    highest interval where the design is allowed with that fee, since the value rises with Q whatever
+    the interval, and the net value is the value times one minus the fee.
+    """
     if not applies(t, plan):
         return None
     started = time.perf_counter()
     classes = rate_classes(t)
     spans = [intervals(c, plan) for c in classes]
-    sizes = brute.sizes(t)
-    nm, nk, nd = sizes[3], sizes[4], sizes[5]
+    nm, nk, nd = brute.sizes(t)[3:]
+    basis = t.scales.fee_basis
     best = _Winners()
     for ci, (cls, (_, top)) in enumerate(zip(classes, spans, strict=True)):
-        q_top = cls.q[top]
-        per_memory = len(top) * nk * nd
-        step = max(1, CHUNK_POINTS // max(per_memory, 1))
+        n_int = len(top)  # top: each interval's highest reached Q
+        step = max(1, CHUNK_POINTS // (n_int * nk * nd))
         for m0 in range(0, nm, step):
-            i, m, k, d = (
-                a.ravel()
-                for a in np.meshgrid(
-                    np.arange(len(top)),
-                    np.arange(m0, min(nm, m0 + step)),
-                    np.arange(nk),
-                    np.arange(nd),
-                    indexing="ij",
-                )
+            grid = np.meshgrid(
+                np.arange(n_int),
+                np.arange(m0, min(nm, m0 + step)),
+                np.arange(nk),
+                np.arange(nd),
+                indexing="ij",
             )
-            q = q_top[i]
-            res = brute.resources_at(t, cls.tpp_per_q * q, cls.flops_per_q * q, m, k, d)
-            allowed, fit, net = brute.score(t, plan, res, i.size, lazy=True)
-            best.offer(ci, net, allowed & fit, i, m, k, d)
+            i, m, k, d = (a.ravel() for a in grid)
+            res = _points(t, cls, top[i], m, k, d)
+            allowed, fee = brute.judge(t, plan, res, i.size)
+            ok = (allowed & (res["cap"] >= t.need_cap)).reshape(n_int, -1)
+            fee = fee.reshape(n_int, -1)
+            for f in np.unique(fee[ok]):
+                with_fee = ok & (fee == f)
+                # per (memory, link, market) column: the highest interval allowed with this fee
+                highest = n_int - 1 - np.argmax(with_fee[::-1], axis=0)
+                col = np.flatnonzero(with_fee.any(axis=0))
+                at = highest[col] * with_fee.shape[1] + col
+                value = brute.value_of(t, {key: x[at] for key, x in res.items()})
+                best.offer(ci, (basis - int(f)) * value, value >= t.value_floor, m[at], k[at], d[at])
     seconds = time.perf_counter() - started
     if best.net is None or best.parts is None:
         return Solution(SolveStatus.INFEASIBLE, None, 0, 0, 0, seconds, [])
@@ -163,43 +190,44 @@ def solve(t: IntTables, plan: Plan) -> Solution | None:
     return Solution(SolveStatus.OPTIMAL, knobs, best.net, best.net, cost, time.perf_counter() - started, [])
 
 
-def _lowest_q(t: IntTables, plan: Plan, cls: RateClass, net: int, lo_idx, hi_idx, m, k, d) -> np.ndarray:
-    """Per point, the index of the lowest Q in [lo_idx, hi_idx] whose net value reaches `net` (bisection:
-    inside one interval the net value never falls as Q rises, and at hi_idx it is `net`)."""
-    lo_idx, hi_idx = lo_idx.copy(), hi_idx.copy()
-    while (lo_idx < hi_idx).any():
-        mid = (lo_idx + hi_idx) // 2
-        q = cls.q[mid]
-        res = brute.resources_at(t, cls.tpp_per_q * q, cls.flops_per_q * q, m, k, d)
-        _, _, got = brute.score(t, plan, res, mid.size, lazy=True)
+def _lowest_q(t: IntTables, plan: Plan, cls: RateClass, net: int, lo, hi, m, k, d) -> np.ndarray:
+    """Per point, the lowest Q in [lo, hi] whose net value reaches `net` (bisection on the integers:
+    inside one interval the net value never falls as Q rises, and at hi it is `net`)."""
+    lo, hi = lo.copy(), hi.copy()
+    while (lo < hi).any():
+        mid = (lo + hi) // 2
+        _, _, got = brute.score(t, plan, _points(t, cls, mid, m, k, d), mid.size, lazy=True)
         reached = got >= net
-        hi_idx = np.where(reached, mid, hi_idx)
-        lo_idx = np.where(reached, lo_idx, mid + 1)
-    return lo_idx
+        hi = np.where(reached, mid, hi)
+        lo = np.where(reached, lo, mid + 1)
+    return lo
 
 
 def _tie_break(t: IntTables, plan: Plan, classes, spans, net: int, parts) -> tuple[Knobs, int]:
     """Among every design whose net value is `net`, the lowest (cost, units, clock, rate, memory, link,
-    market) indices: per winning point, each units and rate option at the lowest clock inside the span."""
-    units = np.asarray(t.units, dtype=np.int64)
-    clocks = np.asarray(t.clocks, dtype=np.int64)
-    assert (np.diff(clocks) > 0).all(), "clock options ascend"
+    market) indices: each interval of each winning option (a lower one ties where the value has stopped
+    rising), then per tying point each units and rate option at the lowest clock inside its span."""
     mem_cost = np.asarray(t.mem_cost, dtype=np.int64)
     die_cost = np.asarray(t.die_cost, dtype=np.int64)
     keys = []
-    for ci, i, m, k, d in parts:
+    for ci, options in parts:
         cls = classes[ci]
         lo, top = spans[ci]
-        low = _lowest_q(t, plan, cls, net, np.searchsorted(cls.q, lo[i], side="left"), top[i], m, k, d)
-        q_low, q_high = cls.q[low], cls.q[top[i]]
+        options = np.unique(options, axis=0)
+        i = np.tile(np.arange(len(top)), len(options))
+        m, k, d = (np.repeat(options[:, j], len(top)) for j in range(3))
+        allowed, fit, got = brute.score(t, plan, _points(t, cls, top[i], m, k, d), i.size, lazy=True)
+        tie = allowed & fit & (got == net)
+        i, m, k, d = i[tie], m[tie], k[tie], d[tie]
+        q_low, q_high = _lowest_q(t, plan, cls, net, lo[i], top[i], m, k, d), top[i]
+        units, clocks = cls.units, cls.clocks
         for r, step in zip(cls.rates, cls.steps, strict=True):
             per = step * units  # Q per MHz at each units option
-            # the lowest clock with Q >= q_low, per (winner, units option)
+            # the lowest clock with Q >= q_low, per (tying point, units option)
             need = -(-q_low[:, None] // per[None, :])
             c = np.searchsorted(clocks, need, side="left")
             inside = c < len(clocks)
-            q = per[None, :] * clocks[np.minimum(c, len(clocks) - 1)]
-            inside &= q <= q_high[:, None]
+            inside &= per[None, :] * clocks[np.minimum(c, len(clocks) - 1)] <= q_high[:, None]
             w, u = np.nonzero(inside)
             keys.append(
                 np.stack(
@@ -207,6 +235,6 @@ def _tie_break(t: IntTables, plan: Plan, classes, spans, net: int, parts) -> tup
                 )
             )
     every = np.concatenate(keys)
-    assert every.size, "a winning point holds at least its own top design"
+    assert every.size, "a winning option holds at least its own best design"
     cost, ui, ci, ri, mi, ki, di = (int(x) for x in every[np.lexsort(every.T[::-1])[0]])
     return Knobs(t.units[ui], t.clocks[ci], ri, mi, ki, bool(t.markets[di])), cost

@@ -43,37 +43,41 @@ def test_the_interval_search_finds_the_enumerators_design(pick, data, spaces, ra
 
 @st.composite
 def lines_on_a_class(draw):
-    """A rate class (TPP = a x Q) with its reachable Q, and TPP lines on and beside multiples of a."""
+    """A rate class (TPP = a x Q, Q = step x units x clock) and TPP lines on and beside multiples of a."""
     a = draw(st.integers(1, 40))
-    q = np.unique(np.array(draw(st.lists(st.integers(1, 500), min_size=1, max_size=40)), dtype=np.int64))
-    bounds = [
-        a * x + d for x, d in draw(st.lists(st.tuples(st.integers(0, 520), st.integers(-1, 1)), max_size=8))
-    ]
-    atoms = [Atom("tpp", draw(st.sampled_from([Op.GE, Op.LE])), b) for b in bounds]
-    return intervals.RateClass(a, 1, (0,), (1,), q), atoms
+    steps = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True)))
+    units = np.unique(np.array(draw(st.lists(st.integers(1, 30), min_size=1, max_size=6)), dtype=np.int64))
+    clocks = np.unique(np.array(draw(st.lists(st.integers(1, 30), min_size=1, max_size=6)), dtype=np.int64))
+    cls = intervals.RateClass(a, 1, tuple(range(len(steps))), steps, units, clocks)
+    bounds = draw(st.lists(st.tuples(st.integers(0, 3700), st.integers(-1, 1)), max_size=8))
+    atoms = [Atom("tpp", draw(st.sampled_from([Op.GE, Op.LE])), a * x + e) for x, e in bounds]
+    return cls, atoms
 
 
 @settings(max_examples=300, deadline=None)
 @given(case=lines_on_a_class())
 def test_every_reached_q_lies_in_one_interval_where_every_tpp_clause_is_constant(case):
-    """The cuts: off by one, a design just below a line would be scored as if above it."""
+    """The cuts and the highest reached Q: off by one, a design just below a line would be scored as if
+    above it, or a reached Q left out."""
     cls, atoms = case
+    reached = np.unique([g * u * c for g in cls.steps for u in cls.units for c in cls.clocks])
     plan = Plan([PlannedControl("r", "p", 5, Combine.ANY, atoms)], [], [], 0)
     lo, top = intervals.intervals(cls, plan)
-    assert (np.diff(lo) > 0).all() and (cls.q[top] >= lo).all()
+    assert (np.diff(lo) > 0).all() and (top >= lo).all()
     seen = 0
     for i in range(len(lo)):
-        inside = cls.q[(cls.q >= lo[i]) & (cls.q <= cls.q[top[i]])]
+        inside = reached[(reached >= lo[i]) & (reached <= top[i])]
+        assert top[i] in inside  # the highest reached Q is reached
         seen += inside.size
         for x in atoms:
-            holds = {
-                bool(cls.tpp_per_q * q >= x.bound if x.op is Op.GE else cls.tpp_per_q * q <= x.bound)
-                for q in inside
-            }
-            assert len(holds) == 1, (x, inside)
+            tpp = cls.tpp_per_q * np.arange(
+                lo[i], top[i] + 1
+            )  # every integer Q of the interval, reached or not
+            holds = set((tpp >= x.bound) if x.op is Op.GE else (tpp <= x.bound))
+            assert len(holds) == 1, (x, lo[i], top[i])
         if i + 1 < len(lo):
-            assert cls.q[top[i]] < lo[i + 1]
-    assert seen == cls.q.size  # every reached Q, once
+            assert not ((reached > top[i]) & (reached < lo[i + 1])).any()  # nothing reached above the top
+    assert seen == reached.size  # every reached Q, once
 
 
 @settings(SETTINGS, max_examples=40)
