@@ -273,14 +273,26 @@ def judge(p: Problem, design: Design) -> tuple[Metrics, Verdict, Verdict, Fracti
     In a robust search each verdict is the most restrictive one over the die's
     estimated area range, judged by the checker piece by piece.
     """
+    return _judged(p, design)[:5]
+
+
+def _judged(
+    p: Problem, design: Design
+) -> tuple[Metrics, Verdict, Verdict, Fraction, Fraction, list[Uncertain]]:
+    """judge's answer, and the estimated figures whose range changes the real outcome: the checker runs
+    over the area range once, for all three (and once more only under a guard band)."""
     metrics, res = resources_of(design, p.die, p.data, p.objective)
-    area = area_figure(metrics, p.die) if p.robust else None
-    figures = [area] if area else []
-    real = judge_over(metrics, figures, p.target, p.as_of, p.data.rules, p.facts).worst
-    guarded = judge_over(metrics, figures, p.target, p.as_of, p.guarded_rules, p.facts).worst
+    area = area_figure(metrics, p.die)
+    over = judge_over(metrics, [area] if area else [], p.target, p.as_of, p.data.rules, p.facts)
+    real = over.worst if p.robust else over.nominal
+    if p.guarded_rules is p.data.rules:  # no guard band
+        guarded = real
+    else:
+        figures = [area] if area and p.robust else []
+        guarded = judge_over(metrics, figures, p.target, p.as_of, p.guarded_rules, p.facts).worst
     gross = v.value(res, p.reference, p.objective)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
-    return metrics, real, guarded, gross, gross * (1 - fees / 100)
+    return metrics, real, guarded, gross, gross * (1 - fees / 100), over.uncertain
 
 
 def search(
@@ -363,7 +375,7 @@ def search(
         checks = fact_checks(active, p.target, p.facts)
         return NoDesign(**common, conflicting_rules=core, fact_checks=checks)
     design = decode(p, sol.knobs)
-    metrics, real, guarded, gross, net = judge(p, design)
+    metrics, real, guarded, gross, net, uncertain = _judged(p, design)
     if guarded.outcome.rank > p.plan.allowed:
         raise CheckerDisagrees(
             f"{p.die.id}: the solver's design {design.describe()} is {guarded.outcome.value} "
@@ -381,10 +393,6 @@ def search(
             f"worth {float(net):.6f} on the value model"
         )
     binding = _binding(p, sol.knobs, sol.net) if explain and goal is Goal.PERF else []
-    area = area_figure(metrics, p.die)
-    uncertain = judge_over(
-        metrics, [area] if area else [], p.target, p.as_of, p.data.rules, p.facts
-    ).uncertain
     cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
     fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
     money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
