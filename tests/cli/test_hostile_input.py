@@ -352,7 +352,8 @@ LONG = {
         "--vary",
         "3A090.a.1:tpp",
         "--values",
-        "1000:60000:100",
+        "1000:20000:1",  # about a minute of searches here: the signal must land before they end
+        "--yes",
         "--out",
         "s.csv",
     ],
