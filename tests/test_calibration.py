@@ -12,6 +12,8 @@ from explorer import calibrate as cal
 from explorer.load.loader import default_data_dir, load_efficiency
 from explorer.model import value as v
 
+pytestmark = pytest.mark.slow  # the fit and its validations refit the calibration: the slow tier
+
 
 @pytest.fixture(scope="module")
 def result(data, measured, workloads) -> cal.Calibration:

@@ -347,6 +347,7 @@ def test_calibrate_never_writes_into_the_installed_package(monkeypatch) -> None:
         ["--target", "china", "--base", "gh100"],
     ],
 )
+@pytest.mark.slow
 def test_every_tabular_command_writes_csv(args) -> None:
     import csv
     import io

@@ -88,6 +88,7 @@ def _cli_cases() -> list[tuple[list[str], str]]:
 CLI = _cli_cases()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "culprit"), CLI, ids=[" ".join(a)[:60] for a, _ in CLI])
 def test_a_bad_command_line_is_one_line_and_exit_2(tmp_path, monkeypatch, args, culprit) -> None:
     monkeypatch.chdir(tmp_path)
@@ -242,6 +243,7 @@ def test_a_bad_data_file_is_one_line_naming_file_and_field(tmp_path, rel, change
     _break_and_check(data.root, tmp_path, rel, change, field)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("key", "bad"), SKU_FILE_CHANGES, ids=[key for key, _ in SKU_FILE_CHANGES])
 def test_a_bad_figure_in_any_sku_file_is_one_line_naming_file_and_field(
     tmp_path, sku_file, key, bad, data
@@ -307,6 +309,7 @@ TEMPLATES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", TEMPLATES)
 def test_a_hostile_template_is_one_line_exit_2_and_writes_nothing(tmp_path, monkeypatch, text) -> None:
     monkeypatch.chdir(tmp_path)
@@ -360,6 +363,7 @@ LONG = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.3, 1.5, 3.0])  # during imports, loading, and the solves
 @pytest.mark.parametrize("job", sorted(LONG))
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

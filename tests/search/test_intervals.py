@@ -30,6 +30,7 @@ def random_cases(data, spaces) -> st.SearchStrategy[Case]:
     return cases(spaces, count_thresholds(data.rules))
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=150)
 @given(pick=st.data())
 def test_the_interval_search_finds_the_enumerators_design(pick, data, spaces, random_cases):
@@ -105,6 +106,7 @@ def test_fees_that_could_reach_the_price_go_to_cp_sat(data) -> None:
     assert intervals.solve(p.tables, dataclasses.replace(p.plan, charges=[*p.plan.charges, whole])) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_of", ["2023-11-20", "2026-02-01"])
 def test_on_every_default_space_the_interval_search_and_cp_sat_agree(as_of, data) -> None:
     """Spaces too large to enumerate: the two exact methods hold each other to one design."""

@@ -60,6 +60,7 @@ def test_an_unknown_line_is_refused(data):
         sw.with_threshold(data.rules, "3A090.z:tpp", 1)
 
 
+@pytest.mark.slow
 def test_a_bisected_line_sweep_gives_the_rows_of_one_search_per_point(data):
     """Every point searched on its own, against the bisection that searches only where the answer changes."""
     params = [str(v) for v in range(2000, 6401, 200)]  # 23 points across the 4800 TPP line
