@@ -38,12 +38,13 @@ def explore(target: str = "china", bases: list[str] | None = None, as_of=None, *
 
     from explorer import api
     from explorer.report import results as report
-    from explorer.search import run as s
 
     data = api.load()
+    bases = bases or data.catalog.design_bases()
     rows = []
-    for base in bases or data.catalog.design_bases():
-        r = s.search(base, target, as_of, data=data, **options)
+    for base, r in zip(
+        bases, api.search_bases(bases, target=target, as_of=as_of, data=data, **options), strict=True
+    ):
         d = report.result_dict(r, data)
         rows.append(
             {
