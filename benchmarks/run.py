@@ -159,12 +159,14 @@ def main() -> None:
         cp = solve(enc, time_limit=args.cp_sat_limit, start=got.knobs)
         cp_s = time.perf_counter() - t0
         assert cp.knobs is None or cp.net <= got.net, f"{base}: CP-SAT found more than the proved optimum"
-        said = "the same design" if design(cp) == design(got) else f"no better design ({cp.status.value})"
+        said = f"{cp.status.value}, " + (
+            "the same design" if design(cp) == design(got) else "no better design"
+        )
         print(
             f"{base} on {args.huge_as_of}: {space.size():.2e} designs ({len(space.memory):,} memory, "
             f"{len(space.rate_limits):,} rate, {len(space.links)} link options); tables {built:.1f} s, "
-            f"interval search {iv:.1f} s (measured, OPTIMAL); CP-SAT from its design in "
-            f"{min(cp_s, args.cp_sat_limit):.0f} s: {said}"
+            f"interval search {iv:.1f} s (measured, OPTIMAL); CP-SAT from its design, "
+            f"{cp_s:.0f} s: {said}"
         )
 
 
