@@ -13,6 +13,7 @@ from explorer.load.loader import (
     is_packaged,
     load_measured,
     load_objective,
+    load_portfolio,
     load_workloads,
     objective_names,
     scenario_names,
@@ -25,6 +26,7 @@ from explorer.screen import DEFAULT_OBJECTIVE, classify, classify_catalog, class
 
 if TYPE_CHECKING:  # imported on first use (below), so classify and screen never load the solver
     from explorer.search.frontiers import cost_frontier, margin_frontier
+    from explorer.search.portfolio import PortfolioResult, candidate_dies, portfolio
     from explorer.search.robustness import BASELINE, parse_weights, robust, worlds_of
     from explorer.search.run import (
         CheckerDisagrees,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # imported on first use (below), so classify and screen never
 
 _ON_FIRST_USE = {
     **dict.fromkeys(("cost_frontier", "margin_frontier"), "explorer.search.frontiers"),
+    **dict.fromkeys(("PortfolioResult", "candidate_dies", "portfolio"), "explorer.search.portfolio"),
     **dict.fromkeys(("BASELINE", "parse_weights", "robust", "worlds_of"), "explorer.search.robustness"),
     **dict.fromkeys(
         (
@@ -81,6 +84,7 @@ __all__ = [
     "SCREEN_NOTE",
     "Classification",
     "Data",
+    "candidate_dies",
     "classify",
     "classify_catalog",
     "classify_table",
@@ -90,11 +94,14 @@ __all__ = [
     "load",
     "load_measured",
     "load_objective",
+    "load_portfolio",
     "load_workloads",
     "margin_frontier",
     "objective_names",
     "parse_date",
     "parse_weights",
+    "portfolio",
+    "PortfolioResult",
     "problem",
     "replay",
     "replay_dict",

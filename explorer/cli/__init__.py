@@ -7,7 +7,15 @@ ortools, matplotlib) are imported only where used, so `explore --help` stays ins
 
 from __future__ import annotations
 
-from explorer.cli import compare, robust, screening, sweep, value, verify  # noqa: F401  (registers the commands)
+from explorer.cli import (  # noqa: F401  (registers the commands)
+    compare,
+    portfolio,
+    robust,
+    screening,
+    sweep,
+    value,
+    verify,
+)
 from explorer.cli.app import finish, main
 
 finish()

@@ -39,6 +39,7 @@ from explorer.model.value import Efficiency, Objective, ObjectiveFile, Workload
 if typing.TYPE_CHECKING:
     from explorer.model.economics import PriceData
     from explorer.model.measured import Measured
+    from explorer.model.portfolio import ProductLine
     from explorer.model.scenarios import Scenario
 
 DATA_ENV = "CHIP_EXPLORER_DATA"
@@ -859,6 +860,35 @@ def load_prices(root: Path | None = None) -> PriceData:
 
     file = (root or default_data_dir()) / "specs" / "economics" / "prices.toml"
     return parse(PriceData, read_toml(file), str(file))
+
+
+def load_portfolio(name: str, root: Path | None = None) -> ProductLine:
+    """A product line by name (specs/portfolios/NAME.toml) or by file path, its markets checked."""
+    from explorer.model.portfolio import ProductLine
+
+    file = _named_file("portfolios", "portfolio", name, root)
+    line = parse(ProductLine, read_toml(file), str(file))
+    if not line.markets:
+        raise InputError(str(file), "markets", [], "at least one [[markets]] table")
+    names = [market.name for market in line.markets]
+    skus = {f.stem for f in _files((root or default_data_dir()) / "specs" / "skus")}
+    for i, market in enumerate(line.markets):
+        where = f"markets[{i}]"
+        if names.count(market.name) > 1:
+            raise InputError(
+                str(file), f"{where}.name", market.name, "a name no other market of the file has"
+            )
+        if market.volume.value <= 0:
+            raise InputError(
+                str(file), f"{where}.volume", float(market.volume.value), "a positive yearly volume"
+            )
+        if market.price_usd.value <= 0:
+            raise InputError(
+                str(file), f"{where}.price_usd", float(market.price_usd.value), "a positive price"
+            )
+        if market.anchor_sku is not None and market.anchor_sku not in skus:
+            raise InputError(str(file), f"{where}.anchor_sku", market.anchor_sku, "a SKU in specs/skus/")
+    return line
 
 
 def scenario_names(root: Path | None = None) -> list[str]:

@@ -7,6 +7,7 @@ the solver to the true optimum on spaces small enough to enumerate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,6 +209,25 @@ def best(
         return allowed & fit, net
 
     return _best(t, objective, max_total_cost, axes)
+
+
+def best_staged(t: IntTables, plan: Plan, stages) -> BruteResult:
+    """The lexicographic optimum of `stages` over the allowed points that fit, ties to the lowest cost,
+    then the lowest knob indices: a goal's solver stages (goals.stages) on the enumerator. Each stage
+    maps (net value, total cost in cents) arrays to the int64 array it maximises. Small spaces only:
+    every point is held at once."""
+    assert math.prod(sizes(t)) <= 10**6, "a space small enough to hold at once"
+    u, c, r, m, k, d = (a.ravel() for a in np.meshgrid(*[np.arange(n) for n in sizes(t)], indexing="ij"))
+    n = u.size
+    allowed, fit, net = score(t, plan, resources(t, u, c, r, m, k, d), n)
+    cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + np.asarray(t.die_cost, dtype=np.int64)[u]
+    at = np.flatnonzero(allowed & fit)
+    if not at.size:
+        return BruteResult(False, 0, 0, None, n)
+    keys = [d[at], k[at], m[at], r[at], c[at], u[at], cost[at]]  # np.lexsort: the last key sorts first
+    keys += [-stage(net[at], cost[at] + t.fixed_cost) for stage in reversed(stages)]
+    i = at[np.lexsort(keys)[0]]
+    return BruteResult(True, int(net[i]), int(cost[i]), knobs_at(t, (u[i], c[i], r[i], m[i], k[i], d[i])), n)
 
 
 def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> BruteResult:

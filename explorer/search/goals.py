@@ -16,10 +16,15 @@ if TYPE_CHECKING:
     from explorer.search.solve import Stage
 
 
-def price_curve(p: Problem, price_usd: Fraction | None) -> PriceCurve | None:
-    """The problem's price curve: a fixed price, or the anchor SKU of its die and market (None if unknown)."""
+def price_curve(
+    p: Problem, price_usd: Fraction | None, usd_per_value: Fraction | None = None
+) -> PriceCurve | None:
+    """The problem's price curve: a fixed price, dollars per unit of value (a market's own curve), or the
+    anchor SKU of its die and market (None if unknown)."""
     if price_usd is not None:
         return PriceCurve(fixed_usd=Fraction(price_usd))
+    if usd_per_value is not None:
+        return PriceCurve(usd_per_value=Fraction(usd_per_value))
     if len(p.space.datacenter) != 1:
         return None
     anchor = load_prices(p.data.root).anchor(p.die.id, p.space.datacenter[0])

@@ -314,11 +314,15 @@ def search(
     assume_us_launch=None,
     robust: bool = True,
     at_least: tuple[str, ...] = (),
+    usd_per_value: Fraction | None = None,
+    space: DesignSpace | None = None,
 ) -> SearchResult:
     """The best allowed design on one base die, proved optimal where time allows.
 
     `goal`: perf, perf-per-dollar, gross-margin or net-revenue; `exact`: the outcome
-    must be `allow` itself (one compliance path), not anything up to it.
+    must be `allow` itself (one compliance path), not anything up to it; `usd_per_value`:
+    the price of a unit of value (a market's own curve) instead of the die's anchor SKU;
+    `space`: a design space of the die other than its default (a slice, for tests).
     """
     from explorer.search import goals, intervals
 
@@ -331,6 +335,7 @@ def search(
         margin_pct,
         markets,
         data,
+        space,
         workload=workload,
         end_user_hq=end_user_hq,
         assume_us_launch=assume_us_launch,
@@ -338,7 +343,7 @@ def search(
         at_least=at_least,
     )
     goal = goals.parse_goal(goal)
-    curve = goals.price_curve(p, price_usd)
+    curve = goals.price_curve(p, price_usd, usd_per_value)
     level = allow.rank if exact else None
     sol = None
     if goals.is_plain(goal, curve) and level is None:  # exact without a solver (intervals.py)

@@ -5,8 +5,9 @@ Two checks, per base die:
   random allowed outcomes and control lines moved onto the exact metrics of
   sampled designs (where off-by-one errors live). CP-SAT's optimum and the interval
   search's (intervals.py, what the plain search runs) must each be the enumerator's
-  design, every solution must pass the independent checker with the value the
-  solver claims, and an infeasibility core must re-check;
+  design, and so must CP-SAT's on the gross-margin goal (what each market of a
+  product line is proved optimal for); every solution must pass the independent
+  checker with the value the solver claims, and an infeasibility core must re-check;
 - designs: random designs of the full space judged by the checker and by the
   integer model the solver reads (and, for some, by CP-SAT with the knobs fixed).
 
@@ -152,7 +153,7 @@ def check_case(data, case: Case, encoder: Callable | None = None) -> list[Findin
     raw = case.to_json()
     if (sol.knobs is not None) != ref.feasible:
         return [Finding("feasibility", f"solver {sol.status.value}, enumerator feasible={ref.feasible}", raw)]
-    out = _check_intervals(p, ref, raw)
+    out = _check_intervals(p, ref, raw) + _check_margin(p, raw)
     if sol.status is SolveStatus.FEASIBLE:
         # stopped at the time limit: not wrong unless it claims more than the optimum (checked below)
         out.append(Finding("unproved", f"solver FEASIBLE within its time limit, gap {sol.gap:.2e}", raw))
@@ -215,6 +216,42 @@ def _check_intervals(p, ref, raw: dict) -> list[Finding]:
                 "optimum",
                 f"interval search {got.status.value} {got.net} at {got.cost_cents} cents ({got.knobs}); "
                 f"enumerator {ref.net} at {ref.cost_cents} ({ref.knobs})",
+                raw,
+            )
+        ]
+    return []
+
+
+MARGIN_USD_PER_VALUE = 27500  # a market's price of a unit of value for the gross-margin check (the H100's)
+
+
+def _check_margin(p, raw: dict) -> list[Finding]:
+    """The gross-margin goal (what each market of `explore portfolio` is proved optimal for): CP-SAT's
+    design must be the enumerator's under the same stages."""
+    from fractions import Fraction
+
+    from explorer.search import brute
+    from explorer.search.encode import encode
+    from explorer.search.goals import price_curve, stages
+    from explorer.search.solve import SolveStatus, solve
+
+    per_value = Fraction(MARGIN_USD_PER_VALUE)
+    enc = encode(p.tables, p.plan)
+    sol = solve(enc, 10.0, stages("gross-margin", enc, p, price_curve(p, None, per_value)))
+    per_cent = round(p.tables.scales.value * p.tables.scales.fee_basis / (per_value * 100))
+    ref = brute.best_staged(
+        p.tables, p.plan, [lambda net, cost: net - per_cent * cost, lambda net, cost: net]
+    )
+    if sol.status is SolveStatus.FEASIBLE:
+        return []  # stopped at the time limit: counted by the value check's own time-outs
+    if (sol.knobs is not None) != ref.feasible or (
+        ref.feasible and (sol.net, sol.cost_cents, sol.knobs) != (ref.net, ref.cost_cents, ref.knobs)
+    ):
+        return [
+            Finding(
+                "optimum",
+                f"gross margin at ${MARGIN_USD_PER_VALUE:,} per unit of value: solver {sol.status.value} "
+                f"{sol.knobs}; enumerator {ref.knobs}",
                 raw,
             )
         ]

@@ -47,6 +47,8 @@ CASES = [
     ),
     ("compare", ["compare", "--base", "gh100"]),
     ("frontier", ["frontier", "--base", "gb202"]),
+    ("portfolio", ["portfolio", "hopper-2024"]),
+    ("portfolio", ["portfolio", "blackwell-2026", "--scenario", "blackwell-allowed"]),
 ]
 
 
