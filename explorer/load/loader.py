@@ -632,7 +632,7 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
             f"a date after effective_from ({rule.effective_from})",
         )
     dest = rule.destinations
-    for scope in [*dest.include, *dest.exclude, *(a.scope for a in dest.added)]:
+    for scope in [*dest.include, *dest.exclude, *dest.unless_also, *(a.scope for a in dest.added)]:
         if scope not in scopes:
             raise InputError(file, "destinations", scope, "a country code, a country group or '*'")
     parts: list[tuple[str, Sequence[Control | Relief | Charge]]] = [

@@ -111,7 +111,7 @@ def applies(rule: RuleSet, target: Target, on: dt.date) -> bool:
     included = set(dest.include) | {a.scope for a in dest.added if a.start <= on}
     if "*" not in included and not included & target.scopes:
         return False
-    return not set(dest.exclude) & target.scopes
+    return not set(dest.exclude) & target.scopes or bool(set(dest.unless_also) & target.scopes)
 
 
 def rules_in_force(rules: list[RuleSet], target: Target, on: dt.date, item: Item = Item.IC) -> list[RuleSet]:

@@ -186,9 +186,17 @@ class AddedDestination:
 
 @dataclass(frozen=True)
 class Destinations:
+    """Where a rule set applies: `include` less `exclude`.
+
+    `unless_also` keeps an excluded destination that is also in one of these scopes
+    (744.23(a)(3): "other than those specified in Country Groups D:1, D:4, or D:5
+    (excluding any destination also specified in Country Groups A:5 or A:6)").
+    """
+
     include: list[str]
     exclude: list[str] = field(default_factory=list)
     added: list[AddedDestination] = field(default_factory=list)
+    unless_also: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
