@@ -57,6 +57,7 @@ class Case:
     robust: bool = True
     end_user_hq: str | None = None
     assume_us_launch: str | None = None
+    end_user: str | None = None  # a named buyer (destinations.toml [end_users])
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -134,6 +135,7 @@ def build(data, case: Case):
         robust=case.robust,
         end_user_hq=case.end_user_hq,
         assume_us_launch=case.assume_us_launch,
+        end_user=case.end_user,
     )
 
 

@@ -15,7 +15,15 @@ CASES = tomllib.loads((Path(__file__).parents[1] / "data" / "known_answers.toml"
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
 def test_known_answer(case: dict, data: api.Data) -> None:
     assert case["source"], "every known answer carries its source"
-    result = api.classify(case["chip"], case["target"], case["date"], data, case.get("end_user_hq"))
+    data = api.with_scenarios(data, case.get("scenarios", []))
+    result = api.classify(
+        case["chip"],
+        case["target"],
+        case["date"],
+        data,
+        case.get("end_user_hq"),
+        end_user=case.get("end_user"),
+    )
     verdict = result.verdict
     assert verdict.outcome.value == case["expected"], case["source"]
     setting = {f.paragraph for f in verdict.fired if f.outcome == verdict.outcome}
