@@ -16,13 +16,27 @@ from __future__ import annotations
 
 
 def classify(
-    chip: str, target: str = "china", as_of=None, end_user_hq=None, assume_us_launch=None, scenarios=()
+    chip: str,
+    target: str = "china",
+    as_of=None,
+    end_user_hq=None,
+    assume_us_launch=None,
+    scenarios=(),
+    end_user=None,
 ):
     """One catalog chip judged for a target and date (an api.Classification), under any scenarios."""
     from explorer import api
 
     data = api.with_scenarios(api.load(), list(scenarios))
-    return api.classify(chip, target, as_of, data, end_user_hq=end_user_hq, assume_us_launch=assume_us_launch)
+    return api.classify(
+        chip,
+        target,
+        as_of,
+        data,
+        end_user_hq=end_user_hq,
+        assume_us_launch=assume_us_launch,
+        end_user=end_user,
+    )
 
 
 def robust(base: str, target: str = "china", scenarios=(), **options):

@@ -18,7 +18,7 @@ from explorer.load.loader import (
     objective_names,
     scenario_names,
 )
-from explorer.load.options import end_user_scopes, parse_date
+from explorer.load.options import buyer, end_user_scopes, parse_date
 from explorer.model.classification import SCREEN_NOTE, Classification, screen_note
 from explorer.model.data import Data
 from explorer.model.destinations import resolve_target
@@ -89,6 +89,7 @@ __all__ = [
     "classify_catalog",
     "classify_table",
     "cost_frontier",
+    "buyer",
     "end_user_scopes",
     "is_packaged",
     "load",

@@ -8,7 +8,7 @@ import datetime as dt
 from explorer.load.chip_table import RowError, TableChip, read_chip_table
 from explorer.load.data import load
 from explorer.load.loader import load_objective
-from explorer.load.options import end_user_scopes, parse_date
+from explorer.load.options import buyer, parse_date
 from explorer.model.checker import applies
 from explorer.model.checker import classify as classify_metrics
 from explorer.model.classification import Classification
@@ -29,18 +29,20 @@ def classify(
     data: Data | None = None,
     end_user_hq: str | None = None,
     assume_us_launch: str | dt.date | None = None,
+    end_user: str | None = None,
 ) -> Classification:
     """Judge a catalog chip (matched by id, name or alias) for a target on a date.
 
     `end_user_hq`: where the buyer (or its ultimate parent) is headquartered;
-    `assume_us_launch`: judge as if the chip had been on sale in the US from that date.
+    `assume_us_launch`: judge as if the chip had been on sale in the US from that date;
+    `end_user`: a named buyer (destinations.toml [end_users], such as G42).
     """
     data = data or load()
     on = parse_date(as_of)
     sku = data.catalog.find_sku(chip)
     where = resolve_target(data.destinations, target, on)
     metrics = data.catalog.metrics(sku)
-    facts = data.catalog.facts(sku, end_user_scopes(data, end_user_hq, on))
+    facts = data.catalog.facts(sku, *buyer(data, end_user_hq, end_user, on))
     if assume_us_launch is not None:
         facts = dataclasses.replace(
             facts, us_available_from=parse_date(assume_us_launch, "--assume-us-launch")

@@ -101,6 +101,7 @@ def frontier(
             end_user_hq=opts.end_user_hq,
             assume_us_launch=opts.assume_us_launch,
             robust=opts.robust,
+            end_user=opts.end_user,
         )
 
     if x_axis == "cost":

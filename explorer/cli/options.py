@@ -201,6 +201,12 @@ def product_options() -> list:
             "(default: not stated, and that requirement is not applied).",
         ),
         click.option(
+            "--end-user",
+            default=None,
+            help="A named buyer that rules name (such as G42 or the UAE government, in constraints/"
+            "destinations.toml [end_users]); brings its headquarters. Default: none named.",
+        ),
+        click.option(
             "--assume-us-launch",
             default=None,
             help="What-if: the part is on sale in the US from this date (YYYY-MM-DD); "
@@ -235,6 +241,7 @@ class Options:
     assume_us_launch: dt.date | None = None
     robust: bool = True
     at_least: tuple[str, ...] = ()  # competitor SKUs whose value a design must reach
+    end_user: str | None = None  # a named buyer
 
     def search(self, data: Data, base: str, **overrides) -> SearchResult:
         from explorer import api
@@ -267,6 +274,7 @@ class Options:
             assume_us_launch=self.assume_us_launch,
             robust=self.robust,
             at_least=self.at_least,
+            end_user=self.end_user,
         )
 
 
@@ -286,6 +294,7 @@ def parse_search_options(
     end_user_hq=None,
     assume_us_launch=None,
     figures="robust",
+    end_user=None,
 ) -> tuple[Data, Options]:
     """Parse and check every input before the first search starts, so bad input stays one line."""
 
@@ -310,7 +319,7 @@ def parse_search_options(
     allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
     markets = {"datacenter": [True], "consumer": [False], "any": [False, True]}.get(market)
     price = Fraction(price_usd).limit_denominator(100) if price_usd is not None else None
-    api.end_user_scopes(data, end_user_hq, on)
+    api.buyer(data, end_user_hq, end_user, on)
     launch = api.parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch else None
     return data, Options(
         target,
@@ -327,6 +336,7 @@ def parse_search_options(
         end_user_hq,
         launch,
         figures == "robust",
+        end_user=end_user,
     )
 
 

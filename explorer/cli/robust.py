@@ -45,6 +45,7 @@ from explorer.cli.output import print_csv, print_json, say, write_robust_documen
 @format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Also write spec documents here.")
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
+@click.option("--end-user", default=None, help="A named buyer that rules name (such as G42).")
 @click.option(
     "--assume-us-launch", default=None, help="What-if: the design is on sale in the US from this date."
 )
@@ -71,6 +72,7 @@ def robust(
     fmt,
     out,
     end_user_hq,
+    end_user,
     assume_us_launch,
     figures,
 ) -> None:
@@ -87,7 +89,7 @@ def robust(
 
     data = data_of(ctx)
     on = api.parse_date(as_of)
-    api.end_user_scopes(data, end_user_hq, on)
+    api.buyer(data, end_user_hq, end_user, on)
     launch = api.parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch else None
     world_data = api.worlds_of(data, list(worlds), not no_baseline)
     names = [w for w, _ in world_data]
@@ -111,6 +113,7 @@ def robust(
             time_limit,
             objective=value_model,
             end_user_hq=end_user_hq,
+            end_user=end_user,
             assume_us_launch=launch,
             robust=figures == "robust",
         )

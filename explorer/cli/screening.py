@@ -75,11 +75,19 @@ def screen(ctx: click.Context, target: str, as_of: str | None, fmt: Format, tabl
 @AS_OF
 @format_option(Format.JSON, Format.CSV)
 @click.option("--end-user-hq", default=None, help="Where the buyer is headquartered (applies 744.23(a)(3)).")
+@click.option("--end-user", default=None, help="A named buyer that rules name (such as G42).")
 @click.option("--assume-us-launch", default=None, help="What-if: on sale in the US from this date.")
 @SCENARIO
 @click.pass_context
 def classify(
-    ctx: click.Context, chip: str, target: str, as_of: str | None, fmt: Format, end_user_hq, assume_us_launch
+    ctx: click.Context,
+    chip: str,
+    target: str,
+    as_of: str | None,
+    fmt: Format,
+    end_user_hq,
+    end_user,
+    assume_us_launch,
 ) -> None:
     """Classify one catalog chip, such as h20 or "RTX 4090D", for a destination and date.
 
@@ -89,7 +97,7 @@ def classify(
     from explorer import api
     from explorer.report import payloads, render
 
-    result = api.classify(chip, target, as_of, data_of(ctx), end_user_hq, assume_us_launch)
+    result = api.classify(chip, target, as_of, data_of(ctx), end_user_hq, assume_us_launch, end_user)
     if fmt == Format.CSV:  # one row per line in force: the margins
         print_csv(payloads.classify_csv_rows(result))
     elif fmt == Format.JSON:

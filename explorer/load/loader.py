@@ -27,7 +27,7 @@ from explorer.model import metrics as m
 from explorer.model import package
 from explorer.model.catalog import Catalog
 from explorer.model.cost import CostData
-from explorer.model.destinations import DestinationData
+from explorer.model.destinations import DestinationData, FormerMember, JoinedMember
 from explorer.model.errors import InputError
 from explorer.model.names import name_key
 from explorer.model.quantity import Quantity, Source, Status
@@ -534,14 +534,16 @@ def load_destinations(root: Path | None = None) -> DestinationData:
                 raise InputError(str(file), f"groups.{name}.members", code, "a code listed in [countries]")
         if group.source not in data.sources:
             raise InputError(str(file), f"groups.{name}.source", group.source, "a key of [sources]")
-        for i, former in enumerate(group.former):
-            if former.source not in data.sources:
-                raise InputError(
-                    str(file),
-                    f"groups.{name}.former[{i}].source",
-                    former.source,
-                    "a key of [sources]",
-                )
+        dated: list[tuple[str, int, FormerMember | JoinedMember]] = [
+            *(("former", i, m) for i, m in enumerate(group.former)),
+            *(("joined", i, m) for i, m in enumerate(group.joined)),
+        ]
+        for part, i, member in dated:
+            where = f"groups.{name}.{part}[{i}]"
+            if member.source not in data.sources:
+                raise InputError(str(file), f"{where}.source", member.source, "a key of [sources]")
+            if member.code not in known:
+                raise InputError(str(file), f"{where}.code", member.code, "a code listed in [countries]")
     seen: dict[str, str] = {}
     for code, country in data.countries.items():
         if country.source is not None and country.source not in data.sources:
@@ -564,6 +566,22 @@ def load_destinations(root: Path | None = None) -> DestinationData:
                     f"a name no other country uses ({seen[key]})",
                 )
             seen[key] = code
+    users: dict[str, str] = {}
+    for uid, user in data.end_users.items():
+        if user.headquarters not in known:
+            raise InputError(str(file), f"end_users.{uid}.headquarters", user.headquarters, "a country code")
+        if user.source not in data.sources:
+            raise InputError(str(file), f"end_users.{uid}.source", user.source, "a key of [sources]")
+        for name in (uid, user.name, *user.aliases):
+            key = name_key(name)
+            if users.get(key, uid) != uid:
+                raise InputError(
+                    str(file),
+                    f"end_users.{uid}.aliases",
+                    name,
+                    f"a name no other end user uses ({users[key]})",
+                )
+            users[key] = uid
     return data
 
 
@@ -580,7 +598,7 @@ def load_rules(root: Path | None = None, destinations: DestinationData | None = 
         rule = parse(RuleSet, read_toml(file), str(file))
         if rule.id in rules:
             raise InputError(str(file), "id", rule.id, "an id no other rule set uses")
-        _check_rule(rule, str(file), scopes)
+        _check_rule(rule, str(file), scopes, set(destinations.end_users))
         rules[rule.id] = rule
         files[rule.id] = str(file)
     with_reliefs = [r.id for r in rules.values() if r.reliefs]
@@ -624,7 +642,7 @@ def check_rule_products(rules: list[RuleSet], catalog: Catalog, root: Path) -> N
                             )
 
 
-def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
+def _check_rule(rule: RuleSet, file: str, scopes: set[str], end_users: set[str]) -> None:
     if rule.effective_until is not None and rule.effective_until <= rule.effective_from:
         raise InputError(
             file,
@@ -633,7 +651,7 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
             f"a date after effective_from ({rule.effective_from})",
         )
     dest = rule.destinations
-    for scope in [*dest.include, *dest.exclude, *(a.scope for a in dest.added)]:
+    for scope in [*dest.include, *dest.exclude, *dest.unless_also, *(a.scope for a in dest.added)]:
         if scope not in scopes:
             raise InputError(file, "destinations", scope, "a country code, a country group or '*'")
     parts: list[tuple[str, Sequence[Control | Relief | Charge]]] = [
@@ -647,11 +665,11 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
                 file, f"withdrawals[{i}].facts", "[]", "at least one fact the withdrawal turns on"
             )
         for j, cond in enumerate(w.facts):
-            _check_condition(cond, file, f"withdrawals[{i}].facts[{j}]", scopes)
+            _check_condition(cond, file, f"withdrawals[{i}].facts[{j}]", scopes, end_users)
     for part, items in parts:
         for i, item in enumerate(items):
             for j, cond in enumerate(item.facts):
-                _check_condition(cond, file, f"{part}[{i}].facts[{j}]", scopes)
+                _check_condition(cond, file, f"{part}[{i}].facts[{j}]", scopes, end_users)
             for j, clause in enumerate(item.clauses):
                 _check_clause(clause, file, f"{part}[{i}].clauses[{j}]")
             for scope in getattr(item, "outcome", {}):
@@ -677,7 +695,7 @@ def _check_rule(rule: RuleSet, file: str, scopes: set[str]) -> None:
                 raise InputError(file, f"{part}[{i}].fee.percent", float(fee.percent), "between 0 and 100")
 
 
-def _check_condition(cond: Condition, file: str, path: str, scopes: set[str]) -> None:
+def _check_condition(cond: Condition, file: str, path: str, scopes: set[str], end_users: set[str]) -> None:
     """A fact condition names a date (us_available) or exactly one list of values (the others)."""
     if cond.fact is Fact.US_AVAILABLE:
         if cond.on_or_before is None or cond.any_of or cond.none_of:
@@ -689,6 +707,11 @@ def _check_condition(cond: Condition, file: str, path: str, scopes: set[str]) ->
         for scope in [*cond.any_of, *cond.none_of]:
             if scope not in scopes or scope == "*":
                 raise InputError(file, path, scope, "a country code or a country group")
+    if cond.fact is Fact.END_USER:
+        for name in [*cond.any_of, *cond.none_of]:
+            if name not in end_users:
+                valid = ", ".join(sorted(end_users)) or "none"
+                raise InputError(file, path, name, f"an end user of destinations.toml [end_users]: {valid}")
 
 
 def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None:
@@ -921,7 +944,7 @@ def load_scenario(
             raise InputError(where, f"add[{i}].id", added.id, "an id no rule set in constraints/ uses")
         if added.status not in SCENARIO_STATUSES:
             raise InputError(where, f"add[{i}].status", added.status.value, f"one of: {allowed}")
-        _check_rule(added, where, scopes)
+        _check_rule(added, where, scopes, set(destinations.end_users))
     known = {**by_id, **{r.id: r for r in sc.add}}
     for i, added in enumerate(sc.add):
         for j, relief in enumerate(added.reliefs):

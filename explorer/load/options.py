@@ -1,11 +1,11 @@
-"""User options that need parsing against the data: dates and the buyer's headquarters."""
+"""User options that need parsing against the data: dates and the buyer (headquarters, named end user)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from explorer.model.data import Data
-from explorer.model.destinations import resolve_target
+from explorer.model.destinations import resolve_end_user, resolve_target
 from explorer.model.errors import InputError
 
 
@@ -33,3 +33,24 @@ def end_user_scopes(data: Data, end_user_hq: str | None, on: dt.date) -> frozens
         return resolve_target(data.destinations, end_user_hq, on).scopes
     except InputError as e:
         raise InputError("--end-user-hq", "", end_user_hq, e.expected) from None
+
+
+def buyer(
+    data: Data, end_user_hq: str | None, end_user: str | None, on: dt.date
+) -> tuple[frozenset[str] | None, str | None]:
+    """The buyer's facts: the scopes of its headquarters and, for a named end user, its id.
+
+    A named end user (--end-user) brings its own headquarters; --end-user-hq may repeat it,
+    never contradict it.
+    """
+    if end_user is None:
+        return end_user_scopes(data, end_user_hq, on), None
+    uid = resolve_end_user(data.destinations, end_user)
+    home = data.destinations.end_users[uid].headquarters
+    if end_user_hq is not None:
+        end_user_scopes(data, end_user_hq, on)  # a bad country is named as --end-user-hq's
+        if resolve_target(data.destinations, end_user_hq, on).code != home:
+            raise InputError(
+                "--end-user-hq", "", end_user_hq, f"{home}, where {uid} is headquartered, or nothing"
+            )
+    return resolve_target(data.destinations, home, on).scopes, uid

@@ -40,11 +40,13 @@ class Catalog:
         valid = ", ".join(self.skus)
         raise InputError("chip", "", text, f"a chip in the catalog, one of: {valid}")
 
-    def facts(self, sku: Sku, end_user_hq: frozenset[str] | None = None) -> Facts:
-        """What rules may know of a catalog SKU besides its metrics."""
+    def facts(
+        self, sku: Sku, end_user_hq: frozenset[str] | None = None, end_user: str | None = None
+    ) -> Facts:
+        """What rules may know of a catalog SKU besides its metrics, and of its buyer."""
         die = self.dies[sku.die]
         since = sku.us_available.since if sku.us_available else None
-        return Facts(die.vendor, die.family, sku.id, since, end_user_hq)
+        return Facts(die.vendor, die.family, sku.id, since, end_user_hq, end_user)
 
     def metrics_of_design(self, design, die: Die) -> m.Metrics:
         """Metrics of a search design, measured exactly like a SKU."""

@@ -111,7 +111,7 @@ def applies(rule: RuleSet, target: Target, on: dt.date) -> bool:
     included = set(dest.include) | {a.scope for a in dest.added if a.start <= on}
     if "*" not in included and not included & target.scopes:
         return False
-    return not set(dest.exclude) & target.scopes
+    return not set(dest.exclude) & target.scopes or bool(set(dest.unless_also) & target.scopes)
 
 
 def rules_in_force(rules: list[RuleSet], target: Target, on: dt.date, item: Item = Item.IC) -> list[RuleSet]:
@@ -236,14 +236,25 @@ def fact_checks(active: list[RuleSet], target: Target, facts: Facts) -> list[Fac
 
 
 def _not_applied(active: list[RuleSet], facts: Facts) -> list[str]:
-    if facts.end_user_hq is not None:
-        return []
-    return [
-        f"{r.id}: the end user's headquarters was not given (--end-user-hq),"
-        " so this requirement was not applied"
-        for r in active
-        if any(c.fact is Fact.END_USER_HQ for x in r.controls for c in x.facts)
-    ]
+    def names(r: RuleSet, fact: Fact) -> bool:
+        return any(c.fact is fact for x in r.controls for c in x.facts)
+
+    out = []
+    if facts.end_user_hq is None:
+        out += [
+            f"{r.id}: the end user's headquarters was not given (--end-user-hq),"
+            " so this requirement was not applied"
+            for r in active
+            if names(r, Fact.END_USER_HQ)
+        ]
+    if facts.end_user is None:
+        out += [
+            f"{r.id}: no named end user was given (--end-user),"
+            " so its exceptions for named end users were not applied"
+            for r in active
+            if names(r, Fact.END_USER)
+        ]
+    return out
 
 
 def _on_path(fired: list[Fired], rule_id: str, outcome: Outcome) -> bool:

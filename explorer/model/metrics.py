@@ -22,6 +22,7 @@ METRIC_UNITS: dict[str, str] = {
     "io_bidirectional_gbps": "GB/s",
     "link_bidirectional_gbps": "GB/s",
     "memory_plus_io_gbps": "GB/s",
+    "memory_plus_link_gbps": "GB/s",
     "die_area_mm2": "mm2",
     "power_w": "W",
     "datacenter": "bool",
@@ -57,6 +58,12 @@ class Metrics:
     def memory_plus_io_gbps(self) -> Fraction:
         """DRAM bandwidth plus chip-to-chip I/O: the reported April 2025 'combination' line."""
         return self.memory_bandwidth_gbps + self.io_bidirectional_gbps
+
+    @property
+    def memory_plus_link_gbps(self) -> Fraction:
+        """DRAM bandwidth plus chip-to-chip links alone (no PCIe): a narrower reading of a bill's
+        'combined' line (the SAFE Chips Act scenario's links-only reading)."""
+        return self.memory_bandwidth_gbps + self.link_bidirectional_gbps
 
     def value(self, name: str) -> Fraction | bool | None:
         """A metric or published-figure key by name."""

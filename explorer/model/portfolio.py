@@ -38,6 +38,7 @@ class Market:
     optional: bool = False  # the line may leave this market out (where no SKU earns anything)
     scenarios: list[str] = field(default_factory=list)  # what-if rules this market is judged under
     end_user_hq: str | None = None  # where the market's buyers are headquartered (744.23(a)(3))
+    end_user: str | None = None  # a named buyer (destinations.toml [end_users]), with its headquarters
     assume_us_launch: dt.date | None = None  # what-if: the market's SKU is on sale in the US from then
     note: str = ""
 

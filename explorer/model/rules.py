@@ -8,8 +8,9 @@ another rule's relief to some products, such as Blackwell).
 
 Besides metric clauses, a control, relief, charge or withdrawal may name facts
 about the product and the buyer (`Condition`): its vendor, architecture family,
-product id, whether it was commercially available in the US by a date, and where
-the end user is headquartered. Facts are constant for a design space, so the
+product id, whether it was commercially available in the US by a date, where
+the end user is headquartered and which named end user it is (a rule that exempts
+named buyers, such as the UAE's of July 2026). Facts are constant for a design space, so the
 search folds them before encoding.
 """
 
@@ -51,10 +52,12 @@ class Combine(StrEnum):
 
 
 class Item(StrEnum):
-    """What a rule judges: integrated circuits, or HBM stacks sold on their own."""
+    """What a rule judges: integrated circuits, HBM stacks sold on their own, or a foundry's or
+    packager's shipment of a die it made (never a vendor's finished chip: kept as a record)."""
 
     IC = "ic"
     HBM = "hbm"
+    FOUNDRY = "foundry"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Fact(StrEnum):
     PRODUCT = "product"  # a catalog SKU id; a new design is no named product
     US_AVAILABLE = "us_available"  # commercially available in the US on or before a date
     END_USER_HQ = "end_user_hq"  # destination scopes of the end user's (or ultimate parent's) headquarters
+    END_USER = "end_user"  # a named end user (destinations.toml [end_users]), such as G42
 
 
 @dataclass(frozen=True)
@@ -186,9 +190,17 @@ class AddedDestination:
 
 @dataclass(frozen=True)
 class Destinations:
+    """Where a rule set applies: `include` less `exclude`.
+
+    `unless_also` keeps an excluded destination that is also in one of these scopes
+    (744.23(a)(3): "other than those specified in Country Groups D:1, D:4, or D:5
+    (excluding any destination also specified in Country Groups A:5 or A:6)").
+    """
+
     include: list[str]
     exclude: list[str] = field(default_factory=list)
     added: list[AddedDestination] = field(default_factory=list)
+    unless_also: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ def resources_at(t: IntTables, tpp, flops, m, k, d) -> dict[str, np.ndarray]:
         "dc": np.asarray(t.markets, dtype=bool)[d],
     }
     res["bw_io"] = res["bw"] + res["io"]
+    res["bw_link"] = res["bw"] + res["link"]
     res["memory_idx"], res["link_idx"] = np.asarray(m), np.asarray(k)
     return res
 

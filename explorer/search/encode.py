@@ -139,7 +139,8 @@ def _space(m: cp_model.CpModel, t: IntTables) -> _Space:
     cost = m.new_int_var(0, max(t.mem_cost) + max(t.die_cost), "cost_cents")
     m.add(cost == element(mem, t.mem_cost, "memory_cost") + element(ui, t.die_cost, "die_cost"))
     io, lk = element(link, t.io, "io_x"), element(link, t.link, "link_x")
-    res = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io, "link": lk, "bw_io": bw + io, "dc": dc}
+    res: dict[str, cp_model.LinearExpr] = {"tpp": tpp, "flops": flops, "bw": bw, "cap": cap, "io": io}
+    res |= {"link": lk, "bw_io": bw + io, "bw_link": bw + lk, "dc": dc}
     m.add(cap >= t.need_cap)  # weights and KV cache fit
     value = _value(m, t, flops, mem, link, top * max(t.k_flops), element)
     if t.value_floor:

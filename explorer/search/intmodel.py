@@ -31,6 +31,7 @@ METRIC_RESOURCE = {
     "io_bidirectional_gbps": "io",
     "link_bidirectional_gbps": "link",
     "memory_plus_io_gbps": "bw_io",
+    "memory_plus_link_gbps": "bw_link",
     "memory_gb": "cap",
 }
 

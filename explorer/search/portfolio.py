@@ -207,6 +207,7 @@ def _market_sku(
         price_usd=fixed,
         usd_per_value=per_value,
         end_user_hq=m.end_user_hq,
+        end_user=m.end_user,
         assume_us_launch=m.assume_us_launch,
         space=None if space is None else dataclasses.replace(space, datacenter=[m.datacenter]),
     )

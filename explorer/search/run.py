@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from explorer.load.data import load
 from explorer.load.loader import load_costs, load_objective, load_space_config
-from explorer.load.options import end_user_scopes, parse_date
+from explorer.load.options import buyer, parse_date
 from explorer.model import value as v
 from explorer.model.checker import FactCheck, Verdict, classify, fact_checks, rules_in_force
 from explorer.model.chips import Die, Sku
@@ -128,7 +128,13 @@ def judge_siblings(p: Problem) -> list[Sibling]:
         if sku.die != p.die.id:
             continue
         m = p.data.catalog.metrics(sku)
-        verdict = classify(m, p.target, p.as_of, p.data.rules, p.data.catalog.facts(sku, p.facts.end_user_hq))
+        verdict = classify(
+            m,
+            p.target,
+            p.as_of,
+            p.data.rules,
+            p.data.catalog.facts(sku, p.facts.end_user_hq, p.facts.end_user),
+        )
         gross = v.value(v.resources(m, p.objective), p.reference, p.objective)
         fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
         out.append(Sibling(sku, m, verdict, gross * (1 - fees / 100)))
@@ -227,11 +233,13 @@ def problem(
     assume_us_launch=None,
     robust: bool = True,
     at_least: tuple[str, ...] = (),
+    end_user: str | None = None,
 ) -> Problem:
     """`markets`: the datacenter values to search; default the die's own, or a SKU base's market.
 
     `assume_us_launch`: the what-if where the vendor sells the design in the US from
-    that date; `robust`: comply over every estimated die area's range (else at its value).
+    that date; `robust`: comply over every estimated die area's range (else at its value);
+    `end_user`: a named buyer (such as G42), which brings its headquarters.
     """
     data = data or load()
     on = parse_date(as_of)
@@ -245,7 +253,7 @@ def problem(
     guarded = with_guard_band(data.rules, Fraction(margin_pct))
     costs = load_costs(data.root)
     launch = parse_date(assume_us_launch, "--assume-us-launch") if assume_us_launch is not None else None
-    facts = of_design(die.vendor, die.family, launch, end_user_scopes(data, end_user_hq, on))
+    facts = of_design(die.vendor, die.family, launch, *buyer(data, end_user_hq, end_user, on))
     floor = floor_rate(tuple(at_least), data.catalog, obj, data.root)
     t = tables(space, obj, data.catalog.pcie[die.pcie_generation], ref, costs, robust, floor)
     plan = make_plan(rules_in_force(guarded, where, on), where, t, allow, facts)
@@ -316,6 +324,7 @@ def search(
     at_least: tuple[str, ...] = (),
     usd_per_value: Fraction | None = None,
     space: DesignSpace | None = None,
+    end_user: str | None = None,
 ) -> SearchResult:
     """The best allowed design on one base die, proved optimal where time allows.
 
@@ -341,6 +350,7 @@ def search(
         assume_us_launch=assume_us_launch,
         robust=robust,
         at_least=at_least,
+        end_user=end_user,
     )
     goal = goals.parse_goal(goal)
     curve = goals.price_curve(p, price_usd, usd_per_value)

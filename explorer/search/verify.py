@@ -58,6 +58,7 @@ class Case:
     robust: bool = True
     end_user_hq: str | None = None
     assume_us_launch: str | None = None
+    end_user: str | None = None  # a named buyer (destinations.toml [end_users])
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -135,6 +136,7 @@ def build(data, case: Case):
         robust=case.robust,
         end_user_hq=case.end_user_hq,
         assume_us_launch=case.assume_us_launch,
+        end_user=case.end_user,
     )
 
 
@@ -327,7 +329,7 @@ def sample_case(data, base: str, target: str, as_of: str, rng: random.Random) ->
         for k, most in zip(KNOBS, MOST, strict=True)
     }
     margin = rng.choice([Fraction(0), Fraction(0), Fraction(rng.randint(1, 100), 10)])
-    lines = _moved_lines(data, space, picks, rng)
+    lines = _moved_lines(data, space, picks, rng, _in_force(data, target, as_of))
     return Case(
         base,
         target,
@@ -337,13 +339,33 @@ def sample_case(data, base: str, target: str, as_of: str, rng: random.Random) ->
         picks,
         lines,
         rng.random() < 0.5,
-        rng.choice([None, None, "china", "germany"]),
-        rng.choice([None, None, "2024-01-01", "2026-06-01"]),
+        *_facts(data, rng),
     )
 
 
-def _moved_lines(data, space, picks, rng: random.Random) -> list[Line]:
-    """Up to three numeric control clauses, each moved onto the exact metric of a design in the case."""
+def _facts(data, rng: random.Random) -> tuple[str | None, str | None, str | None]:
+    """(--end-user-hq, --assume-us-launch, --end-user): a named end user brings its own headquarters,
+    so it is drawn only where none is given."""
+    hq = rng.choice([None, None, "china", "germany"])
+    launch = rng.choice([None, None, "2024-01-01", "2026-06-01"])
+    named = sorted(data.destinations.end_users)
+    end_user = rng.choice(named) if named and hq is None and rng.random() < 0.3 else None
+    return hq, launch, end_user
+
+
+def _in_force(data, target: str, as_of: str) -> set[str]:
+    """Ids of the rule sets in force for the target on the date: where a moved line can matter."""
+    from explorer.load.options import parse_date
+    from explorer.model.checker import rules_in_force
+    from explorer.model.destinations import resolve_target
+
+    on = parse_date(as_of)
+    return {r.id for r in rules_in_force(data.rules, resolve_target(data.destinations, target, on), on)}
+
+
+def _moved_lines(data, space, picks, rng: random.Random, in_force: set[str]) -> list[Line]:
+    """Up to three numeric control clauses of the rules in force (any rule's where none is), each moved
+    onto the exact metric of a design in the case."""
     from explorer.model.space import Design
 
     clauses = [
@@ -353,6 +375,7 @@ def _moved_lines(data, space, picks, rng: random.Random) -> list[Line]:
         for j, x in enumerate(c.clauses)
         if not isinstance(x.value, bool)
     ]
+    clauses = [c for c in clauses if c[0] in in_force] or clauses
     lines = []
     for rule, i, j, metric in rng.sample(clauses, min(3, len(clauses))):
         design = Design(

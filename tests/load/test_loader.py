@@ -203,16 +203,81 @@ def test_facts_and_ranges_are_checked_at_load(rel, change, field) -> None:
     assert len(line.splitlines()) == 1 and rel in line and field in line, line
 
 
-PRIMARY = ("www.federalregister.gov", "www.govinfo.gov", "www.ecfr.gov", "www.gpo.gov")
+# Where the primary text lives: the Federal Register, govinfo (FR, CFR, bills), the eCFR, BIS
+# itself, GAO decisions and congress.gov bills; a company's own notice lives on EDGAR.
+PRIMARY = {
+    "www.federalregister.gov",
+    "www.govinfo.gov",
+    "www.ecfr.gov",
+    "www.gpo.gov",
+    "www.bis.gov",
+    "www.gao.gov",
+    "www.congress.gov",
+}
+FILINGS = {"www.sec.gov"}
+
+
+def _host(url: str | None) -> str | None:
+    """The URL's host, or None where it is no https URL (a host is read, never matched as text)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url or "")
+    return parsed.hostname if parsed.scheme == "https" else None
+
+
+def _every_rule_set():
+    """The rule sets in constraints/ and those every scenario adds, with the file each came from."""
+    from explorer import api
+
+    data = api.load()
+    out = [(f"constraints/{r.id}.toml", r) for r in data.rules]
+    for name in api.scenario_names(data.root):
+        sc = api.with_scenarios(data, [name]).scenarios[-1]
+        out += [(f"constraints/scenarios/{name}.toml", r) for r in sc.add]
+    return data, out
 
 
 def test_official_rule_sets_cite_the_primary_text_first() -> None:
-    """Federal Register, govinfo or eCFR first; reproductions may stay among the sources."""
+    """An official rule set's source_url and its first source are the primary text (Federal Register,
+    govinfo, eCFR, bis.gov), a company notice's the company's own filing on EDGAR; reproductions may
+    stay among the sources, marked reported."""
+    _, rules = _every_rule_set()
+    checked = 0
+    for file, rule in rules:
+        hosts = {"official": PRIMARY, "company-notice": FILINGS}.get(rule.status.value)
+        if hosts is None:
+            continue
+        first = next(iter(rule.sources.values()), None)
+        assert first is not None, (file, "no [sources]")
+        assert _host(rule.source_url) in hosts, (file, rule.source_url)
+        assert _host(first.url) in hosts, (file, "first source", first.url)
+        checked += 1
+    assert checked >= 20  # every official and company-notice rule set, not a sample
+
+
+def test_every_source_marked_official_is_the_primary_text() -> None:
+    """A copy of an official text (a blog, a law firm, a third-party parse) is marked reported: status
+    official means the Federal Register, govinfo, eCFR, BIS, GAO or congress.gov itself, and
+    company-notice the company's filing; in rule sets, scenarios and destinations.toml alike."""
     from explorer import api
 
-    for rule in api.load().rules:
-        host = rule.source_url.split("/")[2]
-        if rule.status.value == "official":
-            assert host in PRIMARY, (rule.id, rule.source_url)
-        if rule.status.value == "company-notice":
-            assert host == "www.sec.gov", (rule.id, rule.source_url)
+    data, rules = _every_rule_set()
+    tables = [(file, r.sources) for file, r in rules]
+    tables += [
+        (f"constraints/scenarios/{n}.toml", api.with_scenarios(data, [n]).scenarios[-1].sources)
+        for n in api.scenario_names(data.root)
+    ]
+    tables.append(("constraints/destinations.toml", data.destinations.sources))
+    for file, sources in tables:
+        for key, source in sources.items():
+            if source.status.value == "official":
+                assert _host(source.url) in PRIMARY, (file, key, source.url)
+            if source.status.value == "company-notice":
+                assert _host(source.url) in FILINGS, (file, key, source.url)
+
+
+def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
+    assert _host("https://www.federalregister.gov/d/2020-28101") == "www.federalregister.gov"
+    assert _host("https://www.federalregister.gov.example.com/x") not in PRIMARY
+    assert _host("https://www.federalregister.gov@example.com/x") == "example.com"
+    assert _host("http://www.ecfr.gov/current") is None

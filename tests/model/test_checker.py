@@ -183,3 +183,25 @@ def test_a_rule_is_in_force_from_its_first_day_until_the_day_before_its_end(data
     rule = next(r for r in data.rules if r.id == "us-bis-2022-10-acs")
     assert rule.in_force(dt.date(2022, 10, 7)) and not rule.in_force(dt.date(2022, 10, 6))
     assert rule.in_force(dt.date(2023, 11, 16)) and not rule.in_force(dt.date(2023, 11, 17))
+
+
+def test_the_headquarters_rule_skips_d_group_destinations_unless_also_in_a5_or_a6(data) -> None:
+    """744.23(a)(3): 'other than those specified in Country Groups D:1, D:4, or D:5 (excluding any
+    destination also specified in Country Groups A:5 or A:6)'."""
+    rule = next(r for r in data.rules if r.id == "us-bis-2024-04-hq")
+    on = dt.date(2024, 6, 1)
+    reached = {
+        name: rule in rules_in_force(data.rules, resolve_target(data.destinations, name, on), on)
+        for name in ("china", "macau", "hong kong", "vietnam", "saudi arabia", "israel", "singapore", "us")
+    }
+    # Israel is D:4 and A:6, so the exclusion does not hold there; the US is no export
+    assert reached == {
+        "china": False,
+        "macau": False,
+        "hong kong": False,
+        "vietnam": False,
+        "saudi arabia": False,
+        "israel": True,
+        "singapore": True,
+        "us": False,
+    }

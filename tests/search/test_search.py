@@ -35,8 +35,11 @@ def test_gh100_under_the_2023_rule_matches_or_beats_h20(data) -> None:
 
 @pytest.mark.parametrize("case", COMPLYING, ids=lambda c: f"{c['chip']}-{c['target']}-{c['date']}")
 def test_the_search_dominates_every_complying_shipped_chip(case: dict, data) -> None:
-    shipped = api.classify(case["chip"], case["target"], case["date"], data)
-    result = s.search(shipped.sku.id, case["target"], case["date"], data=data, explain=False)
+    """Under the case's buyer and scenarios too: the search and the checker read the same facts."""
+    data = api.with_scenarios(data, case.get("scenarios", []))
+    buyer = {"end_user_hq": case.get("end_user_hq"), "end_user": case.get("end_user")}
+    shipped = api.classify(case["chip"], case["target"], case["date"], data, **buyer)
+    result = s.search(shipped.sku.id, case["target"], case["date"], data=data, explain=False, **buyer)
     assert result.status == "OPTIMAL"
     assert result.value >= shipped.value, f"{shipped.sku.id} beats the optimum: model or data is wrong"
 
@@ -150,6 +153,48 @@ def test_a_buyer_headquartered_in_china_is_judged_wherever_the_chip_ships(data) 
     assert bound.verdict.outcome.value == "not-controlled"
     assert bound.metrics.tpp < 4800 and bound.value < free.value
     assert free.verdict.not_applied and not bound.verdict.not_applied
+
+
+def test_a_china_headquartered_buyer_in_china_takes_the_january_2026_path(data) -> None:
+    """744.23(a)(3) excludes D:1/D:4/D:5 destinations: the destination's rule, and its case-by-case
+    path, govern a China-headquartered buyer in China (issue 23, item 1)."""
+    from explorer.model.outcomes import Outcome
+
+    options = dict(
+        allow=Outcome.LICENSE_CASE_BY_CASE, data=data, explain=False, assume_us_launch="2025-06-01"
+    )
+    anyone = s.search("gh100", "china", "2026-03-01", **options)
+    chinese = s.search("gh100", "china", "2026-03-01", end_user_hq="china", **options)
+    assert chinese.verdict.outcome is Outcome.LICENSE_CASE_BY_CASE
+    assert (chinese.design, chinese.value) == (anyone.design, anyone.value)
+    assert "us-bis-2024-04-hq" not in chinese.verdict.rules_in_force
+
+
+def test_a_named_uae_buyer_gets_the_whole_die_and_an_unnamed_one_does_not(data) -> None:
+    """91 FR 43034: the UAE government, G42 and Core42 need no licence; other buyers keep one (item 5)."""
+    g42 = s.search("gh100", "uae", "2026-08-01", data=data, explain=False, end_user="g42")
+    unnamed = s.search("gh100", "uae", "2026-08-01", data=data, explain=False)
+    assert g42.verdict.outcome.value == "not-controlled" and g42.metrics.tpp > 4800
+    assert unnamed.metrics.tpp < 4800 and unnamed.value < g42.value
+    assert unnamed.verdict.not_applied and not g42.verdict.not_applied
+    after = s.search("gh100", "uae", "2027-05-01", data=data, explain=False, end_user="g42")
+    assert (after.design, after.value) == (unnamed.design, unnamed.value)  # G42's status expired
+
+
+def test_the_safe_chips_act_readings_bound_the_search_differently(data) -> None:
+    """Links alone admit more interconnect than links plus PCIe: the links-only optimum is at least as
+    good, and each verdict names its reading's lines (item 7)."""
+    today = dt.date(2026, 3, 1)
+    broad = s.search(
+        "gh100", "china", today, data=api.with_scenarios(data, ["safe-chips-act"]), explain=False
+    )
+    narrow = s.search(
+        "gh100", "china", today, data=api.with_scenarios(data, ["safe-chips-act-links-only"]), explain=False
+    )
+    assert narrow.value >= broad.value
+    assert {m.paragraph for m in narrow.verdict.margins if "1758A" in m.paragraph} >= {
+        "1758A(a)(1) combined bandwidth (links alone)"
+    }
 
 
 @pytest.mark.parametrize("die", ["gb100", "aqua-vanjaram"])

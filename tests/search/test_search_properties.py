@@ -30,10 +30,12 @@ DATES = [
     dt.date(2024, 6, 1),
     dt.date(2025, 9, 1),
     dt.date(2026, 2, 1),
+    dt.date(2026, 8, 1),  # the UAE in A:5, with its named end users
 ]
-TARGETS = ["china", "china", "vietnam", "singapore", "syria"]
+TARGETS = ["china", "china", "vietnam", "singapore", "syria", "uae"]
 LAUNCHES = [None, dt.date(2024, 1, 1), dt.date(2026, 6, 1)]  # a US launch before or after the 2026 rule
-HQS = [None, "china", "germany"]
+# (--end-user-hq, --end-user): a named end user brings its own headquarters
+BUYERS = [(None, None), ("china", None), ("germany", None), (None, "g42"), (None, "microsoft")]
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -50,6 +52,7 @@ class Case:
     launch: dt.date | None = None  # --assume-us-launch
     hq: str | None = None  # --end-user-hq
     robust: bool = True
+    end_user: str | None = None  # --end-user
 
 
 def _picks(n: int, most: int):
@@ -75,6 +78,7 @@ def cases(draw, spaces: dict[str, DesignSpace], thresholds: int) -> Case:
             ]
         )
     )
+    hq, end_user = draw(st.sampled_from(BUYERS))
     return Case(
         die,
         picks,
@@ -83,8 +87,9 @@ def cases(draw, spaces: dict[str, DesignSpace], thresholds: int) -> Case:
         draw(st.sampled_from(DATES)),
         draw(st.sampled_from(TARGETS)),
         draw(st.sampled_from(LAUNCHES)),
-        draw(st.sampled_from(HQS)),
+        hq,
         draw(st.booleans()),
+        end_user,
     )
 
 
@@ -155,6 +160,7 @@ def build(case: Case, data, spaces: dict[str, DesignSpace], die=None) -> s.Probl
         end_user_hq=case.hq,
         assume_us_launch=case.launch,
         robust=case.robust,
+        end_user=case.end_user,
     )
 
 
@@ -183,6 +189,7 @@ def as_verify_case(case: Case, rules) -> verify.Case:
         case.robust,
         case.hq,
         case.launch.isoformat() if case.launch else None,
+        case.end_user,
     )
 
 
