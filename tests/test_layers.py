@@ -20,7 +20,7 @@ ALLOWED = {
     "report": {"model", "report"},
 }
 # reports read what the search found, through its result types: never the solver, tables or loader
-REPORT_MAY_IMPORT = {"explorer.search.run"}
+REPORT_MAY_IMPORT = {"explorer.search.run", "explorer.search.portfolio"}
 FRONT_DOOR_USERS = {"explorer", "explorer.__main__"}  # and every module of explorer.cli
 # the CLI parses options, calls the front door (or a feature on top of it) and prints: never the search or
 # the loader directly, except the signal handling that ends a run cleanly
