@@ -10,6 +10,7 @@ The notebook API: every function returns result objects or a pandas DataFrame.
     explorer.sweep("china", vary="3A090.b.1:tpp", values="1600:4000:800", bases=["gh100"])
     explorer.robust("gh100", "china", ["safe-chips-act", "april-2025-lines-lifted"])  # a RobustResult
     explorer.classify("h200", "china", scenarios=["safe-chips-act"])                  # a what-if verdict
+    explorer.portfolio("hopper-2024")                             # one die, a SKU per market
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def robust(base: str, target: str = "china", scenarios=(), **options):
     from explorer.search import robustness as rb
 
     return rb.robust(base, target, list(scenarios), **options)
+
+
+def portfolio(line: str, bases: list[str] | None = None, as_of=None, scenarios=(), **options):
+    """The die to tape out and each market's SKU of it (a PortfolioResult): `line` names a file in
+    specs/portfolios/ or is the path of one."""
+    from explorer import api
+
+    data = api.load()
+    plan = api.load_portfolio(line, data.root)
+    return api.portfolio(plan, bases, as_of, data=data, scenarios=tuple(scenarios), **options)
 
 
 def explore(target: str = "china", bases: list[str] | None = None, as_of=None, **options):
