@@ -15,6 +15,7 @@ from explorer.load.loader import (
     load_objective,
     load_workloads,
     objective_names,
+    read_json,
     scenario_names,
 )
 from explorer.load.options import end_user_scopes, parse_date
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # imported on first use (below), so classify and screen never
         resolve_base,
         search,
     )
-    from explorer.search.verify import replay, replay_dict, report_dict, report_rows, verify
+    from explorer.search.verify import replay, replay_cases, replay_dict, report_dict, report_rows, verify
 
 _ON_FIRST_USE = {
     **dict.fromkeys(("cost_frontier", "margin_frontier"), "explorer.search.frontiers"),
@@ -55,7 +56,8 @@ _ON_FIRST_USE = {
         "explorer.search.run",
     ),
     **dict.fromkeys(
-        ("replay", "replay_dict", "report_dict", "report_rows", "verify"), "explorer.search.verify"
+        ("replay", "replay_cases", "replay_dict", "report_dict", "report_rows", "verify"),
+        "explorer.search.verify",
     ),
 }
 
@@ -94,7 +96,9 @@ __all__ = [
     "parse_date",
     "parse_weights",
     "problem",
+    "read_json",
     "replay",
+    "replay_cases",
     "replay_dict",
     "report_dict",
     "report_rows",
