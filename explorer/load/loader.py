@@ -54,6 +54,9 @@ class EfficiencyTable:
     fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
 
 
+# fields that name something (a chip, a rule, a paragraph): shown on one line, so held to one line
+NAME_FIELDS = {"name", "aliases", "title", "paragraph"}
+
 # dict-of-Quantity fields whose unit depends on the key
 KEYED_UNITS: dict[tuple[type, str], dict[str, str]] = {(c.Sku, "published"): m.PUBLISHED_UNITS}
 
@@ -280,6 +283,11 @@ def _dataclass(cls: type[T], raw: object, ctx: _Ctx, path: str) -> T:
         values[name] = _build(hints[name], raw[name], ctx, _join(path, name), unit, keyed)
         if name == "id" and hints[name] is str and not is_id(values[name]):  # ids name files and references
             _fail(ctx, _join(path, name), values[name], ID_EXPECTED)
+        if name in NAME_FIELDS:  # names and titles head tables and lines: one line each
+            texts = values[name] if isinstance(values[name], list) else [values[name]]
+            for text in texts:
+                if isinstance(text, str) and has_control(text):
+                    _fail(ctx, _join(path, name), text, "a name on one line (no newline or tab)")
     return cls(**values)
 
 
