@@ -211,13 +211,15 @@ def write_documents(out: str, rendered: dict[str, dict[str, str]], template: str
         raise cannot(e) from None
     staging: Path | None = None
     lock: int | None = None
-    swapped: list[tuple[Path, Path | None]] = []  # (target, where the file it replaced was set aside)
+    # (target, where the file it replaces is set aside, the new file's staged path), noted before either moves
+    swapped: list[tuple[Path, Path | None, Path]] = []
 
     def roll_back() -> None:
-        for target, old in reversed(swapped):
+        for target, old, staged in reversed(swapped):
             if old is not None:
-                os.replace(old, target)
-            elif os.path.lexists(target):
+                if os.path.lexists(old):  # set aside: back it goes, over the new file if that was placed
+                    os.replace(old, target)
+            elif not os.path.lexists(staged) and os.path.lexists(target):  # placed where nothing was
                 os.remove(target)
         swapped.clear()
         for d in reversed(made):
@@ -244,8 +246,9 @@ def write_documents(out: str, rendered: dict[str, dict[str, str]], template: str
                 if target.is_dir() and not target.is_symlink():
                     raise InputError("--out", "", str(target), "a path for a file, not a folder")
                 old = staging / ".replaced" / file
+            swapped.append((target, old, staging / file))
+            if old is not None:
                 os.replace(target, old)
-            swapped.append((target, old))
             os.replace(staging / file, target)
         swapped.clear()  # done: nothing to put back
         made.clear()

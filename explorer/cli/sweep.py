@@ -73,7 +73,12 @@ def sweep(
     on = api.parse_date(as_of)
     resolve_target(data.destinations, target, on)
     bases = unique_bases(data, bases)
-    api.load_objective(value_model, data.root)  # a bad value model fails here, not in every worker
+    try:  # a bad value model fails here, not in every worker
+        api.load_objective(value_model, data.root)
+    except InputError as e:
+        raise (
+            InputError("--value-model", "", value_model, e.expected) if e.where == "--objective" else e
+        ) from None
     if out and not out.endswith((".csv", ".parquet")):
         raise InputError("--out", "", out, "a file ending in .csv or .parquet")
     check_picture(plot, "--plot")

@@ -122,15 +122,15 @@ def read_text(path: str | Path, where: str, most: int, kind: str) -> str:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(where, "", "(not a regular file)", kind)
+            raise InputError(where, "", str(path), f"{kind} (this is not a regular file)")
         if info.st_size > most:
-            raise InputError(where, "", f"{info.st_size} bytes", f"at most {most} bytes")
+            raise InputError(where, "", f"{path}: {info.st_size} bytes", f"at most {most} bytes")
         with path.open("rb") as f:
             raw = f.read(most + 1)
     except OSError as e:
-        raise InputError(where, "", "(unreadable)", f"a readable file ({e.strerror})") from None
+        raise InputError(where, "", str(path), f"a readable file ({e.strerror})") from None
     if len(raw) > most:  # it grew while it was read
-        raise InputError(where, "", f"over {most} bytes", f"at most {most} bytes")
+        raise InputError(where, "", f"{path}: over {most} bytes", f"at most {most} bytes")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
