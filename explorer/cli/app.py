@@ -48,9 +48,11 @@ class _Group(click.Group):
     def main(self, *args, **kwargs):
         """Signals end the run cleanly (explorer.search.interrupts): exit 130 on SIGINT, 143 on SIGTERM,
         129 on SIGHUP. A closed stdout is refused before any work, and stdout is checked on every write."""
+        import threading
+
         from explorer.search import interrupts
 
-        previous = interrupts.install()
+        previous, hook = interrupts.install(), threading.excepthook
         try:
             if sys.stdout is None:  # `explore ... >&-`: Python found no fd 1
                 click.echo(f"explore: error: {_CLOSED}", err=True)
@@ -60,6 +62,7 @@ class _Group(click.Group):
             return super().main(*args, **kwargs)
         finally:
             interrupts.restore(previous)
+            threading.excepthook = hook
 
     def invoke(self, ctx: click.Context):
         try:

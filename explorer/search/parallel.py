@@ -70,9 +70,7 @@ def map_jobs(
                     # memory limit), the pending jobs would never finish
                     raise RuntimeError("the process pool stopped handing out jobs (a thread could not start)")
         except BaseException:  # an interrupt or a failure: end the workers now, not after their jobs
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            _end(pool)
             raise
         finally:
             interrupts.released(pool)
@@ -81,6 +79,21 @@ def map_jobs(
         for i, job in enumerate(jobs):
             done(i, fn(job))
     return out
+
+
+def _end(pool) -> None:
+    """Every worker of `pool` ended: SIGTERM, then SIGKILL for one still there after 2 s (a SIGTERM that
+    lands between a worker's fork and Python's signal set-up in it is lost, and the worker would wait on
+    its queue for ever, and the exit with it)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(2)
+        if process.is_alive():
+            process.kill()
+            process.join(2)
 
 
 def _worker_signals() -> None:
