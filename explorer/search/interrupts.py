@@ -19,7 +19,6 @@ CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}  # SIGHUP:
 _temporary: set[str] = set()
 _pools: list = []
 _undo: list = []  # callables that put half-moved outputs back, newest last
-_children: set[int] = set()  # process ids to end (a template rendering in its own process)
 
 
 def temporary(path) -> None:
@@ -39,15 +38,6 @@ def undo(fn) -> None:
 def undone(fn) -> None:
     if fn in _undo:
         _undo.remove(fn)
-
-
-def child(pid: int) -> None:
-    """A process of this run to end if a signal lands while it runs."""
-    _children.add(pid)
-
-
-def reaped(pid: int) -> None:
-    _children.discard(pid)
 
 
 def pool(p) -> None:
@@ -72,9 +62,6 @@ def _handler(signum, frame) -> None:
     for p in list(_pools):
         for process in list(getattr(p, "_processes", {}).values()):
             process.terminate()
-    for pid in list(_children):
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
     for fn in reversed(_undo):
         with contextlib.suppress(Exception):  # best effort: the temporary files still go below
             fn()
