@@ -16,6 +16,7 @@ from explorer.load.loader import (
     load_portfolio,
     load_workloads,
     objective_names,
+    read_json,
     scenario_names,
 )
 from explorer.load.options import buyer, end_user_scopes, parse_date
@@ -39,7 +40,7 @@ if TYPE_CHECKING:  # imported on first use (below), so classify and screen never
         search,
         search_bases,
     )
-    from explorer.search.verify import replay, replay_dict, report_dict, report_rows, verify
+    from explorer.search.verify import replay, replay_cases, replay_dict, report_dict, report_rows, verify
 
 _ON_FIRST_USE = {
     **dict.fromkeys(("cost_frontier", "margin_frontier"), "explorer.search.frontiers"),
@@ -60,7 +61,8 @@ _ON_FIRST_USE = {
         "explorer.search.run",
     ),
     **dict.fromkeys(
-        ("replay", "replay_dict", "report_dict", "report_rows", "verify"), "explorer.search.verify"
+        ("replay", "replay_cases", "replay_dict", "report_dict", "report_rows", "verify"),
+        "explorer.search.verify",
     ),
 }
 
@@ -104,7 +106,9 @@ __all__ = [
     "portfolio",
     "PortfolioResult",
     "problem",
+    "read_json",
     "replay",
+    "replay_cases",
     "replay_dict",
     "report_dict",
     "report_rows",

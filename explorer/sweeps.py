@@ -44,10 +44,17 @@ MAX_VALUES = 100_000  # a --values list is refused beyond this, before it is bui
 
 
 def parse_values(text: str) -> list[Fraction]:
-    """`1000:10000:1000` (start:stop:step, inclusive) or `1000,2400,4800`; finite numbers only."""
+    """`1000:10000:1000` (start:stop:step, inclusive) or `1000,2400,4800`; finite numbers of at most 10^12,
+    each bounded as written (1e400 and 1e9999999 are refused, not expanded)."""
+    from explorer.model.numbers import exact
+
+    expected = "start:stop:step or a comma list of finite numbers of at most 1e12"
     try:
         if ":" in text:
-            start, stop, step = (Fraction(x) for x in text.split(":"))
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = (exact(x) for x in parts)
             if step <= 0 or stop < start:
                 raise ValueError
             n = int((stop - start) / step)
@@ -57,9 +64,9 @@ def parse_values(text: str) -> list[Fraction]:
         values = text.split(",")
         if len(values) > MAX_VALUES:
             raise InputError("--values", "", text[:40], f"at most {MAX_VALUES} values")
-        return [Fraction(x) for x in values]
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise InputError("--values", "", text, "start:stop:step or a comma list of finite numbers") from None
+        return [exact(x) for x in values]
+    except ValueError:
+        raise InputError("--values", "", text, expected) from None
 
 
 def rule_change_dates(rules, until: dt.date, target=None) -> list[dt.date]:

@@ -9,17 +9,16 @@ the margin (the change in tokens/s for 1% more of it).
 from __future__ import annotations
 
 import dataclasses
-import json
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, cast
 
 from explorer.calibrate import efficiency_dict
-from explorer.load.loader import load_objective
+from explorer.load.loader import load_objective, read_json
 from explorer.model import value as v
 from explorer.model.chips import MemoryKind
 from explorer.model.data import Data
 from explorer.model.errors import InputError
+from explorer.model.numbers import exact
 from explorer.model.space import Design, LinkOption, MemoryOption, RateLimit, to_sku
 from explorer.report.results import serving_dict
 from explorer.search.reference import reference_rate
@@ -96,14 +95,9 @@ def of_design(file: str, data: Data, objective: str = "llm-serving") -> dict:
 
 
 def read_design(file: str, data: Data) -> Design:
-    """A design as the search prints it (its JSON, one result or a `design`), checked field by field."""
-    path = Path(file)
-    if not path.is_file() or path.stat().st_size > 64_000:
-        raise InputError("--design", "", file, "a JSON file of at most 64 kB holding a design")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(file, "", "(unparseable)", f"JSON text ({e})") from None
+    """A design as the search prints it (its JSON, one result or a `design`), checked field by field against
+    what its die can hold: units, clock, a memory the die drives at a rate its technology reaches, links."""
+    raw = read_json(file, "--design", 64_000)
     if isinstance(raw, dict) and isinstance(raw.get("results"), list):  # a whole search output
         found = [r for r in raw["results"] if isinstance(r, dict) and isinstance(r.get("design"), dict)]
         if len(found) != 1:
@@ -116,54 +110,82 @@ def read_design(file: str, data: Data) -> Design:
             file, "", type(raw).__name__, "an object with die, units, clock_mhz, memory and links"
         )
 
-    def get(obj, key, kind, where=""):
+    def get(obj, key: str, kind: type, where: str = "") -> Any:
         x = obj.get(key) if isinstance(obj, dict) else None
-        ok = isinstance(x, kind) and not isinstance(x, bool) if kind is not bool else isinstance(x, bool)
-        if not ok or (isinstance(x, (int, float)) and not isinstance(x, bool) and not 0 <= x <= 1e12):
-            raise InputError(
-                file,
-                where + key,
-                x,
-                f"a {'number' if kind is not str else 'string'} (see explore --format json)",
-            )
+        ok = isinstance(x, kind) and (kind is bool or not isinstance(x, bool))
+        if not ok:
+            raise InputError(file, where + key, x, f"a {kind.__name__} (see explore --format json)")
         return x
+
+    def number(obj, key: str, where: str, low: Fraction, high: Fraction, why: str = "") -> Fraction:
+        """A figure in [low, high] (low itself excluded when it is 0: a zero rate divides nothing)."""
+        x = obj.get(key) if isinstance(obj, dict) else None
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise InputError(file, where + key, x, "a number (see explore --format json)")
+        try:
+            value = exact(x)
+        except ValueError as e:
+            raise InputError(file, where + key, x, str(e)) from None
+        if not (low < value if low == 0 else low <= value) or value > high:
+            span = (
+                f"above 0 and at most {float(high):g}" if low == 0 else f"{float(low):g} to {float(high):g}"
+            )
+            raise InputError(file, where + key, x, f"a number {span}{why}")
+        return value
 
     die_id = get(raw, "die", str)
     if die_id not in data.catalog.dies:
         raise InputError(file, "die", die_id, f"one of: {', '.join(data.catalog.dies)}")
     die = data.catalog.dies[die_id]
-    units, clock = get(raw, "units", int), get(raw, "clock_mhz", int)
-    if not 1 <= units <= die.units_full.value or clock < 1:
-        raise InputError(file, "units", units, f"1 to {die.units_full.value} units and a positive clock")
+    units = int(number(raw, "units", "", Fraction(1), die.units_full.value, f" ({die.id}'s units)"))
+    clock = number(
+        raw, "clock_mhz", "", die.clock_mhz_min.value, die.clock_mhz_max.value, f" ({die.id}'s clock)"
+    )
+    if units != get(raw, "units", int) or clock.denominator != 1:
+        raise InputError(file, "units", raw.get("units"), "whole units and a whole clock in MHz")
     mem, links = raw.get("memory"), raw.get("links")
     tech = get(mem, "technology", str, "memory.")
     drives = [t for iface in (die.hbm, die.gddr) if iface is not None for t in iface.technologies]
     if tech not in drives or tech not in data.catalog.memory:
         raise InputError(file, "memory.technology", tech, f"one {die.id} drives: {', '.join(drives)}")
     t = data.catalog.memory[tech]
-    pin = Fraction(str(get(mem, "pin_rate_gbps", (int, float), "memory.")))
-    cap = Fraction(str(get(mem, "device_capacity_gb", (int, float), "memory.")))
+    pin = number(
+        mem, "pin_rate_gbps", "memory.", Fraction(0), t.pin_rate_gbps_max.value, f" ({tech}'s top rate)"
+    )
+    cap = number(mem, "device_capacity_gb", "memory.", Fraction(0), Fraction(1024))
     if t.kind is MemoryKind.HBM:
-        stacks = get(mem, "stacks", int, "memory.")
+        assert die.hbm is not None  # the technology is one the die drives, so it has the interface
+        stacks = int(
+            number(mem, "stacks", "memory.", Fraction(1), die.hbm.sites.value, f" ({die.id}'s sites)")
+        )
         bits, devices, bus, shell = stacks * t.interface_bits.value, Fraction(stacks), None, False
     else:
-        stacks, bus = None, get(mem, "bus_width_bits", int, "memory.")
-        table = cast(dict[str, Any], mem)  # get() above raised unless memory is a table
-        shell = bool(table.get("clamshell", False))
+        assert die.gddr is not None
+        stacks = None
+        bus = int(number(mem, "bus_width_bits", "memory.", Fraction(32), die.gddr.bus_width_bits_max.value))
+        if bus % 32:
+            raise InputError(file, "memory.bus_width_bits", bus, "a multiple of 32")
+        table = cast(dict[str, Any], mem)  # number() above raised unless memory is a table
+        shell = table.get("clamshell", False)
+        if not isinstance(shell, bool):
+            raise InputError(file, "memory.clamshell", shell, "true or false")
         bits, devices = Fraction(bus), bus / t.interface_bits.value * (2 if shell else 1)
     memory = MemoryOption(tech, t.kind, pin, cap, stacks, bus, shell, bits * pin / 8, devices * cap)
-    link = LinkOption(
-        get(links, "count", int, "links."), Fraction(str(get(links, "gbps_per_link", (int, float), "links.")))
-    )
+    count_max = die.links.count_max.value if die.links else Fraction(0)
+    per_link_max = die.links.gbps_per_link.value if die.links else Fraction(0)
+    count = get(links, "count", int, "links.")
+    if not 0 <= count <= count_max:
+        raise InputError(file, "links.count", count, f"0 to {count_max} links ({die.id}'s)")
+    per_link = Fraction(0)
+    if count:
+        per_link = number(links, "gbps_per_link", "links.", Fraction(0), per_link_max, f" ({die.id}'s links)")
     limits = []
     for key in ("tensor_rate_limit", "narrow_rate_limit"):
-        rate = Fraction(str(raw.get(key, 1)))
-        if not 0 < rate <= 1:
-            raise InputError(file, key, float(rate), "a fraction in (0, 1]")
-        limits.append(rate)
-    return Design(
-        die.id, units, clock, RateLimit(*limits), memory, link, bool(raw.get("datacenter", die.datacenter))
-    )
+        limits.append(number({key: raw.get(key, 1)}, key, "", Fraction(0), Fraction(1)))
+    market = raw.get("datacenter", die.datacenter)
+    if not isinstance(market, bool):
+        raise InputError(file, "datacenter", market, "true or false")
+    return Design(die.id, units, int(clock), RateLimit(*limits), memory, LinkOption(count, per_link), market)
 
 
 def knob_steps(design: Design, data: Data, obj: v.Objective) -> dict[str, float]:

@@ -16,7 +16,18 @@ from explorer.cli.options import (
     parse_search_options,
     search_options,
 )
-from explorer.cli.output import counted, print_csv, print_json, say, spec_documents, wrapped, write_documents
+from explorer.cli.output import (
+    OutputError,
+    checked_stdout,
+    counted,
+    print_csv,
+    print_json,
+    say,
+    silence_stdout,
+    spec_documents,
+    wrapped,
+    write_documents,
+)
 from explorer.model.errors import InputError
 
 
@@ -27,51 +38,89 @@ class Exit(IntEnum):
     INTERNAL = 3
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
     TERMINATED = 143  # SIGTERM
+    HUNG_UP = 129  # SIGHUP: the terminal went away
 
 
 class _Group(click.Group):
-    """Turns bad input into one line on stderr and exit code 2, never a traceback."""
+    """The one catch-all: bad input is one line on stderr and exit 2, an internal fault one line and exit 3,
+    never a traceback (EXPLORE_DEBUG=1 shows it)."""
 
     def main(self, *args, **kwargs):
-        """Signals end the run cleanly (explorer.search.interrupts): exit 130 on SIGINT, 143 on SIGTERM."""
+        """Signals end the run cleanly (explorer.search.interrupts): exit 130 on SIGINT, 143 on SIGTERM,
+        129 on SIGHUP. A closed stdout is refused before any work, and stdout is checked on every write."""
+        import threading
+
         from explorer.search import interrupts
 
-        previous = interrupts.install()
+        previous, hook = interrupts.install(), threading.excepthook
         try:
+            if sys.stdout is None:  # `explore ... >&-`: Python found no fd 1
+                click.echo(f"explore: error: {_CLOSED}", err=True)
+                sys.exit(Exit.BAD_INPUT)
+            checked_stdout()
+            _quiet_threads()
             return super().main(*args, **kwargs)
         finally:
             interrupts.restore(previous)
+            threading.excepthook = hook
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:  # a full disk or a file size limit on stdout surfaces here, while it sets the exit code
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+        except OutputError as e:
+            silence_stdout()
+            click.echo(f"explore: error: {e}", err=True)
+            ctx.exit(Exit.BAD_INPUT)
         except InputError as e:
             click.echo(f"explore: error: {e}", err=True)
             ctx.exit(Exit.BAD_INPUT)
-        except RuntimeError as e:
-            from explorer.api import CheckerDisagrees
-
-            if not isinstance(e, CheckerDisagrees):
-                raise
-            click.echo(f"explore: INTERNAL ERROR, solver and checker disagree (please report): {e}", err=True)
-            ctx.exit(Exit.INTERNAL)
         except BrokenPipeError:  # `explore ... | head`: the reader left; end quietly
-            import os
-
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            silence_stdout()
             ctx.exit(Exit.OK)
-        except click.exceptions.Exit:
+        except (click.exceptions.Exit, click.ClickException):
             raise
-        except click.ClickException:
-            raise
-        except Exception as e:  # a bug: one line, exit 3 (EXPLORE_DEBUG=1 shows the traceback)
+        except Exception as e:  # a bug or a broken environment: one line, exit 3
             import os
 
             if os.environ.get("EXPLORE_DEBUG"):
                 raise
-            click.echo(f"explore: internal error, please report: {type(e).__name__}: {e}", err=True)
+            click.echo(f"explore: {_internal(e)}", err=True)
             ctx.exit(Exit.INTERNAL)
+
+
+_CLOSED = (
+    "stdout: got a closed standard output, expected one to print to (redirect it to /dev/null to discard)"
+)
+
+
+def _quiet_threads() -> None:
+    """A library thread that dies (a process pool's, a thread that could not start) prints no traceback:
+    the main thread reports what it meant for the run, in one line (EXPLORE_DEBUG=1 shows both)."""
+    import os
+    import threading
+
+    if not os.environ.get("EXPLORE_DEBUG"):
+        threading.excepthook = lambda args: None
+
+
+def _internal(e: Exception) -> str:
+    """One line for an internal fault: what failed, and that it is worth a report."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from explorer.api import CheckerDisagrees
+    from explorer.model.names import printable
+
+    if isinstance(e, CheckerDisagrees):
+        return f"INTERNAL ERROR, solver and checker disagree (please report): {e}"
+    if isinstance(e, BrokenProcessPool):
+        what = "a worker process died (killed, or out of memory)"
+    else:
+        what = f"{type(e).__name__}: {e}"
+    return printable(f"internal error, please report: {what}")
 
 
 @click.group(
@@ -223,7 +272,7 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
             if floor
             else "no design complies; conflicting rules"
         )
-        click.echo(f"explore: {rec['base']}: {what}: {', '.join(rec['conflicting_rules'])}", err=True)
+        say(ctx, f"explore: {rec['base']}: {what}: {', '.join(rec['conflicting_rules'])}", always=True)
     if infeasible:
         ctx.exit(Exit.FINDINGS)
 

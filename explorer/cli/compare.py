@@ -8,7 +8,7 @@ import click
 
 from explorer.cli.app import main
 from explorer.cli.options import Finite, Format, format_option, parse_search_options, search_options
-from explorer.cli.output import counted, print_csv, print_json, wrapped
+from explorer.cli.output import check_picture, counted, print_csv, print_json, wrapped, write_picture
 from explorer.model.errors import InputError
 
 PATHS = ["not-controlled", "notification", "license-case-by-case"]
@@ -74,6 +74,7 @@ def frontier(
     from explorer import api
     from explorer.report import results as report
 
+    check_picture(plot, "--plot")
     data, opts = parse_search_options(ctx, target, **search_params)
     if len(opts.bases) != 1:
         raise InputError("--base", "", ",".join(opts.bases), "exactly one base die or SKU")
@@ -113,7 +114,9 @@ def frontier(
     if plot:
         from explorer.report import plots
 
-        plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", plot)
+        write_picture(
+            plot, lambda file: plots.frontier(rows, x_axis, f"{base} for {opts.target} on {opts.on}", file)
+        )
     if fmt == Format.JSON:
         from explorer.report import payloads
 

@@ -311,9 +311,7 @@ def parse_search_options(
         objective, value_model = "perf", objective
     resolve_target(data.destinations, target, on)
     api.load_objective(value_model, data.root, workload=workload)
-    bases = list(bases) or data.catalog.design_bases()
-    for base in bases:
-        api.resolve_base(data, base)
+    bases = unique_bases(data, bases)
     if market == "any" and objective in ("gross-margin", "net-revenue") and price_usd is None:
         raise InputError("--market", "", "any", "one market when pricing along a market curve (or a --price)")
     allowed = max((Outcome(a) for a in allow), key=lambda o: o.rank, default=Outcome.NOT_CONTROLLED)
@@ -338,6 +336,25 @@ def parse_search_options(
         figures == "robust",
         end_user=end_user,
     )
+
+
+MAX_BASES = 100  # distinct --base values in one run
+
+
+def unique_bases(data: Data, bases) -> list[str]:
+    """Each --base checked before any search (bad input stays one line), a repeat of the same base (the
+    same die in the same market, however spelt) dropped, and at most MAX_BASES; none given: every base."""
+    from explorer import api
+
+    if not bases:
+        return data.catalog.design_bases()
+    seen: dict[tuple, str] = {}
+    for base in bases:
+        die, market = api.resolve_base(data, base)
+        seen.setdefault((die.id, market), base)
+        if len(seen) > MAX_BASES:
+            raise InputError("--base", "", f"{len(set(bases))} bases", f"at most {MAX_BASES} in one run")
+    return list(seen.values())
 
 
 def keep_data(ctx: click.Context, param, value):

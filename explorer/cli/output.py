@@ -2,12 +2,78 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import sys
 
 import click
 
 from explorer.cli.options import Options
 from explorer.model.errors import InputError
+from explorer.model.names import is_file_name, printable
+
+
+class OutputError(InputError):
+    """Standard output could not take the output (a full disk, a file size limit): exit 2, not 0 or 3."""
+
+
+class _WholeWrites(io.RawIOBase):
+    """fd 1, written whole or not at all: Python's buffered writer can drop the rest of a short write (a
+    file size limit), so every write loops until done and a failure raises (EPIPE stays BrokenPipeError)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+    def write(self, b) -> int:
+        view = memoryview(b).cast("B")
+        done = 0
+        while done < len(view):
+            try:
+                done += os.write(self.fd, view[done:])
+            except BrokenPipeError:
+                raise
+            except OSError as e:
+                raise OutputError(
+                    "stdout", "", e.strerror, "a standard output that takes the whole output"
+                ) from None
+        return done
+
+
+def checked_stdout() -> None:
+    """Route sys.stdout through `_WholeWrites` when it is a real file (not a test's capture)."""
+    out = sys.stdout
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    if isinstance(getattr(getattr(out, "buffer", None), "raw", None), _WholeWrites):
+        return
+    out.flush()
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_WholeWrites(fd)),
+        encoding=out.encoding,
+        errors=out.errors,
+        line_buffering=bool(out.line_buffering),
+    )
+
+
+def silence_stdout() -> None:
+    """After stdout failed or its reader left: what it still buffers goes to /dev/null, quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 def counted(n: int, noun: str) -> str:
@@ -28,10 +94,11 @@ def wrapped(text: str) -> str:
     return "\n".join(fill(line) for line in text.split("\n"))
 
 
-def say(ctx: click.Context, text: str) -> None:
-    """The human summary: on stderr, so stdout carries only the payload; silent with --quiet."""
-    if not ctx.find_root().obj.get("quiet"):
-        click.echo(text, err=True)
+def say(ctx: click.Context, text: str, always: bool = False) -> None:
+    """The human summary: on stderr, so stdout carries only the payload; silent with --quiet (unless
+    `always`). One line, whatever names and paths it holds (control characters escaped)."""
+    if always or not ctx.find_root().obj.get("quiet"):
+        click.echo(printable(text), err=True)
 
 
 def print_json(obj: object) -> None:
@@ -65,20 +132,12 @@ def write_robust_documents(data, out: str, results, allow: str) -> None:
         first = r.first_world_result()
         doc = document.build(first, first.problem.data, {"allowed": allow, "objective": "perf"})
         doc["robustness"] = report.robust_dict(r)
-        rendered[r.base] = {
+        rendered[first.die.id] = {  # named by the die's id, as the search's documents are
             ".json": json.dumps(doc, indent=2) + "\n",
             ".md": document.render(doc, "markdown"),
             ".html": document.render(doc, "html"),
         }
     write_documents(out, rendered)
-
-
-def read_json(path: str):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError("--replay", "", path, f"a verify report in JSON ({e})") from None
 
 
 def spec_documents(
@@ -121,9 +180,13 @@ def spec_documents(
 
 
 def write_documents(out: str, rendered: dict[str, dict[str, str]], template: str | None = None) -> list:
-    """The whole set is written as one unit: rendered first, written into a temporary folder beside the
-    target, then moved into place; on any failure nothing new remains. Returns the paths written."""
-    import os
+    """A set of documents written as one unit, so no failure, signal or second writer leaves a mix:
+
+    rendered first, written into a fresh staging folder beside the target, then swapped in under a lock on
+    the target folder (a second writer waits for it), each file it replaces set aside until the last new
+    one is in place; a failure or a signal puts the old files back and removes the new ones (and any folder
+    made for them). File names are ids (checked at load) and suffixes, refused if they are not plain names.
+    Returns the paths written."""
     import shutil
     import tempfile
     from pathlib import Path
@@ -131,35 +194,109 @@ def write_documents(out: str, rendered: dict[str, dict[str, str]], template: str
     from explorer.search import interrupts
 
     folder = Path(out)
+    files: dict[str, str] = {}
+    for name, texts in rendered.items():
+        for suffix, text in texts.items():
+            file = f"{name}{template_suffix(template) if suffix == 'custom' else suffix}"
+            if not is_file_name(file):  # never a path: no separator, no "..", no control character
+                raise InputError("--out", "", file, "a plain file name (letters, digits, '.', '-', '_')")
+            files[file] = text
+
+    def cannot(e: OSError):
+        return InputError("--out", "", out, f"a folder that can be written ({e.strerror})")
+
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        made = _make_parents(folder)
+    except OSError as e:
+        raise cannot(e) from None
+    staging: Path | None = None
+    lock: int | None = None
+    # (target, where the file it replaces is set aside, the new file's staged path), noted before either moves
+    swapped: list[tuple[Path, Path | None, Path]] = []
+
+    def roll_back() -> None:
+        for target, old, staged in reversed(swapped):
+            if old is not None:
+                if os.path.lexists(old):  # set aside: back it goes, over the new file if that was placed
+                    os.replace(old, target)
+            elif not os.path.lexists(staged) and os.path.lexists(target):  # placed where nothing was
+                os.remove(target)
+        swapped.clear()
+        for d in reversed(made):
+            with _suppress(OSError):
+                d.rmdir()  # only if empty: another writer's files stay
+
+    interrupts.undo(roll_back)
+    try:
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        interrupts.temporary(staging)
+        for file, text in files.items():
+            (staging / file).write_text(text, encoding="utf-8")
+        try:
+            folder.mkdir()
+            made.append(folder)
+        except FileExistsError:
+            pass
+        lock = _lock(folder)
+        (staging / ".replaced").mkdir()
+        for file in files:
+            target = folder / file
+            old = None
+            if os.path.lexists(target):
+                if target.is_dir() and not target.is_symlink():
+                    raise InputError("--out", "", str(target), "a path for a file, not a folder")
+                old = staging / ".replaced" / file
+            swapped.append((target, old, staging / file))
+            if old is not None:
+                os.replace(target, old)
+            os.replace(staging / file, target)
+        swapped.clear()  # done: nothing to put back
+        made.clear()
     except OSError as e:
-        raise InputError("--out", "", out, f"a folder that can be written ({e.strerror})") from None
-    interrupts.temporary(staging)
-    written = []
-    try:
-        for name, files in rendered.items():
-            for suffix, text in files.items():
-                if suffix == "custom":
-                    suffix = template_suffix(template)
-                (staging / f"{name}{suffix}").write_text(text)
-                written.append(folder / f"{name}{suffix}")
-        folder.mkdir(exist_ok=True)
-        for path in written:
-            os.replace(staging / path.name, path)
-    except OSError as e:
-        raise InputError("--out", "", out, f"a folder that can be written ({e.strerror})") from None
+        roll_back()
+        raise cannot(e) from None
+    except BaseException:
+        roll_back()
+        raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        interrupts.done(staging)
-    return written
+        interrupts.undone(roll_back)
+        if lock is not None:
+            os.close(lock)  # releases the lock
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+            interrupts.done(staging)
+    return [folder / file for file in files]
+
+
+def _make_parents(folder) -> list:
+    """The missing folders above `folder`, made, outermost first (to be removed if the write fails)."""
+    missing = [p for p in reversed(folder.absolute().parents) if not p.exists()]
+    for p in missing:
+        p.mkdir()
+    return missing
+
+
+def _lock(folder) -> int:
+    """An exclusive lock on the folder itself (released when the descriptor closes, or the process ends)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _suppress(*errors):
+    import contextlib
+
+    return contextlib.suppress(*errors)
 
 
 def write_file(path: str, write, option: str = "--out") -> None:
     """Write through a temporary file beside `path`, then move it; one line and exit 2 if it cannot be."""
-    import os
-
     from explorer.search import interrupts
 
     tmp = f"{path}.tmp-{os.getpid()}"
@@ -176,6 +313,29 @@ def write_file(path: str, write, option: str = "--out") -> None:
             if os.path.exists(x):
                 os.remove(x)
             interrupts.done(x)
+
+
+PICTURES = (".png", ".svg")
+
+
+def check_picture(path: str | None, option: str) -> None:
+    """A picture's path must end in .png or .svg (matplotlib picks the format from it): checked before the
+    work that draws it."""
+    if path is not None and not path.endswith(PICTURES):
+        raise InputError(option, "", path, "a file ending in .png or .svg")
+
+
+def write_picture(path: str, draw, option: str = "--plot") -> None:
+    """`draw(file)` saves a matplotlib figure to `file`; written through `write_file`, so a path that cannot
+    be written is one line and exit 2."""
+    check_picture(path, option)
+    suffix = os.path.splitext(path)[1]
+
+    def write(tmp: str) -> None:  # matplotlib picks the format from the suffix, so the temporary keeps it
+        draw(tmp + suffix)
+        os.replace(tmp + suffix, tmp)
+
+    write_file(path, write, option)
 
 
 def template_suffix(template: str | None) -> str:

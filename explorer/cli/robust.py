@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from explorer.cli.app import Exit, main
-from explorer.cli.options import OUTCOME_NAMES, Finite, Format, data_of, format_option
+from explorer.cli.options import OUTCOME_NAMES, Finite, Format, data_of, format_option, unique_bases
 from explorer.cli.output import print_csv, print_json, say, write_robust_documents
 
 
@@ -94,9 +94,7 @@ def robust(
     world_data = api.worlds_of(data, list(worlds), not no_baseline)
     names = [w for w, _ in world_data]
     api.parse_weights(weights, names)
-    bases = list(bases) or data.catalog.design_bases()
-    for base in bases:
-        api.resolve_base(data, base)
+    bases = unique_bases(data, bases)
     records, results = [], []
     for i, base in enumerate(bases, 1):
         say(ctx, f"[{i}/{len(bases)}] robust search on {base} across {len(names)} worlds ...")

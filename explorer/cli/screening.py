@@ -6,7 +6,7 @@ import click
 
 from explorer.cli.app import main
 from explorer.cli.options import AS_OF, SCENARIO, TARGET, Format, data_of, format_option
-from explorer.cli.output import print_csv, print_json, wrapped
+from explorer.cli.output import print_csv, print_json, say, wrapped
 
 
 def _overview(
@@ -23,10 +23,12 @@ def _overview(
     else:
         results, errors = api.classify_table(table_file, target, on, data)
     _print_overview(data, where, on, rules, results, fmt)
-    for e in errors:
-        click.echo(f"{table_file}: {e}", err=True)
+    for e in errors:  # one line each, the file's name and cells shown with control characters escaped
+        say(ctx, f"{table_file}: {e}", always=True)
     if errors:
-        click.echo(f"{table_file}: {len(errors)} of {len(errors) + len(results)} rows not screened", err=True)
+        say(
+            ctx, f"{table_file}: {len(errors)} of {len(errors) + len(results)} rows not screened", always=True
+        )
         ctx.exit(2)
 
 

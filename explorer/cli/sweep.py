@@ -8,8 +8,16 @@ from fractions import Fraction
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import OUTCOME_NAMES, SCENARIO, Format, data_of, format_option, parallel_options
-from explorer.cli.output import say, write_file
+from explorer.cli.options import (
+    OUTCOME_NAMES,
+    SCENARIO,
+    Format,
+    data_of,
+    format_option,
+    parallel_options,
+    unique_bases,
+)
+from explorer.cli.output import check_picture, say, write_file, write_picture
 from explorer.model.errors import InputError
 
 SWEEP_LIMIT = 2000  # a larger sweep needs --yes
@@ -64,11 +72,16 @@ def sweep(
     data = data_of(ctx)
     on = api.parse_date(as_of)
     resolve_target(data.destinations, target, on)
-    bases = list(bases) or data.catalog.design_bases()
-    for base in bases:
-        api.resolve_base(data, base)
+    bases = unique_bases(data, bases)
+    try:  # a bad value model fails here, not in every worker
+        api.load_objective(value_model, data.root)
+    except InputError as e:
+        raise (
+            InputError("--value-model", "", value_model, e.expected) if e.where == "--objective" else e
+        ) from None
     if out and not out.endswith((".csv", ".parquet")):
         raise InputError("--out", "", out, "a file ending in .csv or .parquet")
+    check_picture(plot, "--plot")
     if vary in ("date",) and values is not None:
         raise InputError(
             "--values", "", values, "no --values with --vary date (every rule change is a point)"
@@ -125,7 +138,10 @@ def sweep(
 
         def write(tmp: str) -> None:
             if not out.endswith(".parquet"):
-                df.to_csv(tmp, index=False)
+                from explorer.report.render import frame_csv
+
+                with open(tmp, "w", encoding="utf-8", newline="") as f:
+                    f.write(frame_csv(df))
                 return
             try:
                 df.to_parquet(tmp, index=False, engine="pyarrow")
@@ -141,9 +157,11 @@ def sweep(
     if plot:
         from explorer.report import plots
 
-        plots.sweep(df, "date" if vary == "date" else vary, plot)
+        write_picture(plot, lambda file: plots.sweep(df, "date" if vary == "date" else vary, file))
     if fmt == Format.CSV:
-        click.echo(df.to_csv(index=False), nl=False)
+        from explorer.report.render import frame_csv
+
+        click.echo(frame_csv(df), nl=False)
     elif fmt == Format.JSON:
         click.echo(df.to_json(orient="records", indent=2))
     else:
@@ -163,17 +181,14 @@ def sweep(
 @click.pass_context
 def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
     """Draw the compliance map (TPP against density, regions by outcome) or the rules' timeline."""
-    import os
 
     from explorer import api
     from explorer.model.destinations import resolve_target
     from explorer.report import plots
 
-    if not out.endswith((".png", ".svg")):
-        raise InputError("--out", "", out, "a file ending in .png or .svg")
+    check_picture(out, "--out")
     data = data_of(ctx)
     on = api.parse_date(as_of)
-    suffix = ".png" if out.endswith(".png") else ".svg"
     if kind == "timeline":
 
         def draw(tmp: str) -> None:
@@ -182,7 +197,7 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
     else:
         where = resolve_target(data.destinations, target, on)
         marks = []
-        for base in bases:
+        for base in unique_bases(data, bases) if bases else []:
             r = api.search(base, target, on, data=data, explain=False)
             if isinstance(r, api.Found):
                 marks.append(plots.design_point(f"{r.die.id} design", r.metrics, r.verdict.outcome.value))
@@ -191,10 +206,5 @@ def plot(ctx: click.Context, kind, target, as_of, bases, out) -> None:
         def draw(tmp: str) -> None:
             plots.compliance_map(data.rules, where, on, chips, marks, tmp, scenarios=data.scenarios)
 
-    # matplotlib picks the format from the suffix, so the temporary file keeps it
-    def write(tmp: str) -> None:
-        draw(tmp + suffix)
-        os.replace(tmp + suffix, tmp)
-
-    write_file(out, write)
+    write_picture(out, draw, "--out")
     say(ctx, f"wrote {out}")

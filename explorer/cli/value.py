@@ -89,7 +89,7 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(cal.efficiency_toml(result, val))
         os.replace(tmp, path)
-        click.echo(f"wrote {path}", err=True)
+        say(ctx, f"wrote {path}", always=True)
 
 
 @main.command("value")

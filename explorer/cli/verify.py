@@ -8,16 +8,22 @@ import sys
 import click
 
 from explorer.cli.app import Exit, main
-from explorer.cli.options import SCENARIO, Format, data_of, format_option, keep_data, parallel_options
+from explorer.cli.options import (
+    SCENARIO,
+    Format,
+    data_of,
+    format_option,
+    keep_data,
+    parallel_options,
+    unique_bases,
+)
 from explorer.cli.output import (
     print_csv,
     print_json,
-    read_json,
     say,
     wrapped,
     write_file,
 )
-from explorer.model.errors import InputError
 
 
 @main.command()
@@ -71,21 +77,13 @@ def verify(
 
     data = data_of(ctx)
     if replay:
-        raw = read_json(replay)
-        if isinstance(raw, dict) and "bases" in raw:  # a whole report: its counterexamples
-            cases = [f["case"] for b in raw["bases"] for f in b.get("counterexamples", [])]
-        else:  # one case, or a list of them
-            cases = raw if isinstance(raw, list) else [raw]
-        try:
-            findings = api.replay(cases, data.root)
-        except (KeyError, TypeError, ValueError) as e:
-            raise InputError("--replay", "", replay, f"verify cases as written by --out ({e!r})") from None
+        raw = api.read_json(replay, "--replay")
+        cases = api.replay_cases(raw, api.load(data.root), replay)  # every field checked before any runs
+        findings = api.replay(raw, data.root, replay)
         report = api.replay_dict(cases, findings)
     else:
         api.resolve_target(data.destinations, target, api.parse_date(as_of))
-        for b in bases:
-            api.resolve_base(data, b)
-        todo = list(bases) or data.catalog.design_bases()
+        todo = unique_bases(data, bases)
         start = time.perf_counter()
         hidden = bool(ctx.find_root().obj.get("quiet")) or not sys.stderr.isatty()
         with click.progressbar(

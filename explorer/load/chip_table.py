@@ -9,21 +9,28 @@ Two layouts are read:
   'Intranode bandwidth (byte/s)', 'Die Size (mm^2)', ... in base units.
 
 Every figure a rule in force reads must be given: a missing one would make a
-clause silently false, which errs on the permissive side. A bad row is reported
-by its row number and column, and the other rows are still read.
+clause silently false, which errs on the permissive side; so must be a die area
+or density above zero (a zero area makes every density line false). A bad row is
+reported by its row number and column, and the other rows are still read; a
+header naming a column twice refuses the file (which cell would count?).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 from explorer.model.chips import BIT_LENGTH, Precision
+from explorer.model.errors import InputError
 from explorer.model.facts import Facts
 from explorer.model.metrics import Metrics, performance_density
+from explorer.model.names import has_control
+from explorer.model.numbers import MAX_MAGNITUDE, exact
 
 EPOCH_NAME = "Hardware name"
 # Epoch column -> (our precision, FLOP/s or OP/s to TFLOPS)
@@ -52,6 +59,9 @@ EPOCH_ASSUMPTIONS = (
 )
 REQUIRED = ("memory_bandwidth_gbps", "io_bidirectional_gbps")
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
+MAX_BYTES = 16 * 1024 * 1024  # a chip table larger than this is refused
+MAX_ROWS = 10_000  # and one with more chips: 10,000 took 17 s and 158 MB at peak here (1.7 ms a chip)
+EPOCH_MOST = 10**24  # Epoch's cells are in base units (FLOP/s, bytes): 10^24 is a yotta-FLOP/s
 
 
 @dataclass(frozen=True)
@@ -97,15 +107,24 @@ def _number(raw: dict, column: str, scale: Fraction = Fraction(1)) -> Fraction:
     return value
 
 
+def _positive(raw: dict, column: str, scale: Fraction, why: str) -> Fraction | None:
+    """A figure that divides another (a die area, a density), or None when the cell is empty: zero is
+    refused, since it would make every line on the quotient silently false."""
+    value = _optional_number(raw, column, scale)
+    if value == 0:
+        raise _Bad(column, raw[column].strip(), f"a number above 0 ({why})")
+    return value
+
+
 def _optional_number(raw: dict, column: str, scale: Fraction = Fraction(1)) -> Fraction | None:
     """The cell's figure times `scale`, or None when the cell is empty."""
     text = (raw.get(column) or "").strip()
     if not text:
         return None
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise _Bad(column, text, "a number") from None
+    try:  # bounded as written: 1e9999999 is refused, not expanded
+        value = exact(text, MAX_MAGNITUDE if scale == 1 else EPOCH_MOST)
+    except ValueError as e:
+        raise _Bad(column, text, str(e)) from None
     if value < 0:
         raise _Bad(column, text, "a number of at least 0")
     return value * scale
@@ -124,10 +143,26 @@ def _date(raw: dict, column: str) -> dt.date | None:
     text = (raw.get(column) or "").strip()
     if not text:
         return None
+    expected = "a date YYYY-MM-DD (or empty: never sold in the US)"
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # the whole cell: 2024-01-01junk is not a date
+        raise _Bad(column, text, expected)
     try:
-        return dt.date.fromisoformat(text[:10])
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise _Bad(column, text, "a date YYYY-MM-DD (or empty: never sold in the US)") from None
+        raise _Bad(column, text, expected) from None
+
+
+def _name(raw: dict, *columns: str) -> str:
+    """The chip's name from the first of `columns` given; a name with control characters is refused."""
+    for column in columns:
+        name = (raw.get(column) or "").strip()
+        if name:
+            if has_control(name):
+                raise _Bad(column, name, "a name without control characters")
+            return name
+    raise _Bad(
+        columns[0], "", "a chip name" + (f" (an {' or '.join(columns)} column)" if columns[1:] else "")
+    )
 
 
 def _tpp(given: Fraction | None, throughput: dict[Precision, Fraction], column: str) -> Fraction:
@@ -138,21 +173,20 @@ def _tpp(given: Fraction | None, throughput: dict[Precision, Fraction], column: 
 
 
 def _ours(raw: dict) -> tuple[str, Metrics, Facts]:
-    name = (raw.get("id") or raw.get("name") or "").strip()
-    if not name:
-        raise _Bad("id", "", "a chip name (an id or name column)")
+    name = _name(raw, "id", "name")
     throughput = {}
     for p in Precision:
         t = _optional_number(raw, f"dense_tflops_{p.value}")
         if t is not None:
             throughput[p] = t
     tpp = _tpp(_optional_number(raw, "tpp"), throughput, "tpp")
-    area = _optional_number(raw, "die_area_mm2")
-    density = _optional_number(raw, "performance_density")
+    area = _positive(raw, "die_area_mm2", Fraction(1), "density lines divide TPP by it")
+    density = _positive(raw, "performance_density", Fraction(1), "a chip that computes")
     if area is None and density is None:
         raise _Bad("die_area_mm2", "", "the applicable die area (or performance_density)")
     if area is None:
-        area = tpp / density if density else Fraction(0)
+        assert density is not None
+        area = tpp / density
     io = _number(raw, "io_bidirectional_gbps")
     link = _optional_number(raw, "link_bidirectional_gbps")
     metrics = Metrics(
@@ -179,9 +213,7 @@ def _ours(raw: dict) -> tuple[str, Metrics, Facts]:
 
 
 def _epoch(raw: dict) -> tuple[str, Metrics, Facts]:
-    name = (raw.get(EPOCH_NAME) or "").strip()
-    if not name:
-        raise _Bad(EPOCH_NAME, "", "a chip name")
+    name = _name(raw, EPOCH_NAME)
     throughput = {}
     for column, p in EPOCH_PRECISIONS.items():
         t = _optional_number(raw, column, Fraction(1, 10**12))
@@ -190,7 +222,11 @@ def _epoch(raw: dict) -> tuple[str, Metrics, Facts]:
     figures: dict[str, Fraction] = {}  # what a rule in force reads
     optional: dict[str, Fraction | None] = {}
     for k, (column, scale) in EPOCH_COLUMNS.items():  # in column order: the first bad cell is reported
-        if k in (*REQUIRED, "die_area_mm2"):
+        if k == "die_area_mm2":
+            figures[k] = _number(raw, column, scale)
+            if figures[k] == 0:
+                raise _Bad(column, raw[column].strip(), "a number above 0 (density lines divide TPP by it)")
+        elif k in REQUIRED:
             figures[k] = _number(raw, column, scale)
         else:
             optional[k] = _optional_number(raw, column, scale)
@@ -215,34 +251,50 @@ def _epoch(raw: dict) -> tuple[str, Metrics, Facts]:
 
 
 def read_chip_table(path: str | Path) -> ChipTable:
-    """Every row of the file, judged readable or not; the layout is told by its header."""
-    from explorer.model.errors import InputError
+    """Every row of the file, judged readable or not; the layout is told by its header.
 
+    The file must be a regular UTF-8 file of at most MAX_BYTES and MAX_ROWS chips (a FIFO is refused,
+    not waited on); a header naming a column twice refuses it.
+    """
+    from explorer.load.loader import read_text
+
+    text = read_text(path, "--from", MAX_BYTES, "a regular CSV file")
+    if text.startswith("\ufeff"):  # a spreadsheet's byte order mark
+        text = text[1:]
+    rows = csv.reader(io.StringIO(text, newline=""))
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
-            header = rows[0].keys() if rows else []
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise InputError("--from", "", str(path), f"a readable CSV file ({type(e).__name__})") from None
-    if not rows:
+        header = [h.strip() for h in next(rows, [])]
+        seen: set[str] = set()
+        for h in header:
+            if h and h.lower() in seen:
+                raise InputError(str(path), "header", h, "each column once (which cell would count?)")
+            seen.add(h.lower())
+        epoch = EPOCH_NAME in header
+        if not epoch and not ({"id", "name"} & set(header)):
+            raise InputError(
+                str(path), "header", ",".join(header[:6]), f"an id or name column, or {EPOCH_NAME!r}"
+            )
+        reader = _epoch if epoch else _ours
+        chips, errors = [], []
+        for i, cells in enumerate((c for c in rows if c), start=1):  # blank lines are no rows
+            if i > MAX_ROWS:
+                raise InputError(str(path), "", f"over {MAX_ROWS} rows", f"at most {MAX_ROWS} chips a file")
+            if len(cells) > len(header):
+                errors.append(
+                    RowError(i, "(row)", ",".join(cells[len(header) :]), "no more cells than the header has")
+                )
+                continue
+            raw = dict(zip(header, cells, strict=False))
+            try:
+                name, metrics, facts = reader(raw)
+            except _Bad as bad:
+                errors.append(RowError(i, bad.column, bad.value, bad.expected))
+                continue
+            chips.append(TableChip(i, name, metrics, facts))
+    except csv.Error as e:
+        raise InputError(str(path), "", "(unparseable)", f"a CSV file ({e})") from None
+    if not chips and not errors:
         raise InputError(str(path), "", "no data rows", "a header and at least one chip")
-    epoch = EPOCH_NAME in header
-    reader = _epoch if epoch else _ours
-    if not epoch and not ({"id", "name"} & set(header)):
-        raise InputError(
-            str(path), "header", ",".join(list(header)[:6]), f"an id or name column, or {EPOCH_NAME!r}"
-        )
-    chips, errors = [], []
-    for i, raw in enumerate(rows, start=1):
-        if None in raw:  # more cells than header columns
-            errors.append(RowError(i, "(row)", ",".join(raw[None]), "no more cells than the header has"))
-            continue
-        try:
-            name, metrics, facts = reader(raw)
-        except _Bad as bad:
-            errors.append(RowError(i, bad.column, bad.value, bad.expected))
-            continue
-        chips.append(TableChip(i, name, metrics, facts))
     return ChipTable(
         str(path),
         "epoch-ai" if epoch else "chip-explorer",

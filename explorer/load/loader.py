@@ -29,7 +29,8 @@ from explorer.model.catalog import Catalog
 from explorer.model.cost import CostData
 from explorer.model.destinations import DestinationData, FormerMember, JoinedMember
 from explorer.model.errors import InputError
-from explorer.model.names import name_key
+from explorer.model.names import ID_EXPECTED, has_control, is_id, name_key
+from explorer.model.numbers import MAX_MAGNITUDE, exact
 from explorer.model.quantity import Quantity, Source, Status
 from explorer.model.rules import Charge, Clause, Condition, Control, Fact, Relief, RuleSet
 from explorer.model.space import SpaceConfig
@@ -53,6 +54,9 @@ class EfficiencyTable:
     architectures: dict[str, Efficiency] = dataclasses.field(default_factory=dict)
     fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
 
+
+# fields that name something (a chip, a rule, a paragraph): shown on one line, so held to one line
+NAME_FIELDS = {"name", "aliases", "title", "paragraph"}
 
 # dict-of-Quantity fields whose unit depends on the key
 KEYED_UNITS: dict[tuple[type, str], dict[str, str]] = {(c.Sku, "published"): m.PUBLISHED_UNITS}
@@ -92,27 +96,67 @@ def is_packaged(root: Path) -> bool:
 
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a data file larger than this is refused
-MAX_MAGNITUDE = 10**12  # no figure in a data file is larger: keeps the solver's 64-bit products safe
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A regular, bounded, UTF-8 TOML file (a FIFO, a symlink loop or a folder is refused, not read)."""
-    import stat
-
+    text = read_text(path, str(path), MAX_FILE_BYTES, "a regular TOML file")
     try:
-        mode = path.stat().st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(str(path), "", "(not a regular file)", "a regular TOML file")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(str(path), "", f"{path.stat().st_size} bytes", f"at most {MAX_FILE_BYTES} bytes")
-        with path.open("rb") as f:
-            return tomllib.load(f, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as e:
         raise InputError(str(path), "", "(unparseable)", f"valid TOML ({e})") from None
-    except UnicodeDecodeError as e:
-        raise InputError(str(path), "", f"byte {e.start}", "UTF-8 text") from None
+    except RecursionError:
+        raise InputError(
+            str(path), "", "(nested too deeply)", "TOML nested at most a few hundred deep"
+        ) from None
+    except ValueError as e:  # an integer of thousands of digits
+        raise InputError(str(path), "", "(unparseable)", f"valid TOML ({e})") from None
+
+
+def read_text(path: str | Path, where: str, most: int, kind: str) -> str:
+    """A regular, bounded, UTF-8 text file, read whole: what every untrusted file goes through (data files,
+    `--from`, `--replay`, `--design`). A FIFO, a device, a folder or a symlink loop is refused, never
+    opened, so nothing waits on a writer; `where` names the file or option in the error."""
+    import stat
+
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(where, "", str(path), f"{kind} (this is not a regular file)")
+        if info.st_size > most:
+            raise InputError(where, "", f"{path}: {info.st_size} bytes", f"at most {most} bytes")
+        with path.open("rb") as f:
+            raw = f.read(most + 1)
     except OSError as e:
-        raise InputError(str(path), "", "(unreadable)", f"a readable file ({e.strerror})") from None
+        raise InputError(where, "", str(path), f"a readable file ({e.strerror})") from None
+    if len(raw) > most:  # it grew while it was read
+        raise InputError(where, "", f"{path}: over {most} bytes", f"at most {most} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(where, "", f"byte {e.start}", "UTF-8 text") from None
+
+
+MAX_JSON_BYTES = 16 * 1024 * 1024  # a report or design file (--replay, --design) larger than this is refused
+
+
+def read_json(path: str | Path, where: str, most: int = MAX_JSON_BYTES) -> Any:
+    """A regular, bounded UTF-8 JSON file: no NaN or Infinity, no integer of thousands of digits, nested at
+    most as deep as Python parses (a deeper one is bad input, not a crash)."""
+    import json
+
+    text = read_text(path, where, most, "a regular JSON file")
+
+    def constant(name: str):
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        return json.loads(text, parse_constant=constant)
+    except RecursionError:
+        raise InputError(where, "", "(nested too deeply)", "JSON nested at most a few hundred deep") from None
+    except ValueError as e:  # JSONDecodeError, NaN, an integer of thousands of digits
+        raise InputError(where, "", "(unparseable)", f"JSON text ({e})") from None
 
 
 T = typing.TypeVar("T")
@@ -167,6 +211,8 @@ def _build(  # noqa: C901
         _, item = typing.get_args(tp)
         out = {}
         for k, v in raw.items():
+            if has_control(k):
+                _fail(ctx, _join(path, k), k, "a key without control characters")
             item_unit = unit
             if keyed is not None:
                 if k not in keyed:
@@ -196,14 +242,15 @@ def _build(  # noqa: C901
     if tp is Fraction:
         if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
             _fail(ctx, path, raw, "a number")
-        if isinstance(raw, Decimal) and not raw.is_finite():
-            _fail(ctx, path, str(raw), "a finite number (not nan or inf)")
-        if not -MAX_MAGNITUDE <= raw <= MAX_MAGNITUDE:  # compared as read: Fraction(1e999999999) is huge
-            _fail(ctx, path, str(raw), f"a number of at most {MAX_MAGNITUDE:.0e} in magnitude")
-        return Fraction(raw)
+        try:  # bounded on its written form: Fraction(1e999999999) or Fraction(1e-999999999) is huge
+            return exact(raw)
+        except ValueError as e:
+            _fail(ctx, path, str(raw), str(e))
     if tp is str:
         if not isinstance(raw, str):
             _fail(ctx, path, raw, "a string")
+        if has_control(raw, lines=True):  # escape sequences would reach terminals and reports
+            _fail(ctx, path, raw, "text without control characters (newlines and tabs allowed)")
         return raw
     if tp is dt.date:
         if isinstance(raw, dt.datetime) or not isinstance(raw, dt.date):
@@ -235,6 +282,13 @@ def _dataclass(cls: type[T], raw: object, ctx: _Ctx, path: str) -> T:
         unit = f.metadata.get("unit")  # model.quantity.unit(): the canonical unit the model computes in
         keyed = KEYED_UNITS.get((cls, name))
         values[name] = _build(hints[name], raw[name], ctx, _join(path, name), unit, keyed)
+        if name == "id" and hints[name] is str and not is_id(values[name]):  # ids name files and references
+            _fail(ctx, _join(path, name), values[name], ID_EXPECTED)
+        if name in NAME_FIELDS:  # names and titles head tables and lines: one line each
+            texts = values[name] if isinstance(values[name], list) else [values[name]]
+            for text in texts:
+                if isinstance(text, str) and has_control(text):
+                    _fail(ctx, _join(path, name), text, "a name on one line (no newline or tab)")
     return cls(**values)
 
 

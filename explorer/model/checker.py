@@ -38,7 +38,12 @@ class Fired:
     paragraph: str
     status: Status
     outcome: Outcome
-    relieved_by: str | None = None  # "rule-id paragraph" of a relief that lowered it
+    relief: tuple[str, str] | None = None  # (rule id, paragraph) of a relief that lowered it
+
+    @property
+    def relieved_by(self) -> str | None:
+        """The relief as reports show it, "rule-id paragraph" (never split again: the tuple is the data)."""
+        return " ".join(self.relief) if self.relief else None
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ def classify(
             # (and its fee, or lack of one, replaces the older relief's)
             for i, f in enumerate(fired):
                 if f.rule in relief.relieves and lowered <= f.outcome:
-                    fired[i] = Fired(f.rule, f.paragraph, f.status, lowered, f"{rule.id} {relief.paragraph}")
+                    fired[i] = Fired(f.rule, f.paragraph, f.status, lowered, (rule.id, relief.paragraph))
                     fees.pop(i, None)
                     if relief.fee is not None:
                         fees[i] = relief.fee
@@ -205,7 +210,7 @@ def _path_conditions(active: list[RuleSet], fired: list[Fired], outcome: Outcome
     out = []
     for r in active:
         for x in r.reliefs:
-            if not any(f.relieved_by == f"{r.id} {x.paragraph}" and f.outcome == outcome for f in fired):
+            if not any(f.relief == (r.id, x.paragraph) and f.outcome == outcome for f in fired):
                 continue
             out += [f"{r.id} {x.paragraph}: {text}" for text in x.conditions]
             if x.volume_cap_percent_of_us is not None:
@@ -258,9 +263,7 @@ def _not_applied(active: list[RuleSet], facts: Facts) -> list[str]:
 
 
 def _on_path(fired: list[Fired], rule_id: str, outcome: Outcome) -> bool:
-    return any(
-        f.relieved_by and f.relieved_by.split(" ", 1)[0] == rule_id and f.outcome == outcome for f in fired
-    )
+    return any(f.relief is not None and f.relief[0] == rule_id and f.outcome == outcome for f in fired)
 
 
 def _charges(active, fired, fees, outcome, metrics, facts) -> list[Levy]:
@@ -268,8 +271,8 @@ def _charges(active, fired, fees, outcome, metrics, facts) -> list[Levy]:
     out = []
     for i, fee in fees.items():
         f = fired[i]
-        if f.outcome == outcome:
-            rule_id, paragraph = f.relieved_by.split(" ", 1)
+        if f.outcome == outcome and f.relief is not None:
+            rule_id, paragraph = f.relief
             out.append(_charge(rule_id, paragraph, fee))
     if outcome in LICENSED:
         for rule in active:

@@ -12,6 +12,7 @@ from explorer.model.catalog import Catalog
 from explorer.model.checker import Fired, Margin
 from explorer.model.classification import Classification, screen_note
 from explorer.model.metrics import Metrics
+from explorer.model.names import printable
 from explorer.model.rules import RuleSet
 
 METRIC_KEYS = (
@@ -243,6 +244,10 @@ def sku_row(catalog: Catalog, sku_id: str, exact: bool = False) -> dict:
 
 
 def fmt(x: object) -> str:
+    """A table cell: a name or path from a file is shown with its control characters escaped (one line,
+    no escape sequence reaches the terminal); outcomes painted here keep their colour."""
+    if isinstance(x, Painted):
+        return x
     if x is None:
         return "-"
     if isinstance(x, bool):
@@ -251,7 +256,7 @@ def fmt(x: object) -> str:
         x = float(x)
     if isinstance(x, float):
         return f"{x:,.0f}" if abs(x) >= 100 or x.is_integer() else f"{x:.2f}"
-    return str(x)
+    return printable(str(x))
 
 
 OUTCOME_COLOURS = {
@@ -265,6 +270,10 @@ OUTCOME_COLOURS = {
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+class Painted(str):
+    """Text this module coloured: the only escape sequences a table lets through."""
+
+
 def paint(outcome: str) -> str:
     """An outcome in its colour; click.echo drops the colour when the output is not a terminal,
     and NO_COLOR (https://no-color.org) turns it off everywhere."""
@@ -275,7 +284,7 @@ def paint(outcome: str) -> str:
     colour = OUTCOME_COLOURS.get(outcome)
     if not colour or os.environ.get("NO_COLOR"):
         return outcome
-    return click.style(outcome, fg=colour, bold=colour == "red")
+    return Painted(click.style(outcome, fg=colour, bold=colour == "red"))
 
 
 def visible_len(text: str) -> int:
@@ -319,16 +328,36 @@ def table(
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
 
 
+# a cell a spreadsheet would read as a formula (OWASP, CSV injection), unless it is a plain number
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell no spreadsheet runs: text starting with =, +, -, @, tab or CR gets a leading ' (OWASP's
+    CSV-injection guidance); numbers, and text that is a plain number such as -12.5, are kept as they are.
+    Every CSV this tool writes goes through it."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def csv_text(rows: list[dict]) -> str:
-    """Rows as CSV; nested tables are left out (the JSON has them), every row's keys make the header."""
+    """Rows as CSV, each cell through `csv_cell`; nested tables are left out (the JSON has them), every
+    row's keys make the header."""
     buf = io.StringIO()
     nested = {k for r in rows for k, v in r.items() if isinstance(v, dict)}
-    flat = [{k: v for k, v in r.items() if k not in nested} for r in rows]
+    flat = [{k: csv_cell(v) for k, v in r.items() if k not in nested} for r in rows]
     names = list(dict.fromkeys(k for r in flat for k in r))
     writer = csv.DictWriter(buf, fieldnames=names, restval="")
     writer.writeheader()
     writer.writerows(flat)
     return buf.getvalue()
+
+
+def frame_csv(df) -> str:
+    """A pandas DataFrame as CSV, each text cell through `csv_cell` (sweeps)."""
+    return df.map(csv_cell).to_csv(index=False)
 
 
 def rules_text(rules: list[RuleSet]) -> str:

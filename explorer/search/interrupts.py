@@ -1,9 +1,10 @@
-"""Signals end the command at once and cleanly: exit 130 on SIGINT, 143 on SIGTERM.
+"""Signals end the command at once and cleanly: exit 130 on SIGINT, 143 on SIGTERM, 129 on SIGHUP.
 
 The handler does not raise into whatever code is running (an import, a library's
 own error handling): it stops every CP-SAT search through `stop_search`, ends the
-worker processes, removes the temporary files and folders writers registered,
-says so in one line and exits. Writers and pools register what must go.
+worker processes, undoes a half-done swap of output files, removes the temporary
+files and folders writers registered, says so in one line and exits. Writers and
+pools register what must go.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import shutil
 import signal
 import sys
 
-CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}  # SIGHUP: the terminal went away
 _temporary: set[str] = set()
 _pools: list = []
+_undo: list = []  # callables that put half-moved outputs back, newest last
 
 
 def temporary(path) -> None:
@@ -26,6 +28,16 @@ def temporary(path) -> None:
 
 def done(path) -> None:
     _temporary.discard(str(path))
+
+
+def undo(fn) -> None:
+    """`fn()` puts back what a writer has half-moved into place, if a signal lands before it is done."""
+    _undo.append(fn)
+
+
+def undone(fn) -> None:
+    if fn in _undo:
+        _undo.remove(fn)
 
 
 def pool(p) -> None:
@@ -50,12 +62,15 @@ def _handler(signum, frame) -> None:
     for p in list(_pools):
         for process in list(getattr(p, "_processes", {}).values()):
             process.terminate()
+    for fn in reversed(_undo):
+        with contextlib.suppress(Exception):  # best effort: the temporary files still go below
+            fn()
     for path in list(_temporary):
         if os.path.isdir(path):
             shutil.rmtree(path, ignore_errors=True)
         elif os.path.exists(path):
             os.remove(path)
-    name = "interrupted" if signum == signal.SIGINT else "terminated"
+    name = {signal.SIGINT: "interrupted", signal.SIGHUP: "hung up"}.get(signum, "terminated")
     try:
         sys.stderr.write(f"explore: {name}\n")
         sys.stderr.flush()

@@ -56,7 +56,7 @@ def map_jobs(
             for f in dask_as_completed(submitted):
                 done(submitted[f], f.result())
     elif executor == "process" and len(jobs) > 1 and workers != 1:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         from explorer.search import interrupts
 
@@ -64,12 +64,18 @@ def map_jobs(
         interrupts.pool(pool)
         try:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-            for f in as_completed(futures):
-                done(futures[f], f.result())
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    done(futures[f], f.result())
+                manager = getattr(pool, "_executor_manager_thread", None)
+                if pending and not finished and manager is not None and not manager.is_alive():
+                    # it hands jobs to the workers; dead (a thread it needed could not start, under a
+                    # memory limit), the pending jobs would never finish
+                    raise RuntimeError("the process pool stopped handing out jobs (a thread could not start)")
         except BaseException:  # an interrupt or a failure: end the workers now, not after their jobs
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            _end(pool)
             raise
         finally:
             interrupts.released(pool)
@@ -82,11 +88,59 @@ def map_jobs(
     return out
 
 
+def _end(pool) -> None:
+    """Every worker of `pool` ended: SIGTERM, then SIGKILL for one still there after 2 s (a SIGTERM that
+    lands between a worker's fork and Python's signal set-up in it is lost, and the worker would wait on
+    its queue for ever, and the exit with it)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(2)
+        if process.is_alive():
+            process.kill()
+            process.join(2)
+
+
 def _worker_init(setup: tuple[Callable, tuple] | None) -> None:
-    """Workers leave interrupts to the parent, which ends them; then the jobs' shared setup."""
+    """Workers leave interrupts and hang-ups to the parent, which ends them, and die with it: a parent
+    killed outright (SIGKILL, out of memory) leaves no worker solving on (Linux: PR_SET_PDEATHSIG; elsewhere
+    a thread that watches the parent). Then the jobs' shared setup."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
     if setup is not None:
         setup[0](*setup[1])
+
+
+def die_with_parent() -> None:
+    """End this process (SIGTERM) when the process that started it ends."""
+    import os
+    import signal
+    import sys
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before the call: too late to be told
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()

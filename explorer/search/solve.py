@@ -80,7 +80,11 @@ def _run(s: cp_model.CpSolver, model: cp_model.CpModel):
 
     _running.append(s)
     worker = threading.Thread(target=work, daemon=True)
-    worker.start()
+    try:
+        worker.start()
+    except BaseException:  # no thread to be had (a memory limit): nothing runs, nothing to stop
+        _running.remove(s)
+        raise
     try:
         while worker.is_alive():
             worker.join(0.005)  # short, so a fast solve returns at once and a signal is still taken

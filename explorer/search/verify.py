@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import NoReturn
 
 from explorer.model.outcomes import Outcome
 from explorer.search.knobs import Knobs
@@ -455,22 +456,221 @@ def verify(
     )
 
 
-def replay(raw: dict | list[dict], data_dir=None) -> list[Finding]:
-    """Run a counterexample again (a `case` from a verify report, or a list of them)."""
+def replay(raw: dict | list, data_dir=None, where: str = "replay") -> list[Finding]:
+    """Run counterexamples again: a verify report (its counterexamples), one case, or a list of them.
+
+    Every case is checked field by field before any runs (`replay_cases`), so a malformed or foreign file
+    is bad input (InputError naming `where` and the field), never a clean replay of nothing.
+    """
     from explorer.load.data import load
 
     data = load(data_dir)
-    cases = raw if isinstance(raw, list) else [raw]
     out: list[Finding] = []
-    for c in cases:
-        if "knobs" in c:  # a design finding: judge that one design again
-            out += _replay_design(data, c)
+    for c in replay_cases(raw, data, where):
+        if isinstance(c, Case):
+            out += [f for f in check_case(data, c) if f.check != "unproved"]
         else:
-            out += [f for f in check_case(data, Case.from_json(c)) if f.check != "unproved"]
+            out += _replay_design(data, c)
     return out
 
 
+def replay_cases(raw: object, data, where: str = "replay") -> list:
+    """The cases of a replay file, each a `Case` or a design finding's dict, checked against `data`."""
+    from explorer.model.errors import InputError
+
+    if isinstance(raw, dict) and "bases" in raw:  # a whole report: its counterexamples
+        bases = raw["bases"]
+        if not isinstance(bases, list):
+            raise InputError(where, "bases", bases, "a list of per-base reports (as --out writes)")
+        found = []
+        for i, b in enumerate(bases):
+            shown = b.get("counterexamples", []) if isinstance(b, dict) else None
+            if not isinstance(shown, list):
+                raise InputError(where, f"bases[{i}]", b, "a base's report with a list of counterexamples")
+            for j, f in enumerate(shown):
+                if not isinstance(f, dict) or not isinstance(f.get("case"), dict):
+                    raise InputError(where, f"bases[{i}].counterexamples[{j}]", f, "a finding with its case")
+                found.append((f"bases[{i}].counterexamples[{j}].case", f["case"]))
+    elif isinstance(raw, list):
+        found = [(f"[{i}]", c) for i, c in enumerate(raw)]
+    else:
+        found = [("", raw)]
+    return [
+        _design_case(data, c, where, p) if isinstance(c, dict) and "knobs" in c else _case(data, c, where, p)
+        for p, c in found
+    ]
+
+
+class _Fields:
+    """Field-by-field checks of one JSON case, each failure an InputError naming the file and the field."""
+
+    def __init__(self, raw: object, where: str, path: str, known: set[str], required: set[str]):
+        from explorer.model.errors import InputError
+
+        self.where, self.path = where, path
+        if not isinstance(raw, dict):
+            raise InputError(where, path or "(top level)", raw, "a case as verify --out writes it")
+        for key in raw:
+            if key not in known:
+                self.bad(key, key, f"a known key: {', '.join(sorted(known))}")
+        for key in sorted(required):
+            if key not in raw:
+                self.bad(key, None, "this key to be present")
+        self.raw = raw
+
+    def bad(self, field: str, value: object, expected: str) -> NoReturn:
+        from explorer.model.errors import InputError
+
+        raise InputError(self.where, f"{self.path}.{field}" if self.path else field, value, expected)
+
+    def text(self, key: str, default: object = ...) -> str:
+        x = self.raw.get(key, default)
+        if not isinstance(x, str):
+            self.bad(key, x, "a string")
+        return x
+
+    def index(self, key: str, x: object, size: int) -> int:
+        if isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < size:
+            self.bad(key, x, f"an index from 0 to {size - 1}")
+        return x
+
+    def checked(self, key: str, value: object, check: Callable):
+        """`check()`'s answer; an InputError it raises is reported against this field."""
+        from explorer.model.errors import InputError
+
+        try:
+            return check()
+        except InputError as e:
+            self.bad(key, value, e.expected)
+
+
+def _where_and_when(data, f: _Fields) -> tuple[str, str, str]:
+    from explorer.load.options import parse_date
+    from explorer.model.destinations import resolve_target
+    from explorer.search import run as search
+
+    base, target, as_of = f.text("base"), f.text("target"), f.text("as_of")
+    on = f.checked("as_of", as_of, lambda: parse_date(as_of))
+    f.checked("base", base, lambda: search.resolve_base(data, base))
+    f.checked("target", target, lambda: resolve_target(data.destinations, target, on))
+    return base, target, as_of
+
+
+def _case(data, raw: object, where: str, path: str) -> Case:
+    """A `Case`: a base, target and date that resolve, knob picks inside the base's space (at most as many
+    as a sampled case holds), moved lines on clauses that exist, a guard band and outcome in range."""
+    from explorer.load.options import end_user_scopes, parse_date
+    from explorer.model.numbers import exact
+
+    names = {f.name for f in dataclasses.fields(Case)}
+    f = _Fields(raw, where, path, names, {"base", "target", "as_of", "allow", "margin_pct", "picks"})
+    base, target, as_of = _where_and_when(data, f)
+    allow = f.text("allow")
+    if allow not in {o.value for o in Outcome}:
+        f.bad("allow", allow, f"one of: {', '.join(o.value for o in Outcome)}")
+    margin = f.checked("margin_pct", f.raw["margin_pct"], lambda: _number(f.raw["margin_pct"], exact))
+    if not 0 <= margin <= 50:
+        f.bad("margin_pct", f.raw["margin_pct"], "a guard band from 0 to 50 percent")
+    space = full_space(data, base)
+    picks = f.raw["picks"]
+    if not isinstance(picks, dict) or set(picks) != set(KNOBS):
+        f.bad("picks", picks, f"a table of option indices for each of {', '.join(KNOBS)}")
+    for knob, most in zip(KNOBS, MOST, strict=True):
+        chosen = picks[knob]
+        if (
+            not isinstance(chosen, list)
+            or not 1 <= len(chosen) <= most
+            or len(set(map(repr, chosen))) < len(chosen)
+        ):
+            f.bad(f"picks.{knob}", chosen, f"a list of 1 to {most} different option indices")
+        for i, x in enumerate(chosen):
+            f.index(f"picks.{knob}[{i}]", x, len(getattr(space, knob)))
+    lines = f.raw.get("lines", [])
+    if not isinstance(lines, list) or len(lines) > 16:
+        f.bad("lines", lines, "a list of at most 16 moved lines")
+    by_id = {r.id: r for r in data.rules}
+    for i, line in enumerate(lines):
+        g = _Fields(
+            line,
+            where,
+            f"{f.path + '.' if f.path else ''}lines[{i}]",
+            {"rule", "control", "clause", "value"},
+            {"rule", "control", "clause", "value"},
+        )
+        rule = g.text("rule")
+        if rule not in by_id:  # an unknown rule would move nothing: a replay that proves nothing
+            g.bad("rule", rule, "a rule set id of the data")
+        control = g.index("control", g.raw["control"], len(by_id[rule].controls))
+        clauses = by_id[rule].controls[control].clauses
+        clause = g.index("clause", g.raw["clause"], len(clauses))
+        if isinstance(clauses[clause].value, bool):
+            g.bad("clause", clause, "a clause with a numeric line")
+        value = g.checked("value", g.raw["value"], lambda g=g: _number(g.raw["value"], exact))
+        if value <= 0:
+            g.bad("value", g.raw["value"], "a positive line")
+    robust = f.raw.get("robust", True)
+    if not isinstance(robust, bool):
+        f.bad("robust", robust, "true or false")
+    hq, launch = f.raw.get("end_user_hq"), f.raw.get("assume_us_launch")
+    if hq is not None:
+        f.checked("end_user_hq", hq, lambda: end_user_scopes(data, f.text("end_user_hq"), parse_date(as_of)))
+    if launch is not None:
+        f.checked(
+            "assume_us_launch", launch, lambda: parse_date(f.text("assume_us_launch"), "assume_us_launch")
+        )
+    return Case.from_json(
+        {
+            **f.raw,
+            "margin_pct": str(margin),
+            "lines": [{**x, "value": str(_number(x["value"], exact))} for x in lines],
+        }
+    )
+
+
+def _number(x: object, exact: Callable) -> Fraction:
+    """A number as a verify report writes one (a "p/q" string, or a JSON number), bounded as written."""
+    from explorer.model.errors import InputError
+
+    if not isinstance(x, str | int | float) or isinstance(x, bool):
+        raise InputError("", "", x, 'a number or a "p/q" string')
+    try:
+        return exact(x)
+    except ValueError as e:
+        raise InputError("", "", x, str(e)) from None
+
+
+def _design_case(data, raw: object, where: str, path: str) -> dict:
+    """A design finding's case: a base, target and date that resolve, and knobs inside the base's space."""
+    from explorer.search import brute
+    from explorer.search import run as s
+    from explorer.search.knobs import NAMES
+
+    f = _Fields(raw, where, path, {"base", "target", "as_of", "knobs"}, {"base", "target", "as_of", "knobs"})
+    base, target, as_of = _where_and_when(data, f)
+    knobs = f.raw["knobs"]
+    if not isinstance(knobs, dict) or set(knobs) != set(NAMES):
+        f.bad("knobs", knobs, f"a table of {', '.join(NAMES)}")
+    t = s.problem(base, target, as_of, data=data, space=full_space(data, base)).tables
+    options: dict[str, list] = {
+        "units": list(t.units),
+        "clock_mhz": list(t.clocks),
+        "datacenter": list(t.markets),
+    }
+    for name, size in zip(NAMES, brute.sizes(t), strict=True):
+        x = knobs[name]
+        kind_ok = (
+            isinstance(x, bool) if name == "datacenter" else isinstance(x, int) and not isinstance(x, bool)
+        )
+        if name in options:
+            if not kind_ok or x not in options[name]:
+                f.bad(f"knobs.{name}", x, f"one of the base's options: {options[name][:8]}...")
+        else:
+            f.index(f"knobs.{name}", x, size)
+    return f.raw
+
+
 def _replay_design(data, raw: dict) -> list[Finding]:
+    """One design judged again by the checker and the integer model (`raw` checked by `_design_case`)."""
     from explorer.search import brute
     from explorer.search import run as s
 

@@ -366,7 +366,7 @@ LONG = {
 @pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.3, 1.5, 3.0])  # during imports, loading, and the solves
 @pytest.mark.parametrize("job", sorted(LONG))
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_a_signal_ends_a_run_with_its_code_and_a_clean_folder(tmp_path, job, sig, code, delay) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "explorer", *LONG[job]],
