@@ -174,6 +174,7 @@ TEMPLATES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_a_hostile_template_is_bounded_and_one_line(tmp_path, monkeypatch, name) -> None:
     monkeypatch.chdir(tmp_path)
@@ -288,6 +289,7 @@ def _start_pool(tmp_path: Path) -> tuple[subprocess.Popen, list[int]]:
     pytest.fail("verify started no workers")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_worker_is_one_line_and_exit_3(tmp_path) -> None:
     proc, workers = _start_pool(tmp_path)
@@ -298,6 +300,7 @@ def test_a_killed_worker_is_one_line_and_exit_3(tmp_path) -> None:
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("explore: internal error")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_die_with_their_parent(tmp_path) -> None:
     """A parent killed outright (SIGKILL, the OOM killer) takes its workers with it."""
@@ -336,6 +339,7 @@ run()
 """
 
 
+@pytest.mark.slow
 # the pool's manager, its queue feeder (the hang), a CP-SAT solve's thread (Iran: no design complies, so
 # CP-SAT confirms it and names the embargo; a plain search with a design starts no thread)
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -366,6 +370,7 @@ TWO = [
 ]
 
 
+@pytest.mark.slow
 def test_a_failing_second_document_leaves_the_old_set_whole(tmp_path, monkeypatch) -> None:
     """The second base's file cannot be written (a folder is in the way): the first base's new documents
     are taken back and the old ones restored, not left as a mix."""

@@ -80,6 +80,7 @@ MUTATIONS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(target=st.sampled_from(FILES), mutation=st.sampled_from(MUTATIONS), pick=st.integers(0, 10**6))
 def test_a_malformed_data_file_gives_one_line_and_exit_2(target, mutation, pick):

@@ -98,7 +98,7 @@ def test_one_market_is_the_plain_search_on_its_goal(data) -> None:
     ids=lambda m: m.name,
 )
 def test_an_optional_market_never_lowers_the_lines_margin(extra, data) -> None:
-    base = line(market("us", "united-states", "2025-09-01"), bases=("gb202", "gb202-hbm"))
+    base = line(market("us", "united-states", "2025-09-01"), bases=("gb202",))
     before = pf.portfolio(base, data=data)
     after = pf.portfolio(dataclasses.replace(base, markets=[*base.markets, extra]), data=data)
     assert before.best is not None and after.best is not None

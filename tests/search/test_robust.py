@@ -73,6 +73,7 @@ def test_the_enumerator_finds_no_better_robust_design(
         assert (sol.net, sol.cost_cents, sol.knobs) == (ref.net, ref.cost_cents, ref.knobs)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_a_worst_case_design_complies_everywhere_and_no_world_does_worse_alone(
@@ -94,6 +95,7 @@ def test_a_worst_case_design_complies_everywhere_and_no_world_does_worse_alone(
         assert abs(net - Fraction(sol.net, scale)) < Fraction(1, 10**4) or net > Fraction(sol.net, scale)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_with_one_world_the_robust_search_is_the_plain_search(pick, data, spaces, random_cases):
@@ -103,6 +105,7 @@ def test_with_one_world_the_robust_search_is_the_plain_search(pick, data, spaces
     assert (robust.status, robust.net, robust.cost_cents) == (plain.status, plain.net, plain.cost_cents)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_adding_a_world_never_raises_the_worst_case_and_order_never_matters(

@@ -215,6 +215,7 @@ def test_the_test_cases_and_verify_cases_build_the_same_problem(data, spaces):
     assert mine.tables == theirs.tables and mine.plan == theirs.plan
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data(), which=st.integers(0, 10**6), loosen=st.fractions(min_value=1, max_value=2))
 def test_monotonicity_loosening_a_threshold_never_lowers_the_optimum(
@@ -246,6 +247,7 @@ def test_monotonicity_loosening_a_threshold_never_lowers_the_optimum(
         assert after.status.value == "OPTIMAL" and after.net >= before.net
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_local_maximality_no_single_knob_step_is_allowed_and_better(pick, data, spaces, random_cases):
@@ -268,6 +270,7 @@ def test_local_maximality_no_single_knob_step_is_allowed_and_better(pick, data, 
     assert not (ok & (net == sol.net) & (cost < sol.cost_cents)).any()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_determinism_the_same_inputs_give_the_same_design(pick, data, spaces, random_cases):
@@ -297,6 +300,7 @@ def test_the_checker_and_the_enumerator_agree_on_random_designs(pick, seed, data
             assert abs(Fraction(int(net[i]), scale) - value) < Fraction(1, 10**4), knobs
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_a_robust_design_complies_at_both_ends_of_the_area_range(pick, data, spaces, random_cases):
@@ -315,6 +319,7 @@ def test_a_robust_design_complies_at_both_ends_of_the_area_range(pick, data, spa
     assert nominal.status.value == "OPTIMAL" and nominal.net >= sol.net  # robustness only costs value
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data())
 def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(pick, data, spaces, random_cases):
@@ -334,6 +339,7 @@ def test_with_every_range_collapsed_the_robust_search_is_the_nominal_one(pick, d
     assert (robust.status, robust.knobs, robust.net) == (nominal.status, nominal.knobs, nominal.net)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pick=st.data(), share=st.fractions(min_value=0, max_value=Fraction(3, 2), max_denominator=20))
 def test_a_competitor_floor_is_met_by_the_solver_and_the_enumerator_alike(
