@@ -30,18 +30,49 @@ from explorer.cli.output import print_csv, print_json, say, write_documents
     multiple=True,
     help="What-if rules every market is judged under (id or .toml file; repeatable).",
 )
+@click.option(
+    "--world",
+    "worlds",
+    multiple=True,
+    help="Judge each SKU in today's rules and in today's with this scenario too (repeatable).",
+)
+@click.option(
+    "--objective",
+    "mode",
+    type=click.Choice(["worst-case", "expected"]),
+    default="worst-case",
+    show_default=True,
+    help="Across --world: each SKU allowed everywhere, best worst world; or the weighted margin.",
+)
+@click.option("--weights", default=None, help="Weights for expected, e.g. today=0.6,blackwell-allowed=0.4.")
+@click.option("--no-baseline", is_flag=True, help="Leave today's rules out of the --world worlds.")
 @format_option(Format.JSON, Format.CSV)
 @click.option(
     "--out", type=click.Path(file_okay=False), default=None, help="Also write each SKU's spec documents here."
 )
 @click.pass_context
-def portfolio(ctx: click.Context, line, bases, as_of, value_model, time_limit, scenarios, fmt, out) -> None:
+def portfolio(
+    ctx: click.Context,
+    line,
+    bases,
+    as_of,
+    value_model,
+    time_limit,
+    scenarios,
+    worlds,
+    mode,
+    weights,
+    no_baseline,
+    fmt,
+    out,
+) -> None:
     """The die to tape out and the SKU of it each market gets, for the most yearly gross margin in all.
 
     PORTFOLIO names a file in specs/portfolios/ (or is the path of one): the candidate dies
     and the markets, each with its target, date, allowed outcome, yearly volume and price.
     Each market's SKU is proved optimal for its gross margin on each candidate die and
-    judged by the checker under that market's rules; the line is the best die's.
+    judged by the checker under that market's rules; the line is the best die's. With
+    --world, each SKU is one design judged in several policy worlds (as explore robust).
     """
     import json
 
@@ -59,7 +90,20 @@ def portfolio(ctx: click.Context, line, bases, as_of, value_model, time_limit, s
         done[0] += n
         say(ctx, f"[{done[0]}/{total}] market searches")
 
-    result = api.portfolio(plan, dies, as_of, value_model, data, time_limit, searched, tuple(scenarios))
+    result = api.portfolio(
+        plan,
+        dies,
+        as_of,
+        value_model,
+        data,
+        time_limit,
+        searched,
+        tuple(scenarios),
+        worlds=tuple(worlds) if worlds or no_baseline else None,
+        mode=mode,
+        weights=weights,
+        baseline=not no_baseline,
+    )
     d = view.portfolio_dict(result)
     if out and result.best is not None:
         rendered = {}

@@ -31,6 +31,9 @@ def _sku_dict(s: MarketSku) -> dict:
         "scenarios": [scenario_dict(sc) for sc in p.data.scenarios],
         "served": s.served,
         "yearly_margin_usd": num(s.margin_usd, 0),
+        "worlds": [
+            {"world": name, "allowed": x is not None, "yearly_margin_usd": num(x, 0)} for name, x in s.worlds
+        ],
         "unit": {
             "price_usd": economics.get("price_usd"),
             "fee_percent": economics.get("fee_percent"),
@@ -73,6 +76,15 @@ def portfolio_dict(r: PortfolioResult) -> dict:
             }
             for d in r.dies
         ],
+        "across_worlds": {
+            "mode": r.mode,
+            "worlds": [
+                {"world": name, "weight": num(w, 6), "line_yearly_margin_usd": num(r.line_in_world(i), 0)}
+                for i, (name, w) in enumerate(zip(r.worlds, r.weights or [None] * len(r.worlds), strict=True))
+            ],
+        }
+        if r.worlds
+        else None,
         "search_seconds": round(r.seconds, 3),
         "note": screen_note(list(scenarios.values())),
     }
@@ -91,8 +103,16 @@ def portfolio_text(d: dict) -> str:
     """The die to build, a table of its SKUs by market, every candidate, and the price of sharing."""
     if d["die"] is None:
         return f"{d['title']}: no candidate die serves every market it must ({d['status']})."
+    across = d["across_worlds"]
+    how = ""
+    if across:
+        how = (
+            " in the worst world, each market's worst summed"
+            if across["mode"] == "worst-case"
+            else " expected over the worlds"
+        )
     out = [
-        f"{d['title']}: build {d['die']}; {_short(d['yearly_margin_usd'])} a year of gross margin "
+        f"{d['title']}: build {d['die']}; {_short(d['yearly_margin_usd'])} a year of gross margin{how} "
         f"over {len(d['markets'])} markets ({d['status']})",
         "",
     ]
@@ -113,10 +133,25 @@ def portfolio_text(d: dict) -> str:
         )
     heads = ["market", "outcome", "value", "price", "fees", "cost", "volume", "margin/yr"]
     out += [table(rows, heads, keep=(0, 1)), ""]
+    if across:
+        first = across["worlds"][0]["world"]
+        what = "the worst world's" if across["mode"] == "worst-case" else "expected over the worlds"
+        out += [f"(outcome, value, price and fees in the first world, {first}; margin/yr {what})", ""]
     for m in d["markets"]:
         design = m["sku"]["design"]
         what = design["summary"] if design else "no complying design"
         out.append(f"{m['market']} ({m['target']}, rules of {m['as_of']}, up to {m['allowed']}): {what}")
+    if across:
+        out += ["", f"Across worlds ({across['mode']}; each SKU judged in every world):"]
+        for i, w in enumerate(across["worlds"]):
+            each = [(m["market"], m["worlds"][i]) for m in d["markets"]]
+            per = ", ".join(
+                f"{n} {_short(x['yearly_margin_usd']) if x['allowed'] else 'refused'}" for n, x in each
+            )
+            weight = f", weight {w['weight']:g}" if w["weight"] is not None else ""
+            out.append(
+                f"  {w['world']}{weight}: the line earns {_short(w['line_yearly_margin_usd'])} ({per})"
+            )
     out += ["", "Candidate dies (tape-out choices):"]
     for c in d["candidates"]:
         by = ", ".join(f"{k} {_short(v)}" for k, v in c["markets"].items())

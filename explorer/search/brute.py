@@ -205,7 +205,7 @@ def best(
     `axes`: enumerate only these option indices of each knob (default: every point).
     """
 
-    def objective(res, n):
+    def objective(res, n, cost):
         allowed, fit, net = score(t, plan, res, n, lazy=True)
         return allowed & fit, net
 
@@ -231,24 +231,28 @@ def best_staged(t: IntTables, plan: Plan, stages) -> BruteResult:
     return BruteResult(True, int(net[i]), int(cost[i]), knobs_at(t, (u[i], c[i], r[i], m[i], k[i], d[i])), n)
 
 
-def best_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> BruteResult:
+def best_robust(
+    t: IntTables, plans: list[Plan], weights: list[int] | None = None, cost_weight: int = 0
+) -> BruteResult:
     """The robust optimum by enumeration, with the same objective as encode.encode_robust.
 
     `weights` None: worst case (allowed in every plan, the smallest net value);
     otherwise the weighted sum of each plan's net value where that plan allows the point.
+    `cost_weight`: each plan's term is its net value less this many times the total cost in cents.
     """
+    # the same exact division as the CP-SAT objective (none with a cost term)
+    g = 1 if cost_weight else fee_divisor(plans, t.scales.fee_basis)
 
-    g = fee_divisor(plans, t.scales.fee_basis)  # the same exact division as the CP-SAT objective
-
-    def objective(res, n):
+    def objective(res, n, cost):
         scored = [score(t, plan, res, n) for plan in plans]
         fit = scored[0][1]
+        less = cost_weight * (cost + t.fixed_cost)
         if weights is None:
             return fit & np.logical_and.reduce([a for a, _, _ in scored]), np.minimum.reduce(
-                [net // g for _, _, net in scored]
+                [(net - less) // g for _, _, net in scored]
             )
         return fit, sum(
-            w * np.where(a, np.maximum(net, 0) // g, 0)
+            w * np.where(a, (np.maximum(net, 0) - less) // g, 0)
             for w, (a, _, net) in zip(weights, scored, strict=True)
         )
 
@@ -265,8 +269,8 @@ def _best(t: IntTables, objective, max_total_cost: int | None, axes: Axes | None
         res, (c, r, m, k, d) = _grid(t, ui, axes[1:])
         n = c.size
         points += n
-        ok, value = objective(res, n)
         cost = np.asarray(t.mem_cost, dtype=np.int64)[m] + t.die_cost[ui]
+        ok, value = objective(res, n, cost)
         if max_total_cost is not None:
             ok = ok & (cost + t.fixed_cost <= max_total_cost)
         if not ok.any():

@@ -61,12 +61,17 @@ def encode(
     return Encoded(m, sp.knobs, w.net, sp.cost, w.rule_literals, w.fees, sp.cost + t.fixed_cost, sp.cheapest)
 
 
-def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = None) -> Encoded:
+def encode_robust(
+    t: IntTables, plans: list[Plan], weights: list[int] | None = None, cost_weight: int = 0
+) -> Encoded:
     """One model over shared design variables with one copy of each world's rules.
 
     `weights` None: worst case, every world must allow the design and the objective
     is the smallest net value over the worlds. Otherwise expected value: the weighted
     sum of each world's net value, counted only where the world allows the design.
+    `cost_weight`: each world's term is its net value less this many times the total
+    cost in cents (a gross margin in net-value units; a world that refuses the design
+    sells none, so it counts nothing).
     """
     m = cp_model.CpModel()
     sp = _space(m, t)
@@ -75,19 +80,22 @@ def encode_robust(t: IntTables, plans: list[Plan], weights: list[int] | None = N
         for i, plan in enumerate(plans)
     ]
     lits = {f"{i}:{rule}": lit for i, w in enumerate(worlds) for rule, lit in w.rule_literals.items()}
-    g = fee_divisor(plans, t.scales.fee_basis)  # every net value is a multiple of g: keep the numbers small
+    # every net value is a multiple of g: keep the numbers small (a cost term is not: no division)
+    g = 1 if cost_weight else fee_divisor(plans, t.scales.fee_basis)
     top = t.scales.fee_basis * t.value_upper // g
+    least = -cost_weight * (max(t.mem_cost) + max(t.die_cost) + t.fixed_cost)
+    total_cost = sp.cost + t.fixed_cost
     objective: cp_model.LinearExpr
     if weights is None:
-        objective = m.new_int_var(-top, top, "worst_case")
+        objective = m.new_int_var(least - top, top, "worst_case")
         for w in worlds:
-            m.add(g * objective <= w.net)
+            m.add(g * objective <= w.net - cost_weight * total_cost)
         m.add_assumptions(list(lits.values()))
     else:
         parts: list[cp_model.LinearExpr] = []
         for w, weight in zip(worlds, weights, strict=True):
-            got = m.new_int_var(0, top, "")
-            m.add(g * got == w.net).only_enforce_if(w.ok)
+            got = m.new_int_var(least, top, "")
+            m.add(g * got == w.net - cost_weight * total_cost).only_enforce_if(w.ok)
             m.add(got == 0).only_enforce_if(w.ok.Not())
             parts.append(weight * got)
         # an expression, not sum()'s 0: a robust search has at least one world (robustness.worlds_of)

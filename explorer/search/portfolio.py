@@ -28,14 +28,27 @@ from fractions import Fraction
 
 from explorer.load.data import load, with_scenarios
 from explorer.load.options import parse_date
+from explorer.model.cost import unit_cost_usd
 from explorer.model.data import Data
-from explorer.model.economics import Goal
+from explorer.model.economics import Goal, PriceCurve
 from explorer.model.errors import InputError
 from explorer.model.package import variant_id
 from explorer.model.portfolio import Market, ProductLine, yearly_margin
 from explorer.model.space import DesignSpace
+from explorer.search import robustness as rb
 from explorer.search.reference import reference_rate, sku_rate
-from explorer.search.run import Found, SearchResult, resolve_base, search
+from explorer.search.run import (
+    CheckerDisagrees,
+    Found,
+    SearchResult,
+    decode,
+    found,
+    judge,
+    no_design,
+    problem,
+    resolve_base,
+    search,
+)
 from explorer.search.solution import SolveStatus
 
 
@@ -44,9 +57,12 @@ class MarketSku:
     """One market's SKU on one die: the search's answer and what it earns a year."""
 
     market: Market
-    result: SearchResult  # a Found, or a NoDesign where nothing complies
+    result: SearchResult  # a Found (judged in the first world), or a NoDesign where nothing complies
     margin_usd: Fraction | None  # yearly: volume x (price less fees, less unit cost); None: no SKU
     served: bool  # the line sells here (an optional market is left out where it earns nothing)
+    # across worlds: the SKU's yearly margin in each (None where the world refuses it); margin_usd is
+    # then the worst of them, or their weighted sum
+    worlds: tuple[tuple[str, Fraction | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,15 @@ class PortfolioResult:
     dies: list[DieLine]  # one per candidate, the best first (complete lines before incomplete ones)
     own_best: list[OwnBest]
     seconds: float
+    worlds: tuple[str, ...] = ()  # policy worlds each SKU is judged in (none: one world)
+    mode: str = ""  # across worlds: worst-case or expected
+    weights: tuple[Fraction, ...] = ()  # expected: each world's weight
+
+    def line_in_world(self, i: int) -> Fraction | None:
+        """What the chosen line earns in world `i` (its SKUs, each where that world allows it)."""
+        if self.best is None:
+            return None
+        return sum((s.worlds[i][1] or Fraction(0) for s in self.best.skus if s.served), Fraction(0))
 
     @property
     def best(self) -> DieLine | None:
@@ -146,6 +171,10 @@ def portfolio(
     progress: Callable[[int], None] | None = None,
     scenarios: tuple[str, ...] = (),
     spaces: dict[str, DesignSpace] | None = None,
+    worlds: tuple[str, ...] | None = None,
+    mode: str = "worst-case",
+    weights: str | None = None,
+    baseline: bool = True,
 ) -> PortfolioResult:
     """The die to build and each market's SKU of it, for the most yearly gross margin in all.
 
@@ -153,6 +182,13 @@ def portfolio(
     `as_of`: the date of markets that name none (default: today); `scenarios`: what-if rules
     every market is judged under, before its own; `spaces`: a design space per die other than
     its default (slices, for tests; each market keeps its own market class).
+
+    `worlds`: judge each SKU in several policy worlds (today's rules unless `baseline` is off,
+    and today's with each scenario, as `explore robust` does). `expected`: each market's SKU
+    maximises its margin weighted over the worlds (`weights`, default equal; a world that
+    refuses it sells none), which the line's expected margin sums exactly. `worst-case`: each
+    SKU must be allowed in every world and maximises its worst world's margin; the line
+    reports the sum of those (a floor under its worst world) and what it earns in each world.
     """
     started = time.perf_counter()
     data = data or load()
@@ -160,14 +196,27 @@ def portfolio(
     if not dies:
         raise InputError("--base", "", None, "a candidate die (in the portfolio file's bases or as --base)")
     on = parse_date(as_of)
-    worlds = {m.name: with_scenarios(data, [*scenarios, *m.scenarios]) for m in line.markets}
+    rules = {m.name: with_scenarios(data, [*scenarios, *m.scenarios]) for m in line.markets}
     curves = {m.name: market_curve(data, m, objective) for m in line.markets}
+    across: dict[str, list[tuple[str, Data]]] = {}
+    share: dict[str, Fraction] = {}
+    if worlds is not None:
+        if mode not in rb.MODES:
+            raise InputError("--objective", "", mode, f"one of: {', '.join(rb.MODES)}")
+        across = {m.name: rb.worlds_of(rules[m.name], list(worlds), baseline) for m in line.markets}
+        share = rb.parse_weights(weights, [w for w, _ in next(iter(across.values()))])
     out = []
     for die in dies:
         space = (spaces or {}).get(die)
         skus = []
         for m in line.markets:
-            skus.append(_market_sku(die, m, worlds[m.name], curves[m.name], on, objective, time_limit, space))
+            if worlds is None:
+                skus.append(
+                    _market_sku(die, m, rules[m.name], curves[m.name], on, objective, time_limit, space)
+                )
+            else:
+                context = (on, objective, time_limit, space)
+                skus.append(_robust_market_sku(die, m, across[m.name], share, mode, curves[m.name], context))
             if progress:
                 progress(1)
         out.append(DieLine(die, skus))
@@ -180,7 +229,16 @@ def portfolio(
             own.append(OwnBest(m, None, Fraction(0)))
         else:
             own.append(OwnBest(m, top[1], top[0]))
-    return PortfolioResult(line, out, own, time.perf_counter() - started)
+    names = tuple(w for w, _ in next(iter(across.values()))) if across else ()
+    return PortfolioResult(
+        line,
+        out,
+        own,
+        time.perf_counter() - started,
+        names,
+        mode if across else "",
+        tuple(share[n] for n in names),
+    )
 
 
 def _market_sku(
@@ -216,3 +274,72 @@ def _market_sku(
         return MarketSku(m, r, None, False)
     margin = yearly_margin(m.volume.value, price, r.economics.fee_percent, r.economics.unit_cost_usd)
     return MarketSku(m, r, margin, margin > 0 or not m.optional)
+
+
+def _robust_market_sku(
+    die: str,
+    m: Market,
+    worlds: list[tuple[str, Data]],
+    share: dict[str, Fraction],
+    mode: str,
+    curve: tuple[Fraction | None, Fraction | None],
+    context: tuple[dt.date, str, float, DesignSpace | None],
+) -> MarketSku:
+    """One market's SKU across worlds: one CP-SAT model with a copy of each world's rules, each world's
+    term its gross margin in net-value units (encode_robust's cost_weight), judged again by the checker."""
+    from explorer.search.encode import encode_robust
+    from explorer.search.solve import solve
+
+    on, objective, time_limit, space = context
+    fixed, per_value = curve
+    if per_value is None:
+        raise InputError(
+            f"market {m.name}",
+            "anchor_sku",
+            None,
+            "an anchor SKU: a market judged across worlds prices designs along a line through it",
+        )
+    problems = [
+        problem(
+            die,
+            m.target,
+            m.as_of or on,
+            objective,
+            m.allow,
+            markets=[m.datacenter],
+            data=d,
+            space=None if space is None else dataclasses.replace(space, datacenter=[m.datacenter]),
+            end_user_hq=m.end_user_hq,
+            end_user=m.end_user,
+            assume_us_launch=m.assume_us_launch,
+        )
+        for _, d in worlds
+    ]
+    p0, names = problems[0], [w for w, _ in worlds]
+    scale = p0.tables.scales.value * p0.tables.scales.fee_basis
+    per_cent = round(scale / (per_value * 100))  # net-value units per cent, as the gross-margin goal counts
+    ints = None if mode == "worst-case" else rb.weights_as_integers(share, names)
+    started = time.perf_counter()
+    sol = solve(encode_robust(p0.tables, [p.plan for p in problems], ints, per_cent), time_limit)
+    seconds = time.perf_counter() - started
+    if sol.knobs is None:
+        return MarketSku(m, no_design(p0, die, sol.status, seconds), None, False)
+    design = decode(p0, sol.knobs)
+    margins: list[Fraction | None] = []
+    for p in problems:
+        _, _, guarded, gross, _ = judge(p, design)
+        fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
+        cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
+        ok = guarded.outcome.rank <= p.plan.allowed
+        margins.append(yearly_margin(m.volume.value, per_value * gross, fees, cost) if ok else None)
+    if mode == "worst-case":
+        if any(x is None for x in margins):
+            refused = [n for n, x in zip(names, margins, strict=True) if x is None]
+            raise CheckerDisagrees(
+                f"{die}: the robust SKU {design.describe()} for {m.name} is refused in {refused}"
+            )
+        margin = min(x for x in margins if x is not None)
+    else:
+        margin = sum((share[n] * (x or 0) for n, x in zip(names, margins, strict=True)), Fraction(0))
+    result = found(p0, design, sol.status, seconds, PriceCurve(usd_per_value=per_value))
+    return MarketSku(m, result, margin, margin > 0 or not m.optional, tuple(zip(names, margins, strict=True)))

@@ -177,7 +177,9 @@ def robust(
     p0 = problems[0]
     start = time.perf_counter()
     enc = encode_robust(
-        p0.tables, [p.plan for p in problems], None if mode == "worst-case" else _ints(share, names)
+        p0.tables,
+        [p.plan for p in problems],
+        None if mode == "worst-case" else weights_as_integers(share, names),
     )
     sol = solve(enc, time_limit)  # cold: see search/start.py for why a robust search takes no start
     seconds = time.perf_counter() - start
@@ -253,7 +255,7 @@ def _denominator(share: dict[str, Fraction], names: list[str]) -> int:
     return math.lcm(*(share[n].denominator for n in names))
 
 
-def _ints(share: dict[str, Fraction], names: list[str]) -> list[int]:
+def weights_as_integers(share: dict[str, Fraction], names: list[str]) -> list[int]:
     """Weights as integers on a common denominator (the solver's objective is that many times larger)."""
     den = _denominator(share, names)
     return [int(share[n] * den) for n in names]

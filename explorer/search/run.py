@@ -25,7 +25,7 @@ from explorer.model.chips import Die, Sku
 from explorer.model.cost import CostData, unit_cost_usd
 from explorer.model.data import Data
 from explorer.model.destinations import Target, resolve_target
-from explorer.model.economics import Economics, Goal
+from explorer.model.economics import Economics, Goal, PriceCurve
 from explorer.model.errors import InputError
 from explorer.model.facts import Facts, of_design
 from explorer.model.metrics import Metrics
@@ -386,9 +386,7 @@ def search(
     )
     if sol.knobs is None:  # no design: infeasible, or nothing found in time
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
-        active = rules_in_force(p.guarded_rules, p.target, p.as_of)
-        checks = fact_checks(active, p.target, p.facts)
-        return NoDesign(**common, conflicting_rules=core, fact_checks=checks)
+        return dataclasses.replace(no_design(p, base, sol.status, sol.seconds, core), goal=goal)
     design = decode(p, sol.knobs)
     metrics, real, guarded, gross, net, uncertain = _judged(p, design)
     if guarded.outcome.rank > p.plan.allowed:
@@ -408,9 +406,7 @@ def search(
             f"worth {float(net):.6f} on the value model"
         )
     binding = _binding(p, sol.knobs, sol.net) if explain and goal is Goal.PERF else []
-    cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
-    fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
-    money = Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
+    money = _economics(p, design, guarded, gross, net, curve)
     return Found(
         **common,
         **served(p, metrics),
@@ -419,9 +415,66 @@ def search(
         verdict=real,
         value=net,
         value_before_fees=gross,
-        cost_usd=cost,
+        cost_usd=money.unit_cost_usd,
         gap=sol.gap,
         binding=binding,
+        uncertain=uncertain,
+        economics=money,
+    )
+
+
+def _economics(
+    p: Problem, design: Design, guarded: Verdict, gross: Fraction, net: Fraction, curve: PriceCurve | None
+) -> Economics:
+    cost = Fraction(round(unit_cost_usd(design, p.die, p.costs) * 100), 100)
+    fees = sum((c.percent for c in guarded.charges), start=Fraction(0))
+    return Economics(net, gross, fees, cost, curve.price(gross) if curve else None)
+
+
+def no_design(
+    p: Problem, base: str, status: SolveStatus, seconds: float, core: list[str] | None = None
+) -> NoDesign:
+    """No design for `p`: the (re-checked) rules that conflict, and the problem's product facts."""
+    active = rules_in_force(p.guarded_rules, p.target, p.as_of)
+    return NoDesign(
+        base=base,
+        die=p.die,
+        target=p.target,
+        as_of=p.as_of,
+        status=status,
+        space_size=p.space.size(),
+        solve_seconds=seconds,
+        flagship=p.space.flagship(),
+        problem=p,
+        conflicting_rules=core or [],
+        fact_checks=fact_checks(active, p.target, p.facts),
+    )
+
+
+def found(
+    p: Problem, design: Design, status: SolveStatus, seconds: float, curve: PriceCurve | None = None
+) -> Found:
+    """A design another search chose (a robust one), judged and scored in `p`'s world as the search
+    reports its own; it need not be allowed there (the verdict says)."""
+    metrics, real, guarded, gross, net, uncertain = _judged(p, design)
+    money = _economics(p, design, guarded, gross, net, curve)
+    return Found(
+        base=p.die.id,
+        die=p.die,
+        target=p.target,
+        as_of=p.as_of,
+        status=status,
+        space_size=p.space.size(),
+        solve_seconds=seconds,
+        flagship=p.space.flagship(),
+        problem=p,
+        **served(p, metrics),
+        design=design,
+        metrics=metrics,
+        verdict=real,
+        value=net,
+        value_before_fees=gross,
+        cost_usd=money.unit_cost_usd,
         uncertain=uncertain,
         economics=money,
     )

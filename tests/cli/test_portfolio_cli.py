@@ -70,3 +70,11 @@ def test_a_bad_portfolio_is_one_line_naming_the_file_and_field(tmp_path) -> None
         and "markets[0].volume" in result.output
         and "Traceback" not in result.output
     )
+
+
+def test_across_worlds_the_table_shows_what_the_line_earns_in_each() -> None:
+    result = run("blackwell-2026", "--world", "blackwell-allowed", "--objective", "expected")
+    assert result.exit_code == 0, result.output
+    assert "Across worlds (expected" in result.output and "blackwell-allowed, weight 0.5" in result.output
+    bad = run("blackwell-2026", "--world", "blackwell-allowed", "--weights", "nowhere=1")
+    assert bad.exit_code == 2 and "--weights" in bad.output

@@ -49,6 +49,7 @@ CASES = [
     ("frontier", ["frontier", "--base", "gb202"]),
     ("portfolio", ["portfolio", "hopper-2024"]),
     ("portfolio", ["portfolio", "blackwell-2026", "--scenario", "blackwell-allowed"]),
+    ("portfolio", ["portfolio", "blackwell-2026", "--world", "blackwell-allowed", "--objective", "expected"]),
 ]
 
 

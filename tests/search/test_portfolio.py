@@ -213,3 +213,48 @@ def tiny_cases(random_cases) -> st.SearchStrategy[Case]:
         return dataclasses.replace(case, picks=tuple(p[:k] for p, k in zip(case.picks, most, strict=True)))
 
     return random_cases.map(cut)
+
+
+# ---- across policy worlds ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blackwell_worlds(data) -> dict[str, pf.PortfolioResult]:
+    line = api.load_portfolio("blackwell-2026", data.root)
+    return {
+        mode: pf.portfolio(line, data=data, worlds=("blackwell-allowed",), mode=mode)
+        for mode in ("worst-case", "expected")
+    }
+
+
+def test_a_worst_case_line_is_allowed_in_every_world_and_earns_its_worst_there(blackwell_worlds) -> None:
+    r = blackwell_worlds["worst-case"]
+    assert r.best is not None and r.worlds == ("today", "blackwell-allowed")
+    for sku in r.best.skus:
+        assert all(x is not None for _, x in sku.worlds), sku.market.name  # the checker allows it everywhere
+        assert sku.margin_usd == min(x for _, x in sku.worlds if x is not None)
+    assert all(r.line_in_world(i) >= r.best.total_usd for i in range(len(r.worlds)))  # a floor
+
+
+def test_an_expected_line_weighs_every_world_and_earns_at_least_the_worst_case_line(blackwell_worlds) -> None:
+    worst, expected = blackwell_worlds["worst-case"], blackwell_worlds["expected"]
+    assert worst.best is not None and expected.best is not None
+    for sku in expected.best.skus:
+        mean = sum(
+            (w * (x or 0) for w, (_, x) in zip(expected.weights, sku.worlds, strict=True)), Fraction(0)
+        )
+        assert sku.margin_usd == mean
+    # the worst-case SKUs are candidates for the expected search too, and earn at least their worst
+    assert expected.best.total_usd >= worst.best.total_usd
+
+
+def test_one_world_across_worlds_is_the_plain_line(data) -> None:
+    line = api.load_portfolio("hopper-2024", data.root)
+    plain = pf.portfolio(line, data=data)
+    robust = pf.portfolio(line, data=data, worlds=(), mode="expected")
+    assert plain.best is not None and robust.best is not None and robust.worlds == ("today",)
+    for a, b in zip(plain.best.skus, robust.best.skus, strict=True):
+        assert a.margin_usd is not None and b.margin_usd is not None
+        assert (
+            abs(a.margin_usd - b.margin_usd) <= a.market.volume.value
+        )  # a dollar a unit: the tie stages differ
