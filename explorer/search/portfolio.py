@@ -237,7 +237,7 @@ def portfolio(
         time.perf_counter() - started,
         names,
         mode if across else "",
-        tuple(share[n] for n in names),
+        tuple(share[n] for n in names) if mode == "expected" else (),
     )
 
 
