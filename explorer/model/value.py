@@ -204,6 +204,30 @@ class Objective:
 
 
 @dataclass(frozen=True)
+class EfficiencyNote:
+    """Whose fitted efficiencies a value rests on, and, without a fit of its own, how far it could move."""
+
+    architecture: str
+    calibrated: bool  # its architecture has measured points of its own (specs/calibration/efficiency.toml)
+    points: int = 0  # measured points its architecture was fitted on
+    # without a fit of its own: the value under each calibrated architecture's efficiencies, lowest and
+    # highest (relative to the reference SKU, before fees)
+    low: Fraction | None = None
+    high: Fraction | None = None
+
+    def describe(self) -> str:
+        if self.calibrated:
+            return f"{self.architecture}: fitted on {self.points} measured point{'s' * (self.points != 1)}"
+        span = (
+            f"; the value would be {float(self.low):.3f}-{float(self.high):.3f} under the calibrated"
+            " architectures' fits"
+            if self.low is not None and self.high is not None
+            else ""
+        )
+        return f"{self.architecture}: no measured point (the pooled default fit){span}"
+
+
+@dataclass(frozen=True)
 class Resources:
     """What the value model reads off a chip."""
 
