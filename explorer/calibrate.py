@@ -1,11 +1,15 @@
 """Fit the value model's efficiencies to measured LLM serving throughput, and say how well it predicts.
 
 Each point is predicted by the value model itself (value.tokens_per_s), run the
-way the benchmark ran: its model, precision, tensor parallel, request lengths
-and latency limit. The efficiencies are fitted by grid search on squared log error over the points
-of the fitting rounds: compute and memory per architecture; the overlap, the
-clock-power law and the all-reduce's fixed time shared by all. Validation is by chip and by
-source left out, never by rows of the same table: see `validate`.
+way the benchmark ran: its model, precision, parallelism, request lengths, engine
+limits and latency limits. The efficiencies are fitted on squared log error over the
+points of the fitting rounds: compute (decode) and memory per architecture by grid,
+shrunk toward the pooled fit (an architecture measured once is not left to the
+grid's flat valley); shared by all, by coordinate descent over their grids: the
+overlap, the clock-power law, the all-reduce's fixed time, prefill's efficiency over
+decode's, the routed experts' over the dense layers', and the realised FP4 rate.
+Validation is by chip, by source and by benchmark left out, never by rows of the
+same table: see `validate`.
 """
 
 from __future__ import annotations
@@ -20,21 +24,38 @@ import numpy as np
 
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
+from explorer.model.chips import Precision
 from explorer.model.measured import Measured, Point, Setup
 
 COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
 # achieved DRAM bandwidth: stream-like tests reach 70-95% of peak on HBM parts; below half is
 # not a memory system but a fitting artefact (the points trade compute against memory time)
 MEMORY_GRID = np.round(np.arange(0.5, 0.9501, 0.025), 3)
-OVERLAP_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+OVERLAP_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # sustained clock = power share ** exponent: none, cube law (voltage falls with clock), square root
 CLOCK_POWER_GRID = (Fraction(0), Fraction(1, 3), Fraction(1, 2))
 # the fixed time of one tensor-parallel all-reduce (launch, waiting for the slowest chip), in
 # microseconds: custom all-reduce kernels take 5-30 us on serving's messages, so the grid stops
-# at 40 (to 80 us, some chip-left-out fits pick 80 and the ratio error rises from 9.5% to 11.9%);
-# only the same chip at two tensor-parallel widths (H100 at TP2 and TP8, H200 at TP1 and TP8)
-# separates it from compute
+# at 40 (to 80 us, some chip-left-out fits pick 80); the same chip at two tensor-parallel widths
+# (H100 at TP2 and TP8, H200 at TP1 and TP8) separates it from compute
 ALLREDUCE_LATENCY_GRID_US = (0, 5, 10, 15, 20, 25, 30, 35, 40)
+# prefill's compute efficiency over decode's (prefill runs large GEMMs; capped at 1)
+PREFILL_RATIO_GRID = (Fraction(3, 4), Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(2))
+# routed experts' compute efficiency as a share of the dense layers'
+MOE_GRID = (
+    Fraction(2, 5),
+    Fraction(1, 2),
+    Fraction(3, 5),
+    Fraction(7, 10),
+    Fraction(4, 5),
+    Fraction(9, 10),
+    Fraction(1),
+)
+# realised FP4/FP6 rate as a multiple of the FP8 rate (2: the FP4 peak on Blackwell and CDNA 4)
+NARROW_GRID = (Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(7, 4), Fraction(2))
+# weight of the pull toward the pooled fit, per architecture (squared log distance of each efficiency):
+# 0.02 costs a 14% departure what a 14% misfit of one point costs
+SHRINK = 0.02
 POOLED = "default"
 
 
@@ -45,14 +66,24 @@ class Row:
     predicted: float  # per chip, with the architecture's fit
     left_out_chip: float  # per chip, fitted without this chip's points
     left_out_source: float  # per chip, fitted without this point's source
+    left_out_benchmark: float = 0.0  # per chip, fitted without every point of its model (benchmark)
 
     @property
     def error(self) -> float:
         return self.predicted / float(self.point.per_chip) - 1
 
 
-def objective_for(p: Point, workloads: dict[str, v.Workload], setup: Setup, e: v.Efficiency) -> v.Objective:
-    """The value model set up the way the benchmark ran."""
+def lengths_of(p: Point, end: str = "point") -> int:
+    """The mean prompt length: the point's, or an end ("low", "high") of its estimated range."""
+    if end == "point" or not p.input_tokens_range:
+        return p.input_tokens
+    return p.input_tokens_range[0] if end == "low" else p.input_tokens_range[-1]
+
+
+def objective_for(
+    p: Point, workloads: dict[str, v.Workload], setup: Setup, e: v.Efficiency, end: str = "point"
+) -> v.Objective:
+    """The value model set up the way the benchmark ran (`end`: the prompt length's estimate or range end)."""
     w = workloads[p.model]
     w = dataclasses.replace(
         w,
@@ -60,75 +91,87 @@ def objective_for(p: Point, workloads: dict[str, v.Workload], setup: Setup, e: v
         bytes_per_weight=setup.bytes_per_weight[p.precision.value],
         bytes_per_kv=setup.bytes_per_kv,
         tensor_parallel=p.tensor_parallel,
+        pipeline_parallel=p.pipeline_parallel,
+        expert_parallel=p.expert_parallel,
         memory_reserve_fraction=1 - setup.kv_memory_fraction,
-        requests=v.Requests(p.input_tokens, p.output_tokens, setup.max_batch),
+        requests=v.Requests(
+            lengths_of(p, end), p.output_tokens, p.max_batch or setup.max_batch, p.max_tokens_per_step
+        ),
     )
-    tpot = p.tpot_ms / 1000 if p.tpot_ms is not None else None
-    return v.Objective("calibration", p.system or p.source, w, e, tpot, p.chip)
+    share = setup.mean_latency_share  # MLPerf's limits are 99th percentiles: the mean the run met is lower
+    tpot = p.tpot_ms / 1000 * share if p.tpot_ms is not None else None
+    ttft = p.ttft_ms / 1000 * share if p.ttft_ms is not None else None
+    return v.Objective("calibration", p.system or p.source, w, e, tpot, p.chip, ttft)
 
 
 @dataclass(frozen=True)
 class _Inputs:
     """What the vectorised fit needs of one point (efficiency-free parts of value.demand)."""
 
-    flops: float  # peak, before any power-limited clock
+    flops: float  # realised peak at the point's precision (uncapped), before any power-limited clock
+    fp8_flops: float  # the same at FP8: a narrow precision realises at most NARROW x this (0: none)
     power_share: float  # power limit over the modelled draw (metrics.power_share)
-    bw: float
+    gbps: float  # memory bandwidth, GB/s
     link: float
     chips: int
-    decode_flop: float
-    prefill_flop: float
-    weight: float
+    decode_dense: float  # FLOP per output token by phase and layer kind, at efficiency 1
+    decode_moe: float
+    prefill_dense: float
+    prefill_moe: float
+    dense_read: float  # weights read per step: dense part, every routed expert
+    expert_read: float
+    expert_miss: float
+    tokens_per_seq_step: float
     kv_read: float
-    batch: float
+    batch: float  # the memory- and engine-capped batch
     link_bytes: float  # per chip per token at link efficiency 1
     tpot: float | None
-    allreduces: int  # per step: two per layer when tensor parallel
+    collectives: int  # per step: two per layer when tensor parallel, two per MoE layer under expert parallel
 
 
-def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup) -> _Inputs:
-    one = v.Efficiency(Fraction(1), Fraction(1), Fraction(1), Fraction(1), Fraction(0))
-    obj = objective_for(p, workloads, setup, one)
+def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup, end: str = "point") -> _Inputs:
+    def ones(moe=Fraction(1)) -> v.Efficiency:
+        return v.Efficiency(
+            Fraction(1),
+            Fraction(1),
+            Fraction(1),
+            Fraction(1),
+            Fraction(0),
+            allreduce_latency_s=Fraction(1),
+            moe_compute=moe,
+        )
+
+    obj = objective_for(p, workloads, setup, ones(), end)
     metrics = catalog.metrics(catalog.find_sku(p.chip))
     res = v.resources(metrics, obj)
     d = v.demand(obj)
+    half = v.demand(dataclasses.replace(obj, efficiency=ones(Fraction(1, 2))))  # MoE FLOPs count twice
+    decode, prefill = d.flop_per_token - d.prefill_flop_per_token, d.prefill_flop_per_token
+    decode_moe = half.flop_per_token - half.prefill_flop_per_token - decode
+    prefill_moe = half.prefill_flop_per_token - prefill
+    narrow = p.precision in v.NARROW and Precision.FP8 in metrics.dense_tflops
+    fp8 = v.realised_ops(metrics.dense_tflops, Precision.FP8, obj.efficiency) if narrow else Fraction(0)
     return _Inputs(
         float(res.flops),
+        float(fp8 * 10**12 * metrics.fp32_accumulate_rate),
         float(metrics.power_share),
-        float(res.memory_gbps) * 1e9,
+        float(res.memory_gbps),
         float(res.link_gbps_one_way) * 1e9,
         d.chips,
-        float(d.flop_per_token - d.prefill_flop_per_token),
-        float(d.prefill_flop_per_token),
-        float(d.weight_bytes),
+        float(decode - decode_moe),
+        float(decode_moe),
+        float(prefill - prefill_moe),
+        float(prefill_moe),
+        float(d.dense_read_bytes),
+        float(d.expert_read_bytes),
+        d.expert_miss,
+        float(d.tokens_per_seq_step),
         float(d.kv_read_per_seq),
         float(v.batch_cap(d, res.memory_gb)),
         float(d.link_bytes_per_token),
-        float(obj.tpot_s) if obj.tpot_s is not None else None,
-        2 * obj.workload.model.layers if d.chips > 1 else 0,
+        float(d.tpot_s) if d.tpot_s is not None else None,
+        int(d.sync_s) if d.chips > 1 else 0,
     )
-
-
-def _predict(x: _Inputs, cp, cd, mem, phi, link=1.0, clock_power=Fraction(0), allreduce_s=0.0):
-    """value.tokens_per_s with exact harmonic sums, for arrays of efficiencies (broadcast)."""
-    shape = np.broadcast(cp, cd, mem, phi).shape
-    if x.batch < 1:
-        return np.zeros(shape)
-    flops = x.flops * float(v.sustained_clock_share(Fraction(x.power_share), clock_power))
-    inv_x = (x.decode_flop / cd + x.prefill_flop / cp) / flops  # seconds of compute per token per chip
-    bw = mem * x.bw
-    inv_y = (x.weight + x.batch * x.kv_read) / (x.batch * bw)
-    inv_z = x.chips * x.link_bytes / (link * x.link) if x.chips > 1 else 0.0
-    sync = allreduce_s * x.allreduces  # per step
-    inv_s = x.chips * sync / x.batch
-    rate = 1 / (np.maximum(inv_x + phi * inv_y, phi * inv_x + inv_y) + inv_z + inv_s)
-    if x.tpot is not None:
-        inv_v = x.kv_read / bw
-        a1 = np.maximum(0, 1 - (phi * x.weight / (x.chips * bw) + sync) / x.tpot)
-        a2 = np.maximum(0, 1 - (x.weight / (x.chips * bw) + sync) / x.tpot)
-        rate = np.minimum(rate, a1 / (inv_x + phi * inv_v + inv_z))
-        rate = np.minimum(rate, a2 / (phi * inv_x + inv_v + inv_z))
-    return np.broadcast_to(rate, shape)
 
 
 @dataclass(frozen=True)
@@ -139,111 +182,334 @@ class Shared:
     link: Fraction
     clock_power: Fraction
     allreduce_s: Fraction  # the fixed time of one all-reduce
+    prefill_ratio: Fraction = Fraction(1)  # prefill compute efficiency over decode's (capped at 1)
+    moe: Fraction = Fraction(1)  # routed experts' compute efficiency over the dense layers'
+    narrow: Fraction | None = None  # realised FP4 rate over FP8 (None: the FP4 peak)
 
 
-def _loss(xs: list[_Inputs], measured: list[float], shared: Shared) -> np.ndarray:
-    """Squared log error over the (compute, memory) efficiency grid, at one choice of shared figures."""
-    c, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
-    loss = np.zeros(c.shape)
-    for x, y in zip(xs, measured, strict=True):
-        rate = _predict(
-            x, c, c, mem, shared.overlap, float(shared.link), shared.clock_power, float(shared.allreduce_s)
+class _Batch:
+    """Points' inputs as arrays of shape (points, 1, 1), so one evaluation covers every point and the grid."""
+
+    def __init__(self, xs: list[_Inputs]) -> None:
+        def col(name: str, none: float = 0.0) -> np.ndarray:
+            vals = [getattr(x, name) for x in xs]
+            return np.array([none if val is None else val for val in vals], dtype=float).reshape(-1, 1, 1)
+
+        for f in dataclasses.fields(_Inputs):
+            setattr(self, f.name, col(f.name, np.inf if f.name == "tpot" else 0.0))
+        self.n = len(xs)
+        # the points whose weights read need the tangent batch's bisection: sparse and latency-bound
+        self.bisect = np.nonzero([x.expert_read > 0 and x.tpot is not None for x in xs])[0]
+        self.power_shares = [x.power_share for x in xs]
+        self.fp8_exact = [Fraction(x.fp8_flops) for x in xs]
+
+
+def _weights(x, bw_group, sync):
+    """value.weights_read on arrays: the tangent (w0, w1) of the weights read per step."""
+    shape = np.broadcast(bw_group, x.batch).shape
+    b = np.array(np.broadcast_to(np.maximum(x.batch, 0.0), shape))
+    if len(x.bisect):
+        i = x.bisect
+        bw_i = np.broadcast_to(bw_group, shape)[i]
+        b[i] = v.tangent_batch(
+            x.dense_read[i],
+            x.expert_read[i],
+            x.expert_miss[i],
+            x.tokens_per_seq_step[i],
+            x.kv_read[i],
+            bw_i,
+            np.broadcast_to(sync, shape)[i],
+            x.tpot[i],
+            b[i],
         )
-        loss += np.log(np.maximum(rate, 1e-9) / y) ** 2
-    return loss
+    b = np.floor(b * 1024) / 1024
+    tau, miss = x.tokens_per_seq_step, x.expert_miss
+    inner = (miss > 0) & (miss < 1)
+    hit = 1 - miss ** (b * tau)
+    slope = np.where(inner, -np.log(np.where(inner, miss, 0.5)) * tau * miss ** (b * tau), 0.0)
+    sparse = x.expert_read > 0
+    w0 = np.where(sparse, x.dense_read + x.expert_read * (hit - slope * b), x.dense_read)
+    return w0, np.where(sparse, x.expert_read * slope, 0.0)
+
+
+def _predict(x, cp, cd, mem, shared: Shared):
+    """value.tokens_per_s with exact harmonic sums, for arrays of points and of efficiencies.
+
+    `x`: one _Inputs or a _Batch of them (points along the first axis).
+    """
+    if isinstance(x, _Inputs):
+        return _predict(_Batch([x]), cp, cd, mem, shared)[0]
+    clock = np.array(
+        [float(v.sustained_clock_share(Fraction(s), shared.clock_power)) for s in x.power_shares]
+    ).reshape(-1, 1, 1)
+    flops = x.flops
+    if shared.narrow is not None:
+        capped = np.array([float(shared.narrow * f) for f in x.fp8_exact]).reshape(-1, 1, 1)
+        flops = np.where(x.fp8_flops > 0, np.minimum(flops, capped), flops)
+    flops = flops * clock
+    moe, phi = float(shared.moe), shared.overlap
+    per_token = (
+        x.decode_dense / cd + x.decode_moe / (cd * moe) + x.prefill_dense / cp + x.prefill_moe / (cp * moe)
+    )
+    inv_x = per_token / flops  # seconds of compute per token per chip
+    bw = mem * x.gbps * 1e9
+    sync = np.array([float(shared.allreduce_s * int(c)) for c in x.collectives.ravel()]).reshape(
+        -1, 1, 1
+    )  # per step
+    w0, w1 = _weights(x, x.chips * mem * x.gbps * 1e9, sync)
+    batch = np.maximum(x.batch, 1e-30)
+    inv_y = (w0 + batch * (x.kv_read + w1)) / (batch * bw)
+    link = np.where(x.link > 0, x.link, 1.0)
+    inv_z = np.where(x.link_bytes > 0, x.chips * x.link_bytes / (float(shared.link) * link), 0.0)
+    inv_s = x.chips * sync / batch
+    rate = 1 / (np.maximum(inv_x + phi * inv_y, phi * inv_x + inv_y) + inv_z + inv_s)
+    inv_v = (x.kv_read + w1) / bw
+    a1 = np.maximum(0, 1 - (phi * w0 / (x.chips * bw) + sync) / x.tpot)
+    a2 = np.maximum(0, 1 - (w0 / (x.chips * bw) + sync) / x.tpot)
+    rate = np.minimum(rate, np.where(np.isfinite(x.tpot), a1 / (inv_x + phi * inv_v + inv_z), np.inf))
+    rate = np.minimum(rate, np.where(np.isfinite(x.tpot), a2 / (phi * inv_x + inv_v + inv_z), np.inf))
+    return np.where(x.batch >= 1, rate, 0.0)
+
+
+def _prefill(cd, ratio: Fraction):
+    return np.minimum(cd * float(ratio), 1.0)
+
+
+def _loss(xs, measured, shared: Shared) -> np.ndarray:
+    """Squared log error over the (compute, memory) efficiency grid, at one choice of shared figures."""
+    x = xs if isinstance(xs, _Batch) else _Batch(xs)
+    y = np.asarray(measured, dtype=float).reshape(-1, 1, 1)
+    c, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
+    rate = _predict(x, _prefill(c, shared.prefill_ratio), c, mem, shared)
+    return (np.log(np.maximum(rate, 1e-9) / y) ** 2).sum(axis=0)
+
+
+def _shrink(loss: np.ndarray, toward: v.Efficiency | None) -> np.ndarray:
+    """Add the pull toward the pooled fit (SHRINK x squared log distance of each efficiency)."""
+    if toward is None:
+        return loss
+    c, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
+    return loss + SHRINK * (
+        np.log(c / float(toward.decode_compute)) ** 2 + np.log(mem / float(toward.memory)) ** 2
+    )
 
 
 def _efficiency(loss: np.ndarray, shared: Shared) -> v.Efficiency:
     i, j = np.unravel_index(np.argmin(loss), loss.shape)
     c, mem = Fraction(str(float(COMPUTE_GRID[i]))), Fraction(str(float(MEMORY_GRID[j])))
     return v.Efficiency(
-        c, c, mem, shared.link, Fraction(str(shared.overlap)), shared.clock_power, shared.allreduce_s
+        min(Fraction(1), c * shared.prefill_ratio),
+        c,
+        mem,
+        shared.link,
+        Fraction(str(shared.overlap)),
+        shared.clock_power,
+        shared.allreduce_s,
+        shared.moe,
+        shared.narrow,
     )
 
 
-def fit(
-    groups: dict[str, tuple[list[_Inputs], list[float]]], link: Fraction
-) -> tuple[dict[str, v.Efficiency], Shared]:
-    """Per group a compute and a memory efficiency; overlap, clock law, all-reduce time shared: least squares.
+SHARED_GRIDS = {
+    "overlap": OVERLAP_GRID,
+    "clock_power": CLOCK_POWER_GRID,
+    "allreduce_s": tuple(Fraction(us, 10**6) for us in ALLREDUCE_LATENCY_GRID_US),
+    "prefill_ratio": PREFILL_RATIO_GRID,
+    "moe": MOE_GRID,
+    "narrow": NARROW_GRID,
+}
+START = Shared(
+    1.0, Fraction(3, 4), Fraction(1, 2), Fraction(40, 10**6), Fraction(1), Fraction(1), Fraction(2)
+)
 
-    Prefill and decode share the compute efficiency: the points do not separate
-    them well, and fewer figures per architecture keep the chip-left-out test honest.
-    The link efficiency is assumed (measured.toml): fitted, it soaked up PCIe all-reduce
-    error and raised the chip-left-out ratio error from 18.5% to 25.2%.
+
+def _pooled(groups, shared: Shared) -> np.ndarray:
+    """The loss of every point as one group (the pooled fit): the sum of the groups' loss grids."""
+    return sum(
+        (_loss(xs, ys, shared) for xs, ys in groups.values()),
+        start=np.zeros((len(COMPUTE_GRID), len(MEMORY_GRID))),
+    )
+
+
+def _total(groups, shared: Shared, toward: v.Efficiency) -> tuple[float, dict[str, np.ndarray]]:
+    """The loss at these shared figures: each group at its best (compute, memory), pulled to `toward`."""
+    losses = {name: _shrink(_loss(xs, ys, shared), toward) for name, (xs, ys) in groups.items()}
+    return sum(float(loss.min()) for loss in losses.values()), losses
+
+
+def _with(shared: Shared, name: str, choice) -> Shared:
+    """Shared figures with one changed (by name: the descent walks SHARED_GRIDS)."""
+    return dataclasses.replace(shared, **{name: choice})
+
+
+def fit(
+    groups: dict[str, tuple[list[_Inputs], list[float]]], link: Fraction, start: Shared | None = None
+) -> tuple[dict[str, v.Efficiency], Shared]:
+    """Per group a compute and a memory efficiency; the shared figures by coordinate descent.
+
+    Decode's compute efficiency is fitted per architecture; prefill's is a shared
+    multiple of it, and so are the routed experts' and the realised FP4 rate: the
+    points separate them across architectures, not within most of them, and fewer
+    figures per architecture keep the chip-left-out test honest. The link efficiency
+    is assumed (measured.toml): fitted, it soaked up PCIe all-reduce error.
     """
-    best: tuple[float, Shared, dict[str, np.ndarray]] | None = None
-    for phi, clock, us in itertools.product(OVERLAP_GRID, CLOCK_POWER_GRID, ALLREDUCE_LATENCY_GRID_US):
-        shared = Shared(float(phi), link, clock, Fraction(us, 10**6))
-        losses = {name: _loss(xs, ys, shared) for name, (xs, ys) in groups.items()}
-        total = sum(float(loss.min()) for loss in losses.values())
-        if best is None or total < best[0]:
-            best = (total, shared, losses)
-    if best is None:
-        raise ValueError("no overlap or clock-power grid to fit on")
-    _, shared, losses = best
-    return {name: _efficiency(loss, shared) for name, loss in losses.items()}, shared
+    batches = {name: (_Batch(xs), ys) for name, (xs, ys) in groups.items()}
+    shared = dataclasses.replace(start or START, link=link)
+    for _ in range(4):  # sweeps over the shared figures until none moves; the pull's target per sweep
+        toward = _efficiency(_pooled(batches, shared), shared)
+        best, _ = _total(batches, shared, toward)
+        moved = False
+        for name, grid in SHARED_GRIDS.items():
+            for choice in grid:
+                if choice == getattr(shared, name):
+                    continue
+                trial = _with(shared, name, choice)
+                total, _ = _total(batches, trial, toward)
+                if total < best - 1e-12:
+                    best, shared, moved = total, trial, True
+        if not moved:
+            break
+    toward = _efficiency(_pooled(batches, shared), shared)
+    out = {
+        name: _efficiency(_shrink(_loss(xs, ys, shared), toward), shared)
+        for name, (xs, ys) in batches.items()
+    }
+    out[POOLED] = toward
+    return out, shared
 
 
 @dataclass(frozen=True)
 class Calibration:
     efficiencies: dict[str, v.Efficiency]  # by architecture, plus POOLED
     rows: list[Row]
+    points: dict[str, int] = dataclasses.field(default_factory=dict)  # fitting points per architecture
 
 
-def calibrate(measured: Measured, catalog: Catalog, workloads: dict[str, v.Workload]) -> Calibration:
-    """Fit per architecture (and pooled) on the fitting points; predict every point three ways."""
+def benchmark_of(p: Point) -> str:
+    """What leave-one-benchmark-out leaves out together: every point of one model."""
+    return p.model
+
+
+def calibrate(
+    measured: Measured, catalog: Catalog, workloads: dict[str, v.Workload], end: str = "point"
+) -> Calibration:
+    """Fit per architecture (and pooled) on the fitting points; predict every point four ways.
+
+    `end`: estimated prompt lengths at their estimate, or at the low or high end of their range.
+    """
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
-    xs = {id(p): _inputs(p, catalog, workloads, setup) for p in measured.point}
+    xs = {id(p): _inputs(p, catalog, workloads, setup, end) for p in measured.point}
     train = [p for p in measured.point if p.role == "fit"]
 
-    def fits_without(keep) -> dict[str, v.Efficiency]:
-        pts = [p for p in train if keep(p)]
+    def fits_without(keep, start: Shared | None = None) -> tuple[dict[str, v.Efficiency], Shared]:
+        pts = sorted((p for p in train if keep(p)), key=lambda p: arch[p.chip])
         groups = {
             name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
-            for name, g in (
-                (k, list(g))
-                for k, g in itertools.groupby(
-                    sorted(pts, key=lambda p: arch[p.chip]), key=lambda p: arch[p.chip]
-                )
-            )
+            for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
-        out, shared = fit(groups, setup.link_efficiency)
-        pooled = _loss([xs[id(p)] for p in pts], [float(p.per_chip) for p in pts], shared)
-        out[POOLED] = _efficiency(pooled, shared)
-        return out
+        return fit(groups, setup.link_efficiency, start)
 
-    full = fits_without(lambda p: True)
-    by_chip = {c: fits_without(lambda p, c=c: p.chip != c) for c in {p.chip for p in measured.point}}
-    by_source = {s: fits_without(lambda p, s=s: p.source != s) for s in {p.source for p in measured.point}}
+    full, _ = fits_without(lambda p: True)
+
+    def without(keep) -> dict[str, v.Efficiency]:
+        return fits_without(keep)[
+            0
+        ]  # from START, as the full fit: a start may not depend on the data left out
+
+    by_chip = {c: without(lambda p, c=c: p.chip != c) for c in {p.chip for p in measured.point}}
+    by_source = {s: without(lambda p, s=s: p.source != s) for s in {p.source for p in measured.point}}
+    by_bench = {
+        b: without(lambda p, b=b: benchmark_of(p) != b) for b in {benchmark_of(p) for p in measured.point}
+    }
 
     def predict(p: Point, fits: dict[str, v.Efficiency]) -> float:
         e = fits.get(arch[p.chip], fits[POOLED])
-        obj = objective_for(p, workloads, setup, e)
+        obj = objective_for(p, workloads, setup, e, end)
         return float(v.tokens_per_s(v.resources(catalog.metrics(catalog.find_sku(p.chip)), obj), obj))
 
     rows = [
-        Row(p, arch[p.chip], predict(p, full), predict(p, by_chip[p.chip]), predict(p, by_source[p.source]))
+        Row(
+            p,
+            arch[p.chip],
+            predict(p, full),
+            predict(p, by_chip[p.chip]),
+            predict(p, by_source[p.source]),
+            predict(p, by_bench[benchmark_of(p)]),
+        )
         for p in measured.point
     ]
-    return Calibration(full, rows)
+    counts = {a: sum(1 for p in train if arch[p.chip] == a) for a in {arch[p.chip] for p in train}}
+    return Calibration(full, rows, counts)
 
 
 # --- validation: figures on data the fit did not see ---------------------------------------------
 
 
 def _pairs(rows: list[Row]):
-    """Pairs of different chips measured by one source on one setup (model, precision, lengths, scenario)."""
+    """Pairs of different chips measured by one source on one benchmark setup (model, lengths, scenario);
+    each chip runs at the precision its submitter chose, as a buyer compares them."""
 
     def key(r: Row) -> tuple:
         p = r.point
-        return (p.source, p.model, p.precision, p.input_tokens, p.output_tokens, p.scenario)
+        return (p.source, p.model, p.input_tokens, p.output_tokens, p.scenario)
 
     for _, group in itertools.groupby(sorted(rows, key=lambda r: (key(r), r.point.chip)), key=key):
         g = list(group)
         for a, b in itertools.combinations(g, 2):
             if a.point.chip != b.point.chip:
                 yield a, b
+
+
+PROTOCOLS = {
+    "chip": ("left_out_chip", "each chip predicted by a fit without its points"),
+    "source": ("left_out_source", "each source predicted by a fit without it"),
+    "benchmark": (
+        "left_out_benchmark",
+        "each benchmark (model) predicted by a fit without any of its points",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One leave-out protocol's figures, on every point (each predicted by a fit that did not see it)."""
+
+    protocol: str  # chip, source or benchmark
+    measured_on: str
+    points: int
+    abs_error: float  # median |error| of tokens/s per chip
+    ratio_error: float  # median |error| of chip-to-chip ratios within a source and setup
+    pairs: int
+    inversions_10: int  # pairs ranked the wrong way round where the measured gap exceeds 10%
+    inversions_15: int
+    worst_inversions: tuple[str, ...] = ()  # the inverted pairs over a 15% gap, named
+
+
+def held_out(rows: list[Row], protocol: str) -> HeldOut:
+    field, how = PROTOCOLS[protocol]
+    ratios, inv10, inv15, names = [], 0, 0, []
+    for a, b in _pairs(rows):
+        measured = float(a.point.per_chip / b.point.per_chip)
+        pa, pb = getattr(a, field), getattr(b, field)
+        predicted = pa / pb if pb else float("inf")
+        ratios.append(abs(predicted / measured - 1))
+        wrong = (predicted - 1) * (measured - 1) < 0
+        inv10 += wrong and abs(measured - 1) > 0.10
+        if wrong and abs(measured - 1) > 0.15:
+            inv15 += 1
+            names.append(
+                f"{a.point.chip}/{b.point.chip} {a.point.model} {a.point.scenario} ({a.point.source}): "
+                f"measured {measured:.2f}, predicted {predicted:.2f}"
+            )
+    errors = [abs(getattr(r, field) / float(r.point.per_chip) - 1) for r in rows]
+    return HeldOut(
+        protocol, how, len(rows), _med(errors), _med(ratios), len(ratios), inv10, inv15, tuple(names)
+    )
+
+
+def _med(xs) -> float:
+    return float(statistics.median(xs)) if xs else float("nan")
 
 
 @dataclass(frozen=True)
@@ -260,38 +526,31 @@ class Validation:
     inversions_15: int
     validation_abs: float  # later rounds, never fitted: median |error| with the full fit
     held_out_shapes_abs: float  # the old figure: shapes of the same source kept out (not independent)
+    left_out_benchmark_abs: float = float("nan")
+    protocols: tuple[HeldOut, ...] = ()
 
 
 def validate(cal: Calibration, held_out_shapes: list[str]) -> Validation:
     rows = cal.rows
     fitting = [r for r in rows if r.point.role == "fit"]
-
-    def med(xs):
-        return float(statistics.median(xs)) if xs else float("nan")
-
-    ratios, inv10, inv15, pairs = [], 0, 0, 0
-    for a, b in _pairs(fitting):
-        measured = float(a.point.per_chip / b.point.per_chip)
-        predicted = a.left_out_chip / b.left_out_chip if b.left_out_chip else float("inf")
-        ratios.append(abs(predicted / measured - 1))
-        pairs += 1
-        wrong = (predicted - 1) * (measured - 1) < 0
-        inv10 += wrong and abs(measured - 1) > 0.10
-        inv15 += wrong and abs(measured - 1) > 0.15
+    by = {name: held_out(rows, name) for name in PROTOCOLS}
     shapes = [
         abs(r.error) for r in fitting if f"{r.point.input_tokens}/{r.point.output_tokens}" in held_out_shapes
     ]
+    chip = by["chip"]
     return Validation(
         len(rows),
-        med([abs(r.error) for r in fitting]),
-        med([abs(r.left_out_chip / float(r.point.per_chip) - 1) for r in fitting]),
-        med([abs(r.left_out_source / float(r.point.per_chip) - 1) for r in fitting]),
-        med(ratios),
-        pairs,
-        inv10,
-        inv15,
-        med([abs(r.error) for r in rows if r.point.role == "validation"]),
-        med(shapes),
+        _med([abs(r.error) for r in fitting]),
+        chip.abs_error,
+        by["source"].abs_error,
+        chip.ratio_error,
+        chip.pairs,
+        chip.inversions_10,
+        chip.inversions_15,
+        _med([abs(r.error) for r in rows if r.point.role == "validation"]),
+        _med(shapes),
+        by["benchmark"].abs_error,
+        tuple(by.values()),
     )
 
 
@@ -317,17 +576,21 @@ def efficiency_toml(cal: Calibration, val: Validation) -> str:
         "default": to_data(cal.efficiencies[POOLED]),
         "architectures": {k: to_data(e) for k, e in cal.efficiencies.items() if k != POOLED},
         "fit": {
-            "how": "grid search on squared log error of output tokens/s per chip over the fitting points "
-            "of specs/calibration/measured.toml: compute 0.1-0.95 and memory 0.5-0.95 by 0.025 per "
-            "architecture; shared by all: overlap by 0.25 and clock-power exponent 0, 1/3 or 1/2 "
-            "(a SKU whose power limit is below the power model's draw sustains power share ** "
-            "exponent of its clock) and the fixed time of one tensor-parallel all-reduce "
-            "(0-40 us); link efficiency assumed",
+            "how": "squared log error of output tokens/s per chip over the fitting points of "
+            "specs/calibration/measured.toml: decode compute 0.1-0.95 and memory 0.5-0.95 by 0.025 per "
+            f"architecture by grid, pulled toward the pooled fit ({SHRINK} x squared log distance); "
+            "shared by all, by coordinate descent over their grids: overlap by 0.25, clock-power "
+            "exponent 0, 1/3 or 1/2 (a SKU whose power limit is below the power model's draw sustains "
+            "power share ** exponent of its clock), the fixed time of one collective (0-40 us), prefill "
+            "compute over decode's (3/4-2, capped at 1), routed experts' compute over dense layers' "
+            "(0.4-1) and the realised FP4/FP6 rate as a multiple of FP8 (1-2); link efficiency assumed",
             "fitted_median_abs_error": f"{val.fitted_abs:.3f}",
             "left_out_chip_median_abs_error": f"{val.left_out_chip_abs:.3f}",
             "left_out_source_median_abs_error": f"{val.left_out_source_abs:.3f}",
+            "left_out_benchmark_median_abs_error": f"{val.left_out_benchmark_abs:.3f}",
             "written_by": "explore calibrate --write",
         },
+        "points": dict(sorted(cal.points.items())),
     }
     head = (
         "# Generated by `explore calibrate --write`; do not edit by hand.\n"
@@ -368,19 +631,26 @@ def row_dict(r: Row) -> dict:
         "error": f"{r.error:+.1%}",
         "error_chip_left_out": f"{r.left_out_chip / measured - 1:+.1%}",
         "error_source_left_out": f"{r.left_out_source / measured - 1:+.1%}",
+        "error_benchmark_left_out": f"{r.left_out_benchmark / measured - 1:+.1%}",
+        "input_tokens_estimated": list(p.input_tokens_range) if p.input_tokens_range else None,
     }
 
 
 def validation_text(val: Validation) -> str:
     lines = [
         f"median |error| over {val.points} points, each figure on data the fit named did not see:",
-        f"  fitted (every fitting point, fitted on all of them): {val.fitted_abs:.1%}",
-        f"  chip left out (each chip predicted without its points): {val.left_out_chip_abs:.1%}",
-        f"  source left out (each source predicted without it): {val.left_out_source_abs:.1%}",
-        f"  chip-to-chip ratios within a source, chips left out: {val.left_out_chip_ratio:.1%}"
-        f" over {val.pairs} pairs; ranked the wrong way round: {val.inversions_10} with a measured"
-        f" gap over 10%, {val.inversions_15} over 15%",
-        f"  later rounds (validation only, never fitted): {val.validation_abs:.1%}",
+        f"  fitted (every fitting point, fitted on all of them; not held out): {val.fitted_abs:.1%}",
+    ]
+    for h in val.protocols:
+        lines.append(
+            f"  {h.protocol} left out ({h.measured_on}): tokens/s {h.abs_error:.1%}; chip-to-chip ratios"
+            f" within a source and setup {h.ratio_error:.1%} over {h.pairs} pairs; ranked the wrong way"
+            f" round: {h.inversions_10} with a measured gap over 10%, {h.inversions_15} over 15%"
+        )
+        lines += [f"    inverted: {name}" for name in h.worst_inversions]
+    lines += [
+        "  validation-only points (MLPerf v5.1 Llama-2-70B and DeepSeek-R1, never fitted; the full fit): "
+        f"{val.validation_abs:.1%}",
         "  held-out shapes of the fitting sources (same source, other lengths; not independent): "
         f"{val.held_out_shapes_abs:.1%}",
     ]

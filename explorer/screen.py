@@ -17,7 +17,7 @@ from explorer.model.destinations import Target, resolve_target
 from explorer.model.names import name_key
 from explorer.model.ranges import area_figure, judge_over, sku_figures
 from explorer.model.rules import RuleSet
-from explorer.search.reference import sku_value
+from explorer.search.reference import efficiency_note, reference_rate, sku_value
 
 DEFAULT_OBJECTIVE = "llm-serving"
 
@@ -54,6 +54,9 @@ def classify(
     active = [r for r in data.rules if r.id in verdict.rules_in_force and r.in_force(on)]
     obj = load_objective(DEFAULT_OBJECTIVE, data.root, die.architecture)
     worth = sku_value(sku, verdict, data.catalog, obj, data.root)
+    note = efficiency_note(
+        metrics, die.architecture, obj, reference_rate(data.catalog, obj, data.root), data.root
+    )
     reference = die.reference_only.note if die.reference_only else ""
     return Classification(
         sku,
@@ -68,6 +71,7 @@ def classify(
         judged.uncertain,
         data.scenarios,
         reference,
+        efficiency=note,
     )
 
 

@@ -20,8 +20,9 @@ from explorer.model.data import Data
 from explorer.model.errors import InputError
 from explorer.model.numbers import exact
 from explorer.model.space import Design, LinkOption, MemoryOption, RateLimit, to_sku
+from explorer.report.render import calibration_note_dict
 from explorer.report.results import serving_dict
-from explorer.search.reference import reference_rate
+from explorer.search.reference import efficiency_note, reference_rate
 
 MARGIN = Fraction(1, 100)
 RESOURCES = {
@@ -53,6 +54,7 @@ def record(name: str, metrics, die, data: Data, objective: str) -> dict:
         "architecture": die.architecture,
         "value_model": obj.id,
         "value": round(float(v.value(res, ref, obj)), 4),
+        "calibration": calibration_note_dict(efficiency_note(metrics, die.architecture, obj, ref, data.root)),
         "serving": serving_dict(b, obj, ref),
         "step": {
             "compute_ms": round(b.compute_s * 1000, 3),

@@ -17,8 +17,9 @@ from explorer.model.errors import InputError
 def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
     """Fit the value model's efficiencies to measured serving throughput; validate on data left out.
 
-    Each point is predicted three ways: with the fit, fitted without its chip,
-    and fitted without its source. Later MLPerf rounds are validation only.
+    Each point is predicted four ways: with the fit, and fitted without its chip,
+    its source and its benchmark (every point of its model). Points marked
+    validation (MLPerf v5.1 Llama-2-70B, DeepSeek-R1) are never fitted.
     """
     from explorer import api
     from explorer import calibrate as cal
@@ -33,7 +34,7 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
             "a writable data folder given with --data (the installed package's own data is never written)",
         )
     measured = api.load_measured(data.root)
-    say(ctx, f"fitting {len(measured.point)} measured points (each chip and each source left out in turn)...")
+    say(ctx, f"fitting {len(measured.point)} measured points (each chip, source and benchmark left out)...")
     result = cal.calibrate(measured, data.catalog, api.load_workloads(data.root))
     val = cal.validate(result, measured.setup.held_out_shapes)
     rows = [cal.row_dict(r) for r in result.rows]

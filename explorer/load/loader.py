@@ -53,6 +53,7 @@ class EfficiencyTable:
     default: Efficiency
     architectures: dict[str, Efficiency] = dataclasses.field(default_factory=dict)
     fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
+    points: dict[str, int] = dataclasses.field(default_factory=dict)  # fitting points per architecture
 
 
 # fields that name something (a chip, a rule, a paragraph): shown on one line, so held to one line
@@ -865,6 +866,32 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
         )
     if w.tensor_parallel < 1:
         raise InputError(str(file), "tensor_parallel", w.tensor_parallel, "a positive tensor-parallel group")
+    if w.pipeline_parallel < 1:
+        raise InputError(str(file), "pipeline_parallel", w.pipeline_parallel, "a positive number of stages")
+    m = w.model
+    if m.experts or m.experts_per_token or m.expert_parameters or m.moe_layers:
+        if not 0 < m.experts_per_token <= m.experts:
+            raise InputError(str(file), "model.experts_per_token", m.experts_per_token, "1 to model.experts")
+        if not 0 < m.expert_parameters < m.parameters:
+            raise InputError(
+                str(file),
+                "model.expert_parameters",
+                m.expert_parameters,
+                "a positive share of model.parameters",
+            )
+        if not 0 < m.moe_layers <= m.layers:
+            raise InputError(str(file), "model.moe_layers", m.moe_layers, "1 to model.layers")
+    if w.expert_parallel and not m.experts:
+        raise InputError(str(file), "expert_parallel", True, "a mixture-of-experts model (model.experts)")
+    if w.expert_parallel and w.pipeline_parallel > 1:
+        raise InputError(str(file), "pipeline_parallel", w.pipeline_parallel, "1 with expert_parallel")
+    if w.requests.max_tokens_per_step is not None and w.requests.max_tokens_per_step < 1:
+        raise InputError(
+            str(file),
+            "requests.max_tokens_per_step",
+            w.requests.max_tokens_per_step,
+            "a positive token budget",
+        )
     for name in ("input_tokens", "output_tokens", "max_batch"):
         if getattr(w.requests, name) < 1:
             raise InputError(
@@ -873,17 +900,33 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
     return w
 
 
-def load_efficiency(architecture: str | None, root: Path | None = None) -> Efficiency:
-    """Fitted efficiencies for an architecture (specs/calibration/efficiency.toml), else the pooled fit."""
+@functools.lru_cache(maxsize=8)
+def load_efficiency_table(root: Path | None = None) -> EfficiencyTable:
+    """specs/calibration/efficiency.toml, checked: every efficiency in (0, 1]."""
     file = (root or default_data_dir()) / "specs" / "calibration" / "efficiency.toml"
     table = parse(EfficiencyTable, read_toml(file), str(file))
     for name, e in [("default", table.default), *table.architectures.items()]:
-        for f in ("prefill_compute", "decode_compute", "memory", "link"):
+        for f in ("prefill_compute", "decode_compute", "memory", "link", "moe_compute"):
             if not 0 < getattr(e, f) <= 1:
                 raise InputError(str(file), f"{name}.{f}", float(getattr(e, f)), "an efficiency in (0, 1]")
         if not 0 <= e.overlap <= 1:
             raise InputError(str(file), f"{name}.overlap", float(e.overlap), "a share in [0, 1]")
+        if e.narrow_over_fp8 is not None and e.narrow_over_fp8 < 1:
+            raise InputError(
+                str(file), f"{name}.narrow_over_fp8", float(e.narrow_over_fp8), "a multiple of at least 1"
+            )
+    return table
+
+
+def load_efficiency(architecture: str | None, root: Path | None = None) -> Efficiency:
+    """Fitted efficiencies for an architecture (specs/calibration/efficiency.toml), else the pooled fit."""
+    table = load_efficiency_table(root)
     return table.architectures.get(architecture or "", table.default)
+
+
+def calibrated_architectures(root: Path | None = None) -> dict[str, Efficiency]:
+    """The architectures with their own fit (the others fall back to the pooled default)."""
+    return dict(load_efficiency_table(root).architectures)
 
 
 @functools.lru_cache(maxsize=64)
@@ -900,6 +943,8 @@ def load_objective(
     for where, sku in ((str(file), spec.reference_sku), (w.id, w.reference_sku)):
         if sku is not None and sku not in skus:
             raise InputError(where, "reference_sku", sku, f"a SKU in specs/skus/ ({', '.join(sorted(skus))})")
+    if spec.ttft_ms is not None and spec.ttft_ms <= 0:
+        raise InputError(str(file), "ttft_ms", float(spec.ttft_ms), "a positive time to first token")
     return Objective(
         spec.id,
         spec.title,
@@ -907,6 +952,8 @@ def load_objective(
         load_efficiency(architecture, root),
         spec.tpot_ms / 1000 if spec.tpot_ms is not None else None,
         w.reference_sku or spec.reference_sku,
+        spec.ttft_ms / 1000 if spec.ttft_ms is not None else None,
+        architecture if architecture in calibrated_architectures(root) else None,
     )
 
 

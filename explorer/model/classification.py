@@ -13,6 +13,7 @@ from explorer.model.facts import Facts
 from explorer.model.metrics import Metrics
 from explorer.model.ranges import Uncertain
 from explorer.model.rules import RuleSet
+from explorer.model.value import EfficiencyNote
 
 SCREEN_NOTE = (
     "An engineering screen against the rules as encoded, not legal advice: "
@@ -46,6 +47,7 @@ class Classification:
     reference_only: str = ""  # a value reference (a non-US design): why it is not screened as an export
     label: str = ""  # the name of a chip known only by its figures
     assumptions: tuple[str, ...] = ()  # what the screen assumed of figures the input did not give
+    efficiency: EfficiencyNote | None = None  # whose fitted efficiencies `value` rests on
 
     @property
     def chip(self) -> str:

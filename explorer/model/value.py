@@ -79,10 +79,29 @@ class ModelShape:
     # rope + latent)), and prefills decompressed (heads x (query-key + value head dims))
     decode_attention_width: int | None = None
     prefill_attention_width: int | None = None
+    # mixture of experts: the routed experts, read only where a token is routed (0: a dense model)
+    experts: int = 0  # routed experts per MoE layer
+    experts_per_token: int = 0  # top-k
+    expert_parameters: int = 0  # parameters of every routed expert of every layer together
+    moe_layers: int = 0  # layers with routed experts (the all-to-alls of expert parallelism)
 
     @property
     def active(self) -> int:
         return self.active_parameters or self.parameters
+
+    @property
+    def active_expert_parameters(self) -> Fraction:
+        """Routed expert parameters one token uses: top-k of the experts."""
+        return (
+            Fraction(self.expert_parameters * self.experts_per_token, self.experts)
+            if self.experts
+            else Fraction(0)
+        )
+
+    @property
+    def dense_parameters(self) -> int:
+        """Parameters every token uses and every step reads: all but the routed experts."""
+        return self.parameters - self.expert_parameters
 
     @property
     def decode_width(self) -> int:
@@ -104,6 +123,8 @@ class Requests:
     input_tokens: int
     output_tokens: int
     max_batch: int  # sequences in flight per tensor-parallel group
+    # the engine's token budget per step (chunked prefill: decode tokens plus prompt chunks); none: no budget
+    max_tokens_per_step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +143,15 @@ class Workload:
     requests: Requests
     reference_sku: str | None = None  # the yardstick where the objective's cannot serve this workload
     sources: dict[str, Source] = field(default_factory=dict)
+    # wide expert parallelism with data-parallel attention (DeepSeek-style): each chip holds the dense
+    # weights and serves its own sequences' attention (KV cache not replicated), the routed experts are
+    # spread over the group and reached by an all-to-all; false: every layer tensor parallel
+    expert_parallel: bool = False
+    pipeline_parallel: int = 1  # stages; the group is tensor_parallel x pipeline_parallel chips
+
+    @property
+    def chips(self) -> int:
+        return self.tensor_parallel * self.pipeline_parallel
 
 
 @dataclass(frozen=True)
@@ -134,6 +164,7 @@ class ObjectiveFile:
     reference_sku: str  # its tokens/s per chip is value 1
     tpot_ms: Fraction | None = None  # time per output token target; none: maximum throughput
     sources: dict[str, Source] = field(default_factory=dict)
+    ttft_ms: Fraction | None = None  # time to first token target; none: no target
 
 
 @dataclass(frozen=True)
@@ -149,6 +180,12 @@ class Efficiency:
     clock_power_exponent: Fraction = Fraction(0)
     # seconds each tensor-parallel all-reduce costs whatever its size (launch, synchronisation)
     allreduce_latency_s: Fraction = Fraction(0)
+    # routed-expert (MoE) layers' compute efficiency as a share of the dense layers' (grouped GEMMs
+    # of a few tokens per expert, load imbalance)
+    moe_compute: Fraction = Fraction(1)
+    # realised low-precision peak: FP4, FP6 and INT4 run at most this multiple of the die's FP8 rate
+    # (attention, activations and the KV cache stay in FP8; scaling and dequantisation); none: the peak
+    narrow_over_fp8: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +198,33 @@ class Objective:
     efficiency: Efficiency
     tpot_s: Fraction | None = None
     reference_sku: str = "h100-sxm"
+    ttft_s: Fraction | None = None  # time to first token target
+    # which architecture's fitted efficiencies these are; none: the pooled default (no calibration)
+    calibrated_as: str | None = None
+
+
+@dataclass(frozen=True)
+class EfficiencyNote:
+    """Whose fitted efficiencies a value rests on, and, without a fit of its own, how far it could move."""
+
+    architecture: str
+    calibrated: bool  # its architecture has measured points of its own (specs/calibration/efficiency.toml)
+    points: int = 0  # measured points its architecture was fitted on
+    # without a fit of its own: the value under each calibrated architecture's efficiencies, lowest and
+    # highest (relative to the reference SKU, before fees)
+    low: Fraction | None = None
+    high: Fraction | None = None
+
+    def describe(self) -> str:
+        if self.calibrated:
+            return f"{self.architecture}: fitted on {self.points} measured point{'s' * (self.points != 1)}"
+        span = (
+            f"; the value would be {float(self.low):.3f}-{float(self.high):.3f} under the calibrated"
+            " architectures' fits"
+            if self.low is not None and self.high is not None
+            else ""
+        )
+        return f"{self.architecture}: no measured point (the pooled default fit){span}"
 
 
 @dataclass(frozen=True)
@@ -192,11 +256,28 @@ def sustained_clock_share(power_share: Fraction, exponent: Fraction) -> Fraction
     return Fraction(math.floor(float(power_share) ** float(exponent) * 2**20), 2**20)
 
 
+NARROW = frozenset({Precision.FP4, Precision.FP6, Precision.INT4})
+
+
+def realised_ops(ops: dict[Precision, Fraction], p: Precision, e: Efficiency) -> Fraction:
+    """The dense rate a workload at precision p realises: a narrow precision at most e.narrow_over_fp8 x FP8.
+
+    FP4 GEMMs reach their peak, but attention, activations and the KV cache of an
+    FP4 checkpoint stay in FP8 and the scales cost work: measured FP4 serving
+    gains less than the FP4 peak over FP8 (README, "The value model"). The rules
+    read the peak; only the value reads this.
+    """
+    x = ops[p]
+    if p in NARROW and e.narrow_over_fp8 is not None and Precision.FP8 in ops:
+        return min(x, e.narrow_over_fp8 * ops[Precision.FP8])
+    return x
+
+
 def resources(metrics: Metrics, obj: Objective) -> Resources:
     p = workload_precision(obj.workload, set(metrics.dense_tflops))
     clock = sustained_clock_share(metrics.power_share, obj.efficiency.clock_power_exponent)
     return Resources(
-        metrics.dense_tflops[p] * 10**12 * metrics.fp32_accumulate_rate * clock,
+        realised_ops(metrics.dense_tflops, p, obj.efficiency) * 10**12 * metrics.fp32_accumulate_rate * clock,
         metrics.memory_bandwidth_gbps,
         metrics.io_bidirectional_gbps / 2,
         metrics.memory_gb,
@@ -209,60 +290,154 @@ class Demand:
 
     flop_per_token: Fraction  # decode plus its share of prefill, each over its compute efficiency
     prefill_flop_per_token: Fraction  # the prefill part alone (for the breakdown)
-    weight_bytes: Fraction  # read once per step
+    weight_bytes: Fraction  # held by the group (replicated dense weights counted on every chip)
     kv_read_per_seq: Fraction  # bytes read per step per sequence, at the mean context
     kv_held_per_seq: Fraction  # bytes held per sequence, at the full context
     link_bytes_per_token: Fraction  # per chip per output token over the link efficiency (0: one chip)
-    sync_s: Fraction  # per step: the all-reduces' fixed time (0: one chip)
+    sync_s: Fraction  # per step: the collectives' fixed time (0: one chip)
     memory_efficiency: Fraction
     overlap: Fraction
-    chips: int  # tensor-parallel group
+    chips: int  # the model-parallel group: tensor x pipeline parallel
     reserve: Fraction
-    max_batch: int
-    tpot_s: Fraction | None
+    max_batch: Fraction  # the engine's limit, and its token budget per step over the tokens a sequence brings
+    tpot_s: Fraction | None  # the step-time target: TPOT, or what the TTFT target leaves, the smaller
+    # weights read per step: the dense part always, the routed experts where a token of the step goes
+    # (every step reads them once per pipeline stage's micro-batch)
+    dense_read_bytes: Fraction = Fraction(0)
+    expert_read_bytes: Fraction = Fraction(0)  # every routed expert, were all of them hit
+    expert_miss: float = 1.0  # chance a token leaves one expert untouched: 1 - top-k / experts
+    tokens_per_seq_step: Fraction = Fraction(1)  # tokens a sequence routes per step: decode plus its prefill
 
 
 def demand(obj: Objective) -> Demand:
     """Formulas: shared/reference/peers_and_models.md section 4, with the request mix's mean lengths."""
     w, e, m = obj.workload, obj.efficiency, obj.workload.model
-    n, isl, osl = w.tensor_parallel, w.requests.input_tokens, w.requests.output_tokens
+    tp, pp = w.tensor_parallel, w.pipeline_parallel
+    n, isl, osl = w.chips, w.requests.input_tokens, w.requests.output_tokens
     mean_context = isl + Fraction(osl, 2)
-    decode = 2 * m.active + 2 * m.layers * m.decode_width * mean_context  # per output token
+    experts = 2 * m.active_expert_parameters  # routed-expert FLOPs per token, at the MoE efficiency
+    dense = 2 * m.active - experts
+    decode_rest = 2 * m.layers * m.decode_width * mean_context  # attention over the context
     # causal attention over the prompt: position i attends to i tokens, about isl^2 / 2 in all
-    prefill = Fraction(2 * m.active * isl + m.layers * m.prefill_width * isl**2, osl)
-    replicas = max(1, n // m.kv_heads) if m.kv_elements_per_token_per_layer is None else n
+    prefill_rest = m.layers * m.prefill_width * isl**2
+    moe = e.moe_compute
+    decode = (dense + decode_rest) / e.decode_compute + experts / (e.decode_compute * moe)
+    prefill = Fraction((dense + experts / moe) * isl + prefill_rest, osl) / e.prefill_compute
+    if w.expert_parallel:
+        replicas = 1  # data-parallel attention: a sequence's cache lives on one chip
+    elif m.kv_elements_per_token_per_layer is None:
+        replicas = max(1, tp // m.kv_heads)
+    else:
+        replicas = tp  # a latent cache is not split by heads: every tensor-parallel chip holds it
     kv_token = m.layers * m.kv_elements * w.bytes_per_kv * replicas
-    tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the all-reduce too
-    allreduce = (
-        2 * m.layers * Fraction(2 * (n - 1), n) * m.d_model * w.bytes_per_activation * tokens_per_output
-    )
+    tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the collectives too
+    act = m.d_model * w.bytes_per_activation * tokens_per_output
+    dense_copies = n if w.expert_parallel else 1
+    if w.expert_parallel and n > 1:
+        # all-to-all dispatch and combine per MoE layer, to the distinct remote chips holding a token's
+        # experts: (n - 1) x (1 - (1 - 1/n)^k), each chip sending its share of the group's tokens
+        remote = (n - 1) * (1 - Fraction(n - 1, n) ** m.experts_per_token)
+        link = 2 * m.moe_layers * remote * act / n
+        collectives = 2 * m.moe_layers
+    else:
+        link = 2 * Fraction(m.layers, pp) * Fraction(2 * (tp - 1), tp) * act  # ring all-reduce, two per layer
+        collectives = 2 * m.layers if tp > 1 else 0
+    tau = tokens_per_output  # tokens a sequence brings to each step: one decoded, its prompt's share
+    cap = Fraction(w.requests.max_batch)
+    if w.requests.max_tokens_per_step is not None:
+        cap = min(cap, w.requests.max_tokens_per_step / tau)
+    tpot = obj.tpot_s
+    if obj.ttft_s is not None:
+        # a prompt is prefilled in chunks of the step's token budget, one chunk a step, and waits a step
+        steps = 1 + (Fraction(isl, w.requests.max_tokens_per_step) if w.requests.max_tokens_per_step else 1)
+        tpot = min(tpot, obj.ttft_s / steps) if tpot is not None else obj.ttft_s / steps
     return Demand(
-        flop_per_token=decode / e.decode_compute + prefill / e.prefill_compute,
-        prefill_flop_per_token=prefill / e.prefill_compute,
-        weight_bytes=m.parameters * w.bytes_per_weight,
+        flop_per_token=decode + prefill,
+        prefill_flop_per_token=prefill,
+        weight_bytes=(m.dense_parameters * dense_copies + m.expert_parameters) * w.bytes_per_weight,
         kv_read_per_seq=kv_token * mean_context,
         kv_held_per_seq=kv_token * (isl + osl),
-        link_bytes_per_token=allreduce / e.link if n > 1 else Fraction(0),
-        sync_s=2 * m.layers * e.allreduce_latency_s if n > 1 else Fraction(0),
+        link_bytes_per_token=link / e.link if n > 1 else Fraction(0),
+        sync_s=collectives * e.allreduce_latency_s if n > 1 else Fraction(0),
         memory_efficiency=e.memory,
         overlap=e.overlap,
         chips=n,
         reserve=w.memory_reserve_fraction,
-        max_batch=w.requests.max_batch,
-        tpot_s=obj.tpot_s,
+        max_batch=cap,
+        tpot_s=tpot,
+        dense_read_bytes=m.dense_parameters * dense_copies * w.bytes_per_weight * pp,
+        expert_read_bytes=m.expert_parameters * w.bytes_per_weight * pp,
+        expert_miss=1 - m.experts_per_token / m.experts if m.experts else 1.0,
+        tokens_per_seq_step=tau,
     )
 
 
 def batch_cap(d: Demand, memory_gb: Fraction) -> Fraction:
     """Sequences the group's memory holds after the weights (mean batch, so not rounded), engine-capped."""
     free = d.chips * memory_gb * GIGA * (1 - d.reserve) - d.weight_bytes
-    return min(Fraction(d.max_batch), free / d.kv_held_per_seq)
+    return min(d.max_batch, free / d.kv_held_per_seq)
 
 
 def memory_needed_gb(obj: Objective) -> Fraction:
     """Per chip: the weights and one sequence's KV cache, before the reserve."""
     d = demand(obj)
     return (d.weight_bytes + d.kv_held_per_seq) / d.chips / GIGA
+
+
+TANGENT_STEPS = 48  # bisection steps for the tangent batch (floats; the same in the vectorised fit)
+
+
+def tangent_batch(d_read, e_read, miss, tau, kv, bw_group, sync, tpot, cap):
+    """The batch a memory-bound step reaches within the step-time target (capped), by bisection.
+
+    Floats or numpy arrays (the fit's grid) alike, with the same operations in the same order,
+    so the search's tables and the fit's vectorised model read one number.
+    """
+    import numpy as np
+
+    def over(b):
+        return (d_read + e_read * (1 - miss ** (b * tau)) + b * kv) / bw_group + sync - tpot
+
+    lo, hi = np.zeros_like(cap), cap
+    fits = over(hi) <= 0
+    for _ in range(TANGENT_STEPS):
+        mid = (lo + hi) / 2
+        ok = over(mid) <= 0
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    return np.where(fits, cap, lo)
+
+
+def weights_read(d: Demand, memory_gbps: Fraction, memory_gb: Fraction) -> tuple[Fraction, Fraction]:
+    """Weights read per step as w0 + w1 x batch: for a mixture of experts, the tangent at the batch a
+    memory-bound step reaches (the expected share of experts a step touches, 1 - miss^(batch x tokens),
+    is concave in the batch, so the tangent is exact there and above it elsewhere); dense: (weights, 0).
+    """
+    if not d.expert_read_bytes:
+        return d.dense_read_bytes, Fraction(0)
+    cap = batch_cap(d, memory_gb)
+    bw = d.chips * float(d.memory_efficiency) * float(memory_gbps) * 1e9  # as the fit's arrays compute it
+    tau, miss = float(d.tokens_per_seq_step), d.expert_miss
+    if d.tpot_s is None or cap <= 0 or not bw:
+        b = max(float(cap), 0.0)
+    else:
+        b = float(
+            tangent_batch(
+                float(d.dense_read_bytes),
+                float(d.expert_read_bytes),
+                miss,
+                tau,
+                float(d.kv_read_per_seq),
+                bw,
+                float(d.sync_s),
+                float(d.tpot_s),
+                float(cap),
+            )
+        )
+    b = math.floor(b * 1024) / 1024
+    hit = 1 - miss ** (b * tau)  # the share of experts a step touches
+    slope = -math.log(miss) * tau * miss ** (b * tau) if 0 < miss < 1 else 0.0
+    e = d.expert_read_bytes
+    return d.dense_read_bytes + e * Fraction(hit - slope * b), e * Fraction(slope)
 
 
 # --- the throughput as pieces: what the solver tables are built from ---------------------------
@@ -292,7 +467,7 @@ class Piece:
 def pieces(obj: Objective) -> list[Piece]:
     """The throughput as min over pieces (see the module docstring); terms of infinite rate are left out."""
     d = demand(obj)
-    phi, comm = d.overlap, d.chips > 1
+    phi, comm = d.overlap, d.link_bytes_per_token > 0
     z = (Rate("link", of="z"),) if comm else ()
     x = Rate("flops", per_flop=1 / d.flop_per_token)
     x_phi = (Rate("flops", per_flop=1 / (phi * d.flop_per_token)),) if phi else ()
@@ -313,11 +488,12 @@ def pieces(obj: Objective) -> list[Piece]:
     return out
 
 
-def latency_factor(d: Demand, which: str, memory_gbps: Fraction) -> Fraction:
+def latency_factor(d: Demand, which: str, memory_gbps: Fraction, memory_gb: Fraction) -> Fraction:
     """The share of the TPOT target left after the sync time and the weights' read (A1: overlapped share)."""
-    weights_s = d.weight_bytes / (d.chips * d.memory_efficiency * memory_gbps * GIGA) if memory_gbps else None
-    if weights_s is None or d.tpot_s is None:
+    if not memory_gbps or d.tpot_s is None:
         return Fraction(0)
+    w0, _ = weights_read(d, memory_gbps, memory_gb)
+    weights_s = w0 / (d.chips * d.memory_efficiency * memory_gbps * GIGA)
     share = d.overlap if which == "A1" else Fraction(1)
     return max(Fraction(0), 1 - (share * weights_s + d.sync_s) / d.tpot_s)
 
@@ -333,9 +509,10 @@ def rate_value(d: Demand, r: Rate, res: Resources) -> Fraction:
         b = batch_cap(d, res.memory_gb)
         if b <= 0 or not bw:
             return Fraction(0)
+        w0, w1 = weights_read(d, res.memory_gbps, res.memory_gb)
         share = d.overlap if r.of == "y_cap/phi" else Fraction(1)
-        return b / (share * (d.weight_bytes + b * d.kv_read_per_seq) / bw + d.chips * d.sync_s)
-    y = bw / d.kv_read_per_seq
+        return b / (share * (w0 + b * (d.kv_read_per_seq + w1)) / bw + d.chips * d.sync_s)
+    y = bw / (d.kv_read_per_seq + weights_read(d, res.memory_gbps, res.memory_gb)[1])
     return y / d.overlap if r.of.endswith("/phi") else y
 
 
@@ -364,7 +541,7 @@ def tokens_per_s(res: Resources, obj: Objective) -> Fraction:
 
 def piece_value(d: Demand, p: Piece, res: Resources) -> Fraction:
     h = harmonic([rate_value(d, r, res) for r in p.rates])
-    return h * latency_factor(d, p.scaled_by, res.memory_gbps) if p.scaled_by else h
+    return h * latency_factor(d, p.scaled_by, res.memory_gbps, res.memory_gb) if p.scaled_by else h
 
 
 def value(res: Resources, reference_tokens_per_s: Fraction, obj: Objective) -> Fraction:
@@ -399,10 +576,11 @@ def breakdown(res: Resources, obj: Objective) -> Breakdown:
     bw = d.memory_efficiency * res.memory_gbps * GIGA
     link = res.link_gbps_one_way * GIGA
     cap = batch_cap(d, res.memory_gb)
+    w0, w1 = weights_read(d, res.memory_gbps, res.memory_gb) if cap > 0 else (d.dense_read_bytes, Fraction(0))
 
     def times(b: Fraction) -> tuple[Fraction, Fraction, Fraction]:
         tc = b * d.flop_per_token / (n * res.flops)
-        tm = (d.weight_bytes + b * d.kv_read_per_seq) / (n * bw)
+        tm = (w0 + b * (d.kv_read_per_seq + w1)) / (n * bw)
         tz = b * d.link_bytes_per_token / link if d.link_bytes_per_token else Fraction(0)
         return tc, tm, tz
 

@@ -13,7 +13,15 @@ from explorer.model.checker import Margin, outcome_for
 from explorer.model.classification import screen_note
 from explorer.model.data import Data
 from explorer.report import explain
-from explorer.report.render import charge_dict, conditions_dict, margin_dict, num, rule_dict, scenario_dict
+from explorer.report.render import (
+    calibration_note_dict,
+    charge_dict,
+    conditions_dict,
+    margin_dict,
+    num,
+    rule_dict,
+    scenario_dict,
+)
 from explorer.report.results import design_dict, economics_dict, shipped_alongside
 from explorer.search.run import Found, NoDesign, Problem, SearchResult
 
@@ -193,6 +201,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
             "charges": [charge_dict(c) for c in verdict.charges],
             "conditions": conditions_dict(verdict),
             "economics": economics_dict(r),
+            "calibration": calibration_note_dict(r.efficiency),
         },
         "design": design_dict(design),
         "datasheet": _datasheet(r),

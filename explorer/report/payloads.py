@@ -36,9 +36,27 @@ def search_payload(
         "allowed": allowed,
         "margin_pct": margin_pct,
         "results": records,
+        "ranking": ranking_dict(records),
         "rules": [rule_dict(r) for r in rules],
         "scenarios": [scenario_dict(sc) for sc in scenarios],
         "note": screen_note(scenarios),
+    }
+
+
+def ranking_dict(records: list[dict]) -> dict:
+    """How much the ranking rests on uncalibrated efficiencies: each base's best and worst rank when every
+    base without a fit of its own ranges over its value under the calibrated fits (results.rank_ranges)."""
+    from explorer.report.results import rank_ranges
+
+    ranks = rank_ranges(records)
+    return {
+        "uncalibrated": [
+            r["base"]
+            for r in records
+            if r.get("calibration") and not r["calibration"]["calibrated"] and r["value"]
+        ],
+        "rank_ranges": {base: list(span) for base, span in ranks.items()},
+        "ranks_open": sum(1 for lo, hi in ranks.values() if lo != hi),
     }
 
 

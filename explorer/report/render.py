@@ -178,6 +178,7 @@ def classification_dict(c: Classification) -> dict:
         "outcome": v.outcome.value,
         "value": num(c.value, 6),
         "value_objective": "llm-serving tokens/s per chip, relative to its reference SKU, after fees",
+        "calibration": calibration_note_dict(c.efficiency),
         "fired": [fired_dict(f) for f in v.fired],
         "charges": [charge_dict(c) for c in v.charges],
         "margins": [margin_dict(g) for g in v.margins],
@@ -189,6 +190,20 @@ def classification_dict(c: Classification) -> dict:
         "note": screen_note(c.scenarios),
         "reference_only": c.reference_only or None,
         "assumptions": list(c.assumptions),
+    }
+
+
+def calibration_note_dict(note) -> dict | None:
+    """A value.EfficiencyNote as JSON: whose fit the value rests on, and its range where there is none."""
+    if note is None:
+        return None
+    return {
+        "architecture": note.architecture,
+        "calibrated": note.calibrated,
+        "points": note.points,
+        "value_low": num(note.low, 6) if note.low is not None else None,
+        "value_high": num(note.high, 6) if note.high is not None else None,
+        "note": note.describe(),
     }
 
 
@@ -380,6 +395,8 @@ def classification_text(c: Classification) -> str:
         lines.append(
             f"value: {float(c.value):.3f} of the reference SKU (llm-serving tokens/s per chip, after fees)"
         )
+        if c.efficiency is not None:
+            lines.append(f"efficiencies: {c.efficiency.describe()}")
     lines += [f"assumed: {a}" for a in c.assumptions]
     for ch in v.charges:
         lines.append(
@@ -462,6 +479,7 @@ def value_text(rec: dict) -> str:
         f" ({s['workload']}, {target})",
         f"  value {rec['value']:.3f} of {s['relative_to']}"
         f" ({s['tokens_per_s_reference']:,} tokens/s per chip)",
+        f"  efficiencies: {rec['calibration']['note']}",
         f"  tokens/s: {s['tokens_per_s_per_chip']:,} per chip, {s[node]:,} per {chips} chips"
         f" (exact harmonic sums: {st['tokens_per_s_exact']:,.1f} per chip)",
         f"  batch: {s['batch']:g} sequences in flight per tensor-parallel group,"

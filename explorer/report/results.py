@@ -10,6 +10,7 @@ from explorer.model.data import Data
 from explorer.model.space import Design
 from explorer.report import explain
 from explorer.report.render import (
+    calibration_note_dict,
     charge_dict,
     conditions_dict,
     fired_dict,
@@ -106,6 +107,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "margins": [margin_dict(g) for g in verdict.margins],
             "nearest_line": nearest_line(found),
             "throughput": throughput(found),
+            "calibration": calibration_note_dict(found.efficiency),
             "changes": explain.changes(found.design, found.metrics, found.flagship, found.base_metrics),
             "economics": economics_dict(found),
             "base_design": design_dict(found.flagship),
@@ -214,6 +216,54 @@ def closed_paths(results: list[dict]) -> list[str]:
     return out
 
 
+def rank_ranges(results: list[dict]) -> dict[str, tuple[int, int]]:
+    """Each base's best and worst rank when every uncalibrated base's value ranges over its span
+    (value_low to value_high under the calibrated architectures' fits), the others at their values."""
+
+    def span(r: dict) -> tuple[float, float]:
+        c = r.get("calibration") or {}
+        value = float(r["value"] or 0)
+        if c.get("calibrated", True) or c.get("value_low") is None or not r["value"]:
+            return value, value
+        fees = value / float(r["value_before_fees"]) if r.get("value_before_fees") else 1.0
+        return float(c["value_low"]) * fees, float(c["value_high"]) * fees
+
+    spans = {r["base"]: span(r) for r in results}
+    out = {}
+    for base, (low, high) in spans.items():
+        above_always = sum(1 for b, (lo, _) in spans.items() if b != base and lo > high)
+        above_maybe = sum(1 for b, (_, hi) in spans.items() if b != base and hi > low)
+        out[base] = (1 + above_always, 1 + above_maybe)
+    return out
+
+
+def calibration_lines(ranked: list[dict]) -> list[str]:
+    """Which bases rest on the pooled default fit, their value range, and the ranks that range allows."""
+    import textwrap
+
+    loose = [r for r in ranked if r.get("calibration") and not r["calibration"]["calibrated"] and r["value"]]
+    if not loose:
+        return []
+    ranks = rank_ranges(ranked)
+    moved = sum(1 for lo, hi in ranks.values() if lo != hi)
+    head = (
+        f"Uncalibrated: {len(loose)} of {len(ranked)} bases have no measured point of their architecture"
+        " and are valued at the pooled default fit; their value could lie anywhere between the calibrated"
+        f" architectures' fits, which leaves the rank of {moved} of {len(ranked)} bases open:"
+    )
+    out = ["", *textwrap.wrap(head, width=80)]
+    for r in loose:
+        c = r["calibration"]
+        lo, hi = ranks[r["base"]]
+        line = (
+            f"{r['base']} ({c['architecture']}): value {r['value']:.3f} at the pooled fit, "
+            f"{c['value_low']:.3f}-{c['value_high']:.3f} before fees under the calibrated fits; "
+            f"rank {lo}-{hi} of {len(ranked)}"
+        )
+        out += textwrap.wrap(line, width=80, initial_indent="  ", subsequent_indent="    ")
+    return out
+
+
 def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     """Ranked by value (tokens/s per chip): one row per base, then each design in full.
 
@@ -264,6 +314,7 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
                 " (--figures robust complies over the whole range)"
             )
             out += textwrap.wrap(line, width=80, subsequent_indent="    ")
+    out += calibration_lines(ranked)
     paths = closed_paths(results) if licensed_allowed else []
     if paths:
         out += ["", "Licence paths closed by product or buyer facts:"]

@@ -213,12 +213,15 @@ def tables(
     precision = v.workload_precision(obj.workload, {th.precision for th in space.die.throughput})
     per_clock = [_per_unit_clock(space, r) for r in space.rate_limits]
     k_tpp = [_exact_int(rate_den * tpp(ops)) for ops in per_clock]
-    k_flops = [_exact_int(rate_den * ops[precision]) for ops in per_clock]
+    # the rate the value reads: the realised low-precision peak (value.realised_ops), on its own denominator
+    realised = [v.realised_ops(ops, precision, obj.efficiency) for ops in per_clock]
+    flops_den = rate_den * lcm_of_denominators(realised)
+    k_flops = [_exact_int(flops_den * x) for x in realised]
     flops_step = math.gcd(*k_flops)  # keeps FLOPx small, so value coefficients keep their digits
     k_flops = [k // flops_step for k in k_flops]
     g = scales.gbps
     need = v.memory_needed_gb(obj) / (1 - obj.workload.memory_reserve_fraction) * scales.gb
-    flops_unit = Fraction(10**6 * flops_step, rate_den)  # FLOP/s per flops integer
+    flops_unit = Fraction(10**6 * flops_step, flops_den)  # FLOP/s per flops integer
     per_value = Fraction(scales.value) / reference  # value units per token/s per chip
     pieces = _value_pieces(space, obj, pcie_bidir, flops_unit, per_value)
     top_flops = max(space.units) * max(space.clocks_mhz) * max(k_flops)
@@ -283,7 +286,8 @@ def _value_pieces(
         if not scaled_by:
             return ()
         return tuple(
-            math.floor(v.latency_factor(d, scaled_by, m.bandwidth_gbps) * SCALE_ONE) for m in space.memory
+            math.floor(v.latency_factor(d, scaled_by, m.bandwidth_gbps, m.capacity_gb) * SCALE_ONE)
+            for m in space.memory
         )
 
     def piece(p: v.Piece) -> IntPiece:

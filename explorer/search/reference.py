@@ -6,7 +6,7 @@ import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
-from explorer.load.loader import load_efficiency
+from explorer.load.loader import calibrated_architectures, load_efficiency, load_efficiency_table
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.checker import Verdict
@@ -49,3 +49,21 @@ def sku_value(
     gross = v.value(v.resources(catalog.metrics(sku), obj), reference_rate(catalog, obj, root), obj)
     fees = sum((c.percent for c in verdict.charges), start=Fraction(0))
     return gross * (1 - fees / 100)
+
+
+def efficiency_note(
+    metrics, architecture: str, obj: v.Objective, reference: Fraction, root: Path | None = None
+) -> v.EfficiencyNote:
+    """Whether `architecture` has its own fit; if not, the value's range under every calibrated fit.
+
+    A die without measured points is valued at the pooled default: its rank can move
+    anywhere in the range the calibrated architectures' efficiencies span.
+    """
+    table = load_efficiency_table(root)
+    if architecture in table.architectures:
+        return v.EfficiencyNote(architecture, True, table.points.get(architecture, 0))
+    values = []
+    for e in calibrated_architectures(root).values():
+        other = dataclasses.replace(obj, efficiency=e)
+        values.append(v.value(v.resources(metrics, other), reference, other))
+    return v.EfficiencyNote(architecture, False, 0, min(values, default=None), max(values, default=None))

@@ -38,7 +38,7 @@ from explorer.search.guard import with_guard_band
 from explorer.search.intmodel import IntTables, tables
 from explorer.search.knobs import Knobs
 from explorer.search.plan import Plan, make_plan
-from explorer.search.reference import floor_rate, reference_rate
+from explorer.search.reference import efficiency_note, floor_rate, reference_rate
 
 if TYPE_CHECKING:  # the solver loads on first search, not when classify imports this module
     from explorer.search.solution import SolveStatus
@@ -93,6 +93,7 @@ class Found(SearchResult):
     base_metrics: Metrics  # the flagship's
     serving: v.Breakdown  # the design's batch, step and tokens/s on the objective's workload
     base_tokens_per_s: Fraction  # the flagship's, on the same workload
+    efficiency: v.EfficiencyNote  # whose fitted efficiencies the value rests on (and its range if none)
     value: Fraction = Fraction(0)  # after fees, relative to the reference SKU (value 1)
     value_before_fees: Fraction = Fraction(0)
     cost_usd: Fraction = Fraction(0)  # unit cost: logic dies, memory, packaging, board
@@ -147,15 +148,18 @@ class _Served(TypedDict):
     base_metrics: Metrics
     serving: v.Breakdown
     base_tokens_per_s: Fraction
+    efficiency: v.EfficiencyNote
 
 
 def served(p: Problem, metrics: Metrics) -> _Served:
-    """The base die's metrics, the design's serving breakdown, the base die's tokens/s on the workload."""
+    """The base die's metrics, the design's serving breakdown, the base die's tokens/s on the workload,
+    and whose efficiencies the value rests on."""
     base = p.data.catalog.metrics_of_design(p.space.flagship(), p.die)
     return _Served(
         base_metrics=base,
         serving=v.breakdown(v.resources(metrics, p.objective), p.objective),
         base_tokens_per_s=v.tokens_per_s(v.resources(base, p.objective), p.objective),
+        efficiency=efficiency_note(metrics, p.die.architecture, p.objective, p.reference, p.data.root),
     )
 
 

@@ -1,0 +1,104 @@
+"""Value model v3 (issue 24): mixture of experts, expert parallel, engine limits, TTFT, realised FP4."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from explorer.load.loader import load_objective, load_workload
+from explorer.model import value as v
+from explorer.model.chips import BIT_LENGTH, Precision
+
+
+@pytest.fixture(scope="module")
+def moe(data) -> v.Objective:
+    """DeepSeek-V3 served expert-parallel on Blackwell, under the default 40 ms target."""
+    return load_objective("llm-serving", data.root, "Blackwell", "deepseek-v3")
+
+
+def test_the_shipped_moe_workloads_match_their_configs(data) -> None:
+    """Active parameters = dense + top-k of the routed experts (configs: 37B and 12.9B active)."""
+    for name, active in (("deepseek-v3", 37e9), ("mixtral-8x7b", 12.88e9)):
+        m = load_workload(name, data.root).model
+        assert m.dense_parameters + m.active_expert_parameters == pytest.approx(active, rel=0.02)
+        assert m.active == pytest.approx(active, rel=0.02)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bw=st.integers(min_value=500, max_value=20000),
+    gb=st.integers(min_value=90, max_value=400),
+    batch=st.fractions(min_value=0, max_value=400),
+)
+def test_the_expert_read_tangent_is_never_below_the_expected_read(moe, bw, gb, batch) -> None:
+    """The share of experts a step touches is concave in the batch: its tangent lies on or above it."""
+    d = v.demand(moe)
+    w0, w1 = v.weights_read(d, Fraction(bw), Fraction(gb))
+    hit = 1 - d.expert_miss ** float(batch * d.tokens_per_seq_step)
+    exact = float(d.dense_read_bytes) + float(d.expert_read_bytes) * hit
+    assert float(w0 + w1 * batch) >= exact * (1 - 1e-9)
+    assert float(w0 + w1 * batch) <= float(d.dense_read_bytes + d.expert_read_bytes) * (1 + 1e-9) + float(
+        w1 * batch
+    )
+
+
+def test_a_small_batch_reads_only_the_experts_its_tokens_touch(data, moe) -> None:
+    """At a tight latency target the step reads a fraction of DeepSeek's 256 experts; a dense model all."""
+    tight = dataclasses.replace(moe, tpot_s=Fraction(8, 1000))
+    d = v.demand(tight)
+    w0, w1 = v.weights_read(d, Fraction(8000), Fraction(180))
+    assert w1 > 0 and w0 < d.dense_read_bytes + d.expert_read_bytes / 2
+    dense = load_objective("llm-serving", data.root, "Hopper")
+    e = v.demand(dense)
+    assert v.weights_read(e, Fraction(3350), Fraction(80)) == (e.dense_read_bytes, 0)
+
+
+def test_expert_parallel_keeps_one_copy_of_the_latent_cache_and_sends_less(data, moe) -> None:
+    """Data-parallel attention: the KV cache is not copied on every chip, and the all-to-all moves less
+    per token than the all-reduces of tensor parallel (4.6 remote chips of 7 for top-8 of 256)."""
+    tensor = dataclasses.replace(moe, workload=dataclasses.replace(moe.workload, expert_parallel=False))
+    ep, tp = v.demand(moe), v.demand(tensor)
+    assert ep.kv_held_per_seq * 8 == tp.kv_held_per_seq
+    assert ep.link_bytes_per_token < tp.link_bytes_per_token / 2
+    assert ep.sync_s < tp.sync_s  # two collectives per MoE layer (58) against two per layer (61)
+    m = moe.workload.model
+    assert ep.weight_bytes == (m.dense_parameters * 8 + m.expert_parameters) * moe.workload.bytes_per_weight
+
+
+def test_the_token_budget_and_ttft_limit_the_batch_and_the_step(data) -> None:
+    obj = load_objective("llm-serving", data.root, "Hopper")
+    w = obj.workload
+    budget = dataclasses.replace(w, requests=dataclasses.replace(w.requests, max_tokens_per_step=1536))
+    d = v.demand(dataclasses.replace(obj, workload=budget))
+    assert d.max_batch == Fraction(1536) / Fraction(2048 + 512, 512)  # 1 + prompt/answer tokens a step
+    ttft = v.demand(dataclasses.replace(obj, workload=budget, ttft_s=Fraction(1, 20)))
+    assert ttft.tpot_s == Fraction(1, 20) / (1 + Fraction(2048, 1536)) < obj.tpot_s
+    assert v.demand(dataclasses.replace(obj, ttft_s=Fraction(10))).tpot_s == obj.tpot_s
+
+
+def test_fp4_realises_at_most_the_fitted_multiple_of_fp8_and_the_rules_read_the_peak(data) -> None:
+    """B200: FP4 peak twice FP8, realised 1.5x (the fit); B300's larger FP4 peak realises the same."""
+    e = load_objective("llm-serving", data.root, "Blackwell").efficiency
+    assert e.narrow_over_fp8 is not None and 1 <= e.narrow_over_fp8 < 2
+    for sku in ("b200", "b300"):
+        m = data.catalog.metrics(data.catalog.find_sku(sku))
+        ops = m.dense_tflops
+        got = v.realised_ops(ops, Precision.FP4, e)
+        assert got == min(ops[Precision.FP4], e.narrow_over_fp8 * ops[Precision.FP8]) < ops[Precision.FP4]
+        assert v.realised_ops(ops, Precision.FP8, e) == ops[Precision.FP8]
+        assert m.tpp == max(t * BIT_LENGTH[p] for p, t in ops.items())  # the rules still read the peak
+
+
+def test_pipeline_stages_read_the_weights_once_per_micro_batch(data) -> None:
+    obj = load_objective("llm-serving", data.root, "Hopper", "llama-3-405b")
+    w = obj.workload
+    staged = dataclasses.replace(obj, workload=dataclasses.replace(w, tensor_parallel=4, pipeline_parallel=2))
+    a, b = v.demand(obj), v.demand(staged)
+    assert a.chips == b.chips == 8 and b.dense_read_bytes == 2 * a.dense_read_bytes
+    assert b.link_bytes_per_token < a.link_bytes_per_token  # each chip all-reduces its stage's layers only
+    assert math.isclose(float(b.weight_bytes), float(a.weight_bytes))
