@@ -7,15 +7,22 @@ from fractions import Fraction
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import Finite, Format, format_option, parse_search_options, search_options
-from explorer.cli.output import check_picture, counted, print_csv, print_json, wrapped, write_picture
+from explorer.cli.options import (
+    Finite,
+    Format,
+    format_option,
+    parse_search_options,
+    search_options,
+    target_option,
+)
+from explorer.cli.output import check_picture, counted, print_csv, print_json, write_picture
 from explorer.model.errors import InputError
 
 PATHS = ["not-controlled", "notification", "license-case-by-case"]
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @search_options
 @format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.pass_context
@@ -40,11 +47,11 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
         text = report.compare_text(
             rows, markdown=fmt == Format.MARKDOWN, note=api.screen_note(data.scenarios)
         )
-        click.echo(text if fmt == Format.MARKDOWN else wrapped(text))
+        click.echo(text)
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @search_options
 @click.option(
     "--x",

@@ -81,17 +81,33 @@ def counted(n: int, noun: str) -> str:
 
 
 def wrapped(text: str) -> str:
-    """Long lines wrapped at 80 columns, continuation lines indented under their own line."""
+    """Long prose lines wrapped at `layout.prose_width()` (the terminal's, --width, COLUMNS or 80),
+    continuation lines indented under their own line. A table's lines (from its header, over its rule of
+    dashes, to the next blank line) are left as `render.table` laid them out."""
+    import re
     import textwrap
 
+    from explorer.report.layout import prose_width
+
+    width = prose_width()
+    lines = text.split("\n")
+    rule = re.compile(r"-+(  -+)*")
+    in_table = [False] * len(lines)
+    for i, line in enumerate(lines):
+        if i and rule.fullmatch(line):
+            k = i - 1
+            while k < len(lines) and lines[k].strip():
+                in_table[k] = True
+                k += 1
+
     def fill(line: str) -> str:
-        if len(line) <= 80:
+        if len(line) <= width:
             return line
         lead = len(line) - len(line.lstrip())
         indent = " " * (lead + 4 if lead else 0)  # prose wraps flush, indented items hang
-        return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
+        return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False)
 
-    return "\n".join(fill(line) for line in text.split("\n"))
+    return "\n".join(line if keep else fill(line) for line, keep in zip(lines, in_table, strict=True))
 
 
 def say(ctx: click.Context, text: str, always: bool = False) -> None:

@@ -15,6 +15,7 @@ from explorer.cli.options import (
     data_of,
     format_option,
     parallel_options,
+    target_option,
     unique_bases,
 )
 from explorer.cli.output import check_picture, say, write_file, write_picture
@@ -24,7 +25,7 @@ SWEEP_LIMIT = 2000  # a larger sweep needs --yes
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option("--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die).")
 @click.option(
     "--vary",
@@ -173,7 +174,7 @@ def sweep(
 
 @main.command()
 @click.argument("kind", type=click.Choice(["map", "timeline"]))
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option("--as-of", default=None, help="Rules in force on this date (map; default: today).")
 @click.option("--base", "bases", multiple=True, help="Search these bases and mark their designs on the map.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="The picture: .png or .svg.")

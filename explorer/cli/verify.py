@@ -15,6 +15,7 @@ from explorer.cli.options import (
     format_option,
     keep_data,
     parallel_options,
+    target_option,
     unique_bases,
 )
 from explorer.cli.output import (
@@ -27,7 +28,7 @@ from explorer.cli.output import (
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option("--base", "bases", multiple=True, help="Base die (repeatable; default: every die).")
 @click.option("--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today).")
 @click.option(

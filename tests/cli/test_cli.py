@@ -284,7 +284,7 @@ def test_a_bad_fact_option_is_one_line_and_exit_2(args, option) -> None:
     [
         ["--target", "de", "classify", "h20"],
         ["--as-of", "2024-01-01", "screen"],
-        ["--format", "json", "rules"],
+        ["--allow", "notification", "rules"],
     ],
 )
 def test_a_search_option_before_a_subcommand_is_refused_not_ignored(args) -> None:
