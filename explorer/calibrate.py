@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -190,8 +191,19 @@ class Calibration:
     rows: list[Row]
 
 
-def calibrate(measured: Measured, catalog: Catalog, workloads: dict[str, v.Workload]) -> Calibration:
-    """Fit per architecture (and pooled) on the fitting points; predict every point three ways."""
+def fit_count(measured: Measured) -> int:
+    """How many fits `calibrate` runs: all points, then each chip and each source left out."""
+    return 1 + len({p.chip for p in measured.point}) + len({p.source for p in measured.point})
+
+
+def calibrate(
+    measured: Measured,
+    catalog: Catalog,
+    workloads: dict[str, v.Workload],
+    progress: Callable[[int], None] | None = None,
+) -> Calibration:
+    """Fit per architecture (and pooled) on the fitting points; predict every point three ways.
+    `progress(1)` after each fit (1 + one per chip + one per source: `fit_count`)."""
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
     xs = {id(p): _inputs(p, catalog, workloads, setup) for p in measured.point}
@@ -211,6 +223,8 @@ def calibrate(measured: Measured, catalog: Catalog, workloads: dict[str, v.Workl
         out, shared = fit(groups, setup.link_efficiency)
         pooled = _loss([xs[id(p)] for p in pts], [float(p.per_chip) for p in pts], shared)
         out[POOLED] = _efficiency(pooled, shared)
+        if progress is not None:
+            progress(1)
         return out
 
     full = fits_without(lambda p: True)

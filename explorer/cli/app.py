@@ -20,6 +20,7 @@ from explorer.cli.options import (
 )
 from explorer.cli.output import (
     OutputError,
+    Progress,
     checked_stdout,
     counted,
     print_csv,
@@ -225,11 +226,16 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
 
     found = opts.search_all(data, searched)
     results = [report.result_dict(r, data) for r in found]
+    searched_s = time.perf_counter() - start  # the search alone: documents and printing come after
     docs = [(r.die.id, r) for r in found] if out or template or fmt == Format.MARKDOWN else []
     where, on, rules = api.rules_for(opts.target, opts.on, data)
     only = None if out else (".md" if fmt == Format.MARKDOWN and not template else "custom")
     chips: dict = {}  # the catalog's verdicts, judged once for every document's map
-    rendered = {name: spec_documents(data, opts, r, template, only, chips) for name, r in docs}
+    rendered = {}
+    with Progress(ctx, "documents rendered", len(docs)) as step:
+        for name, r in docs:
+            rendered[name] = spec_documents(data, opts, r, template, only, chips)
+            step(1, name)
     if out:
         for path in write_documents(out, rendered, template):
             say(ctx, f"wrote {path}")
@@ -276,8 +282,7 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
     proved = sum(r["status"] == "OPTIMAL" for r in results)
     say(
         ctx,
-        f"{counted(len(results), 'base')} searched in {time.perf_counter() - start:.2f} s; "
-        f"{proved} proved optimal",
+        f"{counted(len(results), 'base')} searched in {searched_s:.2f} s; {proved} proved optimal",
     )
     infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
     for rec in infeasible:

@@ -117,6 +117,48 @@ def say(ctx: click.Context, text: str, always: bool = False) -> None:
         click.echo(printable(text), err=True)
 
 
+class Progress:
+    """Steps of a long command on stderr, so a user or a log sees it move: a bar on a terminal (where the
+    total is known), elsewhere one line per step (at most one every `every_s` seconds, and always the
+    last), never a carriage return; nothing with -q. Call it with the steps done; close it when finished."""
+
+    def __init__(self, ctx: click.Context, label: str, total: int | None = None, every_s: float = 0.5):
+        import time
+
+        self.ctx, self.label, self.total, self.every_s = ctx, label, total, every_s
+        self.done, self.last = 0, -float("inf")
+        self.quiet = bool(ctx.find_root().obj.get("quiet"))
+        self.bar = None
+        if not self.quiet and total and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+        self.clock = time.monotonic
+
+    def __call__(self, n: int = 1, what: str = "") -> None:
+        self.done += n
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        now = self.clock()
+        if now - self.last >= self.every_s or self.done == self.total:
+            self.last = now
+            of = f"/{self.total}" if self.total else ""
+            say(self.ctx, f"[{self.done}{of}] {self.label}{f': {what}' if what else ''}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def print_json(obj: object) -> None:
     click.echo(json.dumps(obj, indent=2))
 
