@@ -44,7 +44,7 @@ def test_classify_json_contract() -> None:
     assert out["chip"] == "h20" and out["target"] == "CN" and out["as_of"] == "2024-06-01"
     assert set(out["metrics"]) >= METRIC_KEYS
     assert out["outcome"] == "not-controlled" and out["fired"] == []
-    assert 0 < out["value"] < 1  # H20 on the default value model, relative to the unmodified GH100
+    assert 0 < out["value"] < 1  # H20 on the default value model, relative to the H100 SXM
     b2 = [
         g
         for g in out["margins"]
