@@ -216,7 +216,7 @@ def test_frontier_csv_and_plot(tmp_path) -> None:
         "frontier", "--base", "gh100", "--as-of", "2024-06-01", "--format", "csv", "--plot", str(png)
     )
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("unit_cost_usd,value") and len(lines) >= 3
     assert png.read_bytes()[:4] == b"\x89PNG"
 
