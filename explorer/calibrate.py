@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -390,12 +391,23 @@ def benchmark_of(p: Point) -> str:
     return p.model
 
 
+def fit_count(measured: Measured) -> int:
+    """How many fits `calibrate` runs: all points, then each chip, source and benchmark left out."""
+    pts = measured.point
+    return 1 + len({p.chip for p in pts}) + len({p.source for p in pts}) + len({benchmark_of(p) for p in pts})
+
+
 def calibrate(
-    measured: Measured, catalog: Catalog, workloads: dict[str, v.Workload], end: str = "point"
+    measured: Measured,
+    catalog: Catalog,
+    workloads: dict[str, v.Workload],
+    end: str = "point",
+    progress: Callable[[int], None] | None = None,
 ) -> Calibration:
     """Fit per architecture (and pooled) on the fitting points; predict every point four ways.
 
     `end`: estimated prompt lengths at their estimate, or at the low or high end of their range.
+    `progress(1)` after each fit (`fit_count` in all).
     """
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
@@ -408,7 +420,10 @@ def calibrate(
             name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
             for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
-        return fit(groups, setup.link_efficiency, start)
+        out = fit(groups, setup.link_efficiency, start)
+        if progress is not None:
+            progress(1)
+        return out
 
     full, _ = fits_without(lambda p: True)
 

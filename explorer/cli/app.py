@@ -12,12 +12,15 @@ from explorer.cli.options import (
     Format,
     Options,
     format_option,
+    global_options,
     keep_data,
     parse_search_options,
     search_options,
+    target_option,
 )
 from explorer.cli.output import (
     OutputError,
+    Progress,
     checked_stdout,
     counted,
     print_csv,
@@ -50,6 +53,7 @@ class _Group(click.Group):
         129 on SIGHUP. A closed stdout is refused before any work, and stdout is checked on every write."""
         import threading
 
+        from explorer.report import layout
         from explorer.search import interrupts
 
         previous, hook = interrupts.install(), threading.excepthook
@@ -59,7 +63,11 @@ class _Group(click.Group):
                 sys.exit(Exit.BAD_INPUT)
             checked_stdout()
             _quiet_threads()
-            return super().main(*args, **kwargs)
+            width = layout.use(layout.detect(sys.stdout))  # --width, parsed next, may set another
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                layout.reset(width)
         finally:
             interrupts.restore(previous)
             threading.excepthook = hook
@@ -127,7 +135,7 @@ def _internal(e: Exception) -> str:
     cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.version_option(package_name="chip-explorer", prog_name="explore")
-@click.option("--target", "-t", default=None, help="Destination to search for (e.g. china).")
+@target_option(None, "Destination to search for (e.g. china).")
 @search_options
 @format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.option(
@@ -156,21 +164,30 @@ def _internal(e: Exception) -> str:
     help="Competitor floor: the design must serve at least this catalog chip's tokens/s per chip on "
     "the same workload (repeatable: the highest counts).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def main(ctx: click.Context, target, fmt, out, data, template, quiet, at_least, **search_params) -> None:
+def main(ctx: click.Context, target, fmt, out, data, template, at_least, **search_params) -> None:
     """Explore AI chip designs against US export-control rules (ECCN 3A090 and successors).
 
     `explore --target china` searches every base die for the most valuable
     design that complies on that date, proves it optimal and explains it.
     """
+    from click.core import ParameterSource
+
     ctx.ensure_object(dict)
     ctx.obj.setdefault("data", data)
-    ctx.obj["quiet"] = quiet
     if ctx.invoked_subcommand is not None:
+        if ctx.get_parameter_source("fmt") is ParameterSource.COMMANDLINE:
+            ctx.obj["format"] = fmt.value  # the subcommand takes it (format_option)
         _refuse_group_options(ctx)
         return
     if target is None:
+        given = [
+            p
+            for p in ctx.params
+            if p != "data" and ctx.get_parameter_source(p) is ParameterSource.COMMANDLINE
+        ]
+        if given:  # `explore --base gh100`: a search without its destination
+            raise InputError("--target", "", None, "a destination for the search (e.g. --target china)")
         click.echo(ctx.get_help())
         return
     if template and not out and fmt != Format.TABLE:
@@ -209,11 +226,16 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
 
     found = opts.search_all(data, searched)
     results = [report.result_dict(r, data) for r in found]
+    searched_s = time.perf_counter() - start  # the search alone: documents and printing come after
     docs = [(r.die.id, r) for r in found] if out or template or fmt == Format.MARKDOWN else []
     where, on, rules = api.rules_for(opts.target, opts.on, data)
     only = None if out else (".md" if fmt == Format.MARKDOWN and not template else "custom")
     chips: dict = {}  # the catalog's verdicts, judged once for every document's map
-    rendered = {name: spec_documents(data, opts, r, template, only, chips) for name, r in docs}
+    rendered = {}
+    with Progress(ctx, "documents rendered", len(docs)) as step:
+        for name, r in docs:
+            rendered[name] = spec_documents(data, opts, r, template, only, chips)
+            step(1, name)
     if out:
         for path in write_documents(out, rendered, template):
             say(ctx, f"wrote {path}")
@@ -260,8 +282,7 @@ def _search(ctx, data, opts: Options, fmt: Format, out: str | None, template: st
     proved = sum(r["status"] == "OPTIMAL" for r in results)
     say(
         ctx,
-        f"{counted(len(results), 'base')} searched in {time.perf_counter() - start:.2f} s; "
-        f"{proved} proved optimal",
+        f"{counted(len(results), 'base')} searched in {searched_s:.2f} s; {proved} proved optimal",
     )
     infeasible = [r for r in results if r["status"] == "INFEASIBLE"]
     for rec in infeasible:
@@ -281,7 +302,10 @@ def _refuse_group_options(ctx: click.Context) -> None:
     """An option of the main search given before a subcommand would be silently ignored: refuse it."""
     from click.core import ParameterSource
 
-    passes = {"data", "quiet"}
+    passes = {"data", "fmt"}
+    sub = main.commands.get(ctx.invoked_subcommand or "")
+    if "format" in ctx.obj and sub is not None and not any(p.name == "fmt" for p in sub.params):
+        raise InputError("--format", "", ctx.obj["format"], f"no --format: explore {sub.name} has none")
     for param in ctx.command.params:
         if param.name in passes or not param.expose_value:
             continue
@@ -297,8 +321,11 @@ def _refuse_group_options(ctx: click.Context) -> None:
 
 
 def finish() -> None:
-    """Once every command is registered: --data on each, and the frontier's inapplicable options hidden."""
+    """Once every command is registered: --data, -q and --width on each, and the frontier's inapplicable
+    options hidden."""
     _add_data_option()
+    for command in [main, *main.commands.values()]:
+        command.params += global_options()
     frontier = main.commands["frontier"]
     for param in frontier.params:  # a frontier plots value against cost or guard band: no objective, no price
         if isinstance(param, click.Option) and param.name in ("objective", "price_usd"):

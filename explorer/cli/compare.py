@@ -7,15 +7,22 @@ from fractions import Fraction
 import click
 
 from explorer.cli.app import main
-from explorer.cli.options import Finite, Format, format_option, parse_search_options, search_options
-from explorer.cli.output import check_picture, counted, print_csv, print_json, wrapped, write_picture
+from explorer.cli.options import (
+    Finite,
+    Format,
+    format_option,
+    parse_search_options,
+    search_options,
+    target_option,
+)
+from explorer.cli.output import Progress, check_picture, counted, print_csv, print_json, write_picture
 from explorer.model.errors import InputError
 
 PATHS = ["not-controlled", "notification", "license-case-by-case"]
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @search_options
 @format_option(Format.JSON, Format.MARKDOWN, Format.CSV)
 @click.pass_context
@@ -28,10 +35,12 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
 
     data, opts = parse_search_options(ctx, target, **search_params)
     rows = []
-    for base in opts.bases:
-        for path in PATHS:
-            r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
-            rows.append(report.path_dict(r, path))
+    with Progress(ctx, "searches", len(opts.bases) * len(PATHS)) as step:
+        for base in opts.bases:
+            for path in PATHS:
+                r = opts.search(data, base, allow=Outcome(path), exact=True, explain=False)
+                rows.append(report.path_dict(r, path))
+                step(1, f"{base} {path}")
     if fmt == Format.CSV:
         print_csv(payloads.compare_csv_rows(rows))
     elif fmt == Format.JSON:
@@ -40,11 +49,11 @@ def compare(ctx: click.Context, target, fmt, **search_params) -> None:
         text = report.compare_text(
             rows, markdown=fmt == Format.MARKDOWN, note=api.screen_note(data.scenarios)
         )
-        click.echo(text if fmt == Format.MARKDOWN else wrapped(text))
+        click.echo(text)
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @search_options
 @click.option(
     "--x",
@@ -106,10 +115,14 @@ def frontier(
         )
 
     if x_axis == "cost":
-        pts, complete = api.cost_frontier(build(opts.margin), opts.time_limit, max_points=points)
+        with Progress(ctx, "frontier points solved", None) as step:
+            pts, complete = api.cost_frontier(
+                build(opts.margin), opts.time_limit, max_points=points, progress=step
+            )
     else:
         steps = [Fraction(max_margin) * i / max(points - 1, 1) for i in range(points)]
-        pts, complete = api.margin_frontier(build, steps, opts.time_limit), True
+        with Progress(ctx, "guard bands solved", len(steps)) as step:
+            pts, complete = api.margin_frontier(build, steps, opts.time_limit, progress=step), True
     rows = report.frontier_rows(pts, x_axis)
     if plot:
         from explorer.report import plots

@@ -30,15 +30,67 @@ class Format(StrEnum):
 
 
 def format_option(*kinds: Format):
-    """--format, offering `kinds` (a table by default), given to the command as a Format."""
+    """--format, offering `kinds` (a table by default), given to the command as a Format. A subcommand
+    also takes the format given before it (`explore --format json classify ...`), if it offers it."""
+    offered = [k.value for k in (Format.TABLE, *kinds)]
+
+    def chosen(ctx: click.Context, _param, value: str | None) -> Format:
+        before = (ctx.find_root().obj or {}).get("format") if ctx.parent is not None else None
+        if value is not None and before is not None and value != before:
+            raise click.BadParameter(f"{value!r} here, but --format {before} before {ctx.info_name}")
+        value = value or before or Format.TABLE.value
+        if value not in offered:
+            raise click.BadParameter(f"{value!r}: explore {ctx.info_name} offers {', '.join(offered)}")
+        return Format(value)
+
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice([k.value for k in (Format.TABLE, *kinds)]),
-        default=Format.TABLE.value,
-        show_default=True,
-        callback=lambda _ctx, _param, value: Format(value),
+        type=click.Choice(offered),
+        default=None,
+        help=f"Output format: {', '.join(offered)} (default: table).",
+        callback=chosen,
     )
+
+
+def keep_quiet(ctx: click.Context, _param, value: bool) -> bool:
+    """-q given before or after the subcommand: either silences the summary and progress on stderr."""
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj["quiet"] = True
+    return value
+
+
+def keep_width(ctx: click.Context, _param, value: int | None) -> int | None:
+    """--width N before or after the subcommand: fit tables and prose to N columns (0: never fit)."""
+    if value is not None:
+        from explorer.report import layout
+
+        if 0 < value < layout.MIN_WIDTH:
+            raise click.BadParameter(f"{value}: 0 (never fit) or at least {layout.MIN_WIDTH} columns")
+        layout.use(value or None)
+    return value
+
+
+def global_options() -> list[click.Option]:
+    """-q and --width, which every subcommand takes as well as the group (either place works)."""
+    return [
+        click.Option(
+            ["--quiet", "-q"],
+            is_flag=True,
+            expose_value=False,
+            callback=keep_quiet,
+            help="No progress or summary on stderr.",
+        ),
+        click.Option(
+            ["--width"],
+            type=click.IntRange(min=0),
+            expose_value=False,
+            callback=keep_width,
+            help="Fit tables and text to this many columns (default: the terminal's; off a terminal "
+            "tables are never cut; 0: never fit).",
+        ),
+    ]
 
 
 class Finite(click.ParamType):
@@ -82,13 +134,33 @@ SCENARIO = click.option(
 )
 
 
-TARGET = click.option(
-    "--target",
-    "-t",
-    default="china",
-    show_default=True,
-    help="Destination: country name or ISO code (china, cn, macau, hk, ...).",
-)
+def one_target(ctx: click.Context, param, values: tuple[str, ...]) -> str | None:
+    """--target given more than once names several destinations; a run judges one, so that is refused
+    (the same name twice is not)."""
+    from explorer.model.names import name_key
+
+    distinct = list(dict.fromkeys(values))
+    if len({name_key(v) for v in distinct}) > 1:
+        raise click.BadParameter(
+            f"{', '.join(map(repr, distinct))}: one destination per run (run once per destination)"
+        )
+    return distinct[-1] if distinct else None
+
+
+def target_option(default: str | None = "china", help: str = "Destination."):
+    """--target/-t: one destination (a repeat naming another is refused, never silently the last)."""
+    return click.option(
+        "--target",
+        "-t",
+        multiple=True,
+        default=(default,) if default else (),
+        show_default=default is not None,
+        callback=one_target,
+        help=help,
+    )
+
+
+TARGET = target_option(help="Destination: country name or ISO code (china, cn, macau, hk, ...).")
 AS_OF = click.option(
     "--as-of",
     default=None,
@@ -342,19 +414,31 @@ MAX_BASES = 100  # distinct --base values in one run
 
 
 def unique_bases(data: Data, bases) -> list[str]:
-    """Each --base checked before any search (bad input stays one line), a repeat of the same base (the
-    same die in the same market, however spelt) dropped, and at most MAX_BASES; none given: every base."""
+    """Each --base checked before any search (bad input stays one line), a family name expanded to its
+    dies (with a note), a repeat of the same base (the same die in the same market, however spelt) dropped,
+    and at most MAX_BASES; none given: every base."""
     from explorer import api
 
     if not bases:
         return data.catalog.design_bases()
     seen: dict[tuple, str] = {}
     for base in bases:
-        die, market = api.resolve_base(data, base)
-        seen.setdefault((die.id, market), base)
+        family = api.family_bases(data, base)
+        if family:  # `--base blackwell`: every die of the family, said out loud
+            _note(f"--base {base}: the {base} family, {len(family)} bases: {', '.join(family)}")
+        for one in family or [base]:
+            die, market = api.resolve_base(data, one)
+            seen.setdefault((die.id, market), one)
         if len(seen) > MAX_BASES:
             raise InputError("--base", "", f"{len(set(bases))} bases", f"at most {MAX_BASES} in one run")
     return list(seen.values())
+
+
+def _note(text: str) -> None:
+    """A line on stderr for the user (silent with -q)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not (ctx.find_root().obj or {}).get("quiet"):
+        click.echo(text, err=True)
 
 
 def keep_data(ctx: click.Context, param, value):

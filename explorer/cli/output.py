@@ -81,17 +81,33 @@ def counted(n: int, noun: str) -> str:
 
 
 def wrapped(text: str) -> str:
-    """Long lines wrapped at 80 columns, continuation lines indented under their own line."""
+    """Long prose lines wrapped at `layout.prose_width()` (the terminal's, --width, COLUMNS or 80),
+    continuation lines indented under their own line. A table's lines (from its header, over its rule of
+    dashes, to the next blank line) are left as `render.table` laid them out."""
+    import re
     import textwrap
 
+    from explorer.report.layout import prose_width
+
+    width = prose_width()
+    lines = text.split("\n")
+    rule = re.compile(r"-+(  -+)*")
+    in_table = [False] * len(lines)
+    for i, line in enumerate(lines):
+        if i and rule.fullmatch(line):
+            k = i - 1
+            while k < len(lines) and lines[k].strip():
+                in_table[k] = True
+                k += 1
+
     def fill(line: str) -> str:
-        if len(line) <= 80:
+        if len(line) <= width:
             return line
         lead = len(line) - len(line.lstrip())
         indent = " " * (lead + 4 if lead else 0)  # prose wraps flush, indented items hang
-        return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
+        return textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False)
 
-    return "\n".join(fill(line) for line in text.split("\n"))
+    return "\n".join(line if keep else fill(line) for line, keep in zip(lines, in_table, strict=True))
 
 
 def say(ctx: click.Context, text: str, always: bool = False) -> None:
@@ -99,6 +115,48 @@ def say(ctx: click.Context, text: str, always: bool = False) -> None:
     `always`). One line, whatever names and paths it holds (control characters escaped)."""
     if always or not ctx.find_root().obj.get("quiet"):
         click.echo(printable(text), err=True)
+
+
+class Progress:
+    """Steps of a long command on stderr, so a user or a log sees it move: a bar on a terminal (where the
+    total is known), elsewhere one line per step (at most one every `every_s` seconds, and always the
+    last), never a carriage return; nothing with -q. Call it with the steps done; close it when finished."""
+
+    def __init__(self, ctx: click.Context, label: str, total: int | None = None, every_s: float = 0.5):
+        import time
+
+        self.ctx, self.label, self.total, self.every_s = ctx, label, total, every_s
+        self.done, self.last = 0, -float("inf")
+        self.quiet = bool(ctx.find_root().obj.get("quiet"))
+        self.bar = None
+        if not self.quiet and total and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+        self.clock = time.monotonic
+
+    def __call__(self, n: int = 1, what: str = "") -> None:
+        self.done += n
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        now = self.clock()
+        if now - self.last >= self.every_s or self.done == self.total:
+            self.last = now
+            of = f"/{self.total}" if self.total else ""
+            say(self.ctx, f"[{self.done}{of}] {self.label}{f': {what}' if what else ''}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def print_json(obj: object) -> None:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import click
 
 from explorer.cli.app import Exit, main
-from explorer.cli.options import OUTCOME_NAMES, Finite, Format, data_of, format_option, unique_bases
+from explorer.cli.options import (
+    OUTCOME_NAMES,
+    Finite,
+    Format,
+    data_of,
+    format_option,
+    target_option,
+    unique_bases,
+)
 from explorer.cli.output import print_csv, print_json, say, write_robust_documents
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option(
     "--scenario",
     "worlds",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 
 import click
@@ -15,16 +14,18 @@ from explorer.cli.options import (
     data_of,
     format_option,
     parallel_options,
+    target_option,
     unique_bases,
 )
-from explorer.cli.output import check_picture, say, write_file, write_picture
+from explorer.cli.output import Progress, check_picture, say, write_file, write_picture
 from explorer.model.errors import InputError
 
 SWEEP_LIMIT = 2000  # a larger sweep needs --yes
+PYARROW_HINT = "pip install 'chip-explorer[distributed]'"
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option("--base", "bases", multiple=True, help="Base die or SKU (repeatable; default: every die).")
 @click.option(
     "--vary",
@@ -81,6 +82,11 @@ def sweep(
         ) from None
     if out and not out.endswith((".csv", ".parquet")):
         raise InputError("--out", "", out, "a file ending in .csv or .parquet")
+    if out and out.endswith(".parquet"):  # checked before the searches, not after them
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise InputError("--out", "", out, f"pyarrow for Parquet: {PYARROW_HINT} (or a .csv)")
     check_picture(plot, "--plot")
     if vary in ("date",) and values is not None:
         raise InputError(
@@ -123,15 +129,9 @@ def sweep(
         )
     import time
 
-    quiet = ctx.find_root().obj.get("quiet")
     start = time.perf_counter()
-    hidden = bool(quiet) or not sys.stderr.isatty()
-    with click.progressbar(
-        length=len(jobs), label=f"{len(jobs)} searches", file=sys.stderr, hidden=hidden
-    ) as bar:
-        df = sw.execute(
-            jobs, workers=workers, scheduler=scheduler, progress=bar.update, timeout=scheduler_timeout
-        )
+    with Progress(ctx, "searches", len(jobs)) as bar:
+        df = sw.execute(jobs, workers=workers, scheduler=scheduler, progress=bar, timeout=scheduler_timeout)
     where = f"Dask at {scheduler}" if scheduler else "local processes"
     say(ctx, f"{len(jobs)} searches in {time.perf_counter() - start:.1f} s on {where}")
     if out:
@@ -150,7 +150,7 @@ def sweep(
                     "--out",
                     "",
                     out,
-                    "pyarrow for Parquet: pip install 'chip-explorer[distributed]' (or .csv)",
+                    f"pyarrow for Parquet: {PYARROW_HINT} (or a .csv)",
                 ) from None
 
         write_file(out, write)
@@ -173,7 +173,7 @@ def sweep(
 
 @main.command()
 @click.argument("kind", type=click.Choice(["map", "timeline"]))
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option("--as-of", default=None, help="Rules in force on this date (map; default: today).")
 @click.option("--base", "bases", multiple=True, help="Search these bases and mark their designs on the map.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="The picture: .png or .svg.")

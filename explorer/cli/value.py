@@ -6,7 +6,7 @@ import click
 
 from explorer.cli.app import main
 from explorer.cli.options import Format, data_of, format_option
-from explorer.cli.output import print_csv, print_json, say
+from explorer.cli.output import Progress, print_csv, print_json, say
 from explorer.model.errors import InputError
 
 
@@ -35,7 +35,8 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
         )
     measured = api.load_measured(data.root)
     say(ctx, f"fitting {len(measured.point)} measured points (each chip, source and benchmark left out)...")
-    result = cal.calibrate(measured, data.catalog, api.load_workloads(data.root))
+    with Progress(ctx, "fits", cal.fit_count(measured)) as step:
+        result = cal.calibrate(measured, data.catalog, api.load_workloads(data.root), progress=step)
     val = cal.validate(result, measured.setup.held_out_shapes)
     rows = [cal.row_dict(r) for r in result.rows]
     if fmt == Format.CSV:

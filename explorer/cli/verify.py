@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -15,9 +14,11 @@ from explorer.cli.options import (
     format_option,
     keep_data,
     parallel_options,
+    target_option,
     unique_bases,
 )
 from explorer.cli.output import (
+    Progress,
     print_csv,
     print_json,
     say,
@@ -27,7 +28,7 @@ from explorer.cli.output import (
 
 
 @main.command()
-@click.option("--target", "-t", default="china", show_default=True, help="Destination.")
+@target_option()
 @click.option("--base", "bases", multiple=True, help="Base die (repeatable; default: every die).")
 @click.option("--as-of", default=None, help="Rules in force on this date (YYYY-MM-DD; default: today).")
 @click.option(
@@ -85,10 +86,7 @@ def verify(
         api.resolve_target(data.destinations, target, api.parse_date(as_of))
         todo = unique_bases(data, bases)
         start = time.perf_counter()
-        hidden = bool(ctx.find_root().obj.get("quiet")) or not sys.stderr.isatty()
-        with click.progressbar(
-            length=len(todo), label=f"verifying {len(todo)} bases", file=sys.stderr, hidden=hidden
-        ) as bar:
+        with Progress(ctx, "bases verified", len(todo)) as bar:
             reports = api.verify(
                 data.root,
                 todo,
@@ -99,7 +97,7 @@ def verify(
                 seed,
                 workers,
                 scheduler,
-                bar.update,
+                bar,
                 tuple(ctx.obj.get("scenarios") or ()),
                 scheduler_timeout,
             )

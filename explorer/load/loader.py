@@ -394,6 +394,17 @@ def _check_catalog(cat: Catalog, specs: Path) -> None:  # noqa: C901
                 if k in seen and seen[k] != item.id:
                     raise InputError(file, "aliases", n, f"a name not already used by {seen[k]}")
                 seen[k] = item.id
+    families: dict[str, list[str]] = {}
+    for die in cat.dies.values():
+        families.setdefault(name_key(die.family), []).append(die.id)
+    for kind, items in (("dies", cat.dies), ("skus", cat.skus)):
+        for item in items.values():
+            for n in {item.name, *item.aliases}:  # `--base blackwell` means the family, never one of it
+                if len(members := families.get(name_key(n), [])) > 1:
+                    file = str(specs / kind / f"{item.id}.toml")
+                    raise InputError(
+                        file, "aliases", n, f"a name that is not the family of {', '.join(members)}"
+                    )
     for die in cat.dies.values():
         file = str(specs / "dies" / f"{die.id}.toml")
         for i, t in enumerate(die.throughput):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from explorer.model.names import printable
 
 
@@ -25,7 +27,8 @@ class InputError(Exception):
         return (type(self), (self.where, self.field, self.value, self.expected))
 
     def __str__(self) -> str:
-        shown = repr(self.value)
+        value = self.value.value if isinstance(self.value, Enum) else self.value  # 'json', not <Format...>
+        shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
         field = f": {self.field}" if self.field else ""

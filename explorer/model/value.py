@@ -310,7 +310,8 @@ class Demand:
 
 
 def demand(obj: Objective) -> Demand:
-    """Formulas: shared/reference/peers_and_models.md section 4, with the request mix's mean lengths."""
+    """Formulas: the README's "The value model" (a roofline serving step), with the request mix's mean
+    lengths."""
     w, e, m = obj.workload, obj.efficiency, obj.workload.model
     tp, pp = w.tensor_parallel, w.pipeline_parallel
     n, isl, osl = w.chips, w.requests.input_tokens, w.requests.output_tokens

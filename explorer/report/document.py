@@ -193,6 +193,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
             "design": design.describe(),
             "outcome": verdict.outcome.value,
             "value": num(r.value, 6),
+            "relative_to": p.objective.reference_sku,  # the SKU whose tokens/s per chip is 1
             "value_before_fees": num(r.value_before_fees, 6),
             "proof": r.status,
             "gap": r.gap,

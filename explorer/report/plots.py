@@ -129,7 +129,24 @@ def compliance_map(
     (`facts`) decide the backgrounds: no named product, never sold in the US.
     Writes `path` (PNG or SVG by suffix), or returns the SVG text.
     """
+
+    from explorer.model.facts import Facts
+
+    facts = facts or Facts("", "")
+    plt = _pyplot()
+    fig = compliance_figure(rules, target, on, chips, highlight, scenarios, facts)
+    return _finish(plt, fig, path)
+
+
+MAP_WIDTH_IN = 7.2  # an A4 page's width inside its margins: printed at about 1:1, labels stay >= 7 pt
+LABEL_PT = 7.5
+
+
+def compliance_figure(rules, target, on: dt.date, chips, highlight, scenarios=(), facts=None):
+    """The compliance map as a matplotlib figure (`compliance_map` saves it): the two panels stacked,
+    laid out before the labels are placed (so their distances hold), the legend below both panels."""
     from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from explorer.model.facts import Facts
@@ -139,7 +156,8 @@ def compliance_map(
     plt = _pyplot()
     names = [o.value for o in Outcome]
     cmap = ListedColormap([OUTCOME_COLOURS_ALL[n] for n in names])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.8), dpi=110)
+    fig, (left, right) = plt.subplots(2, 1, figsize=(MAP_WIDTH_IN, 10.6), dpi=110)
+    fig.subplots_adjust(left=0.11, right=0.97, top=0.93, bottom=0.11, hspace=0.22)
     xs, ys, drams, ios, compute, bandwidth = _backgrounds(rules, target, on, facts)
     for ax, grid, gx, gy in ((left, compute, xs, ys), (right, bandwidth, drams, ios)):
         ax.pcolormesh(
@@ -157,20 +175,21 @@ def compliance_map(
     left.set_yscale("log")
     left.set_xlim(800, 60000)
     left.set_ylim(1.0, 30.0)
-    left.set_xlabel("total processing performance (TPP)")
-    left.set_ylabel("performance density (TPP per mm² of logic)")
+    left.set_xlabel("total processing performance (TPP)", fontsize=9)
+    left.set_ylabel("performance density (TPP per mm² of logic)", fontsize=9)
     left.set_title("compute lines (no memory or I/O bandwidth)", fontsize=9)
-    right.set_xlim(0, 10000)
-    right.set_ylim(0, 2400)
-    right.set_xlabel("DRAM bandwidth (GB/s)")
-    right.set_ylabel("chip-to-chip I/O, links + PCIe (GB/s)")
+    right.set_xlim(-400, 10000)  # room below and left of the crowd of low-bandwidth parts for their labels
+    right.set_ylim(-300, 2400)
+    for span in (right.axhspan, right.axvspan):  # no chip has negative bandwidth: grey, not white
+        span(-1e4, 0, color="#e4e4e4", zorder=1, linewidth=0)
+    right.set_xlabel("DRAM bandwidth (GB/s)", fontsize=9)
+    right.set_ylabel("chip-to-chip I/O, links + PCIe (GB/s)", fontsize=9)
     right.set_title("bandwidth lines (compute below every line)", fontsize=9)
+    renderer = fig.canvas.get_renderer()
     for ax, xy in ((left, lambda p: (p.tpp, p.density)), (right, lambda p: (p.dram_gbps, p.io_gbps))):
-        taken: list[tuple[float, float]] = []
-        for p in chips:
-            x, y = xy(p)
-            if not x or not y:
-                continue
+        ax.tick_params(labelsize=8)
+        shown = [(p, *xy(p)) for p in chips if xy(p)[0] and xy(p)[1]]
+        for p, x, y in shown:
             marker = "o" if p.datacenter else "s"  # consumer parts: squares, judged on their own lines
             ax.scatter(
                 [x],
@@ -182,21 +201,16 @@ def compliance_map(
                 linewidth=0.8,
                 zorder=3,
             )
-            _label(ax, p.label, x, y, taken)
+        marks = [(x, y) for _, x, y in shown] + [xy(p) for p in highlight]
+        taken = [_box(ax, x, y, 5) for x, y in marks]  # labels keep off every point, too
         for p in highlight:
             x, y = xy(p)
             ax.scatter([x], [y], s=170, marker="*", color=point_colour(p), edgecolor="#1f4e9c", zorder=4)
-            ax.annotate(
-                p.label,
-                (x, y),
-                xytext=(7, -11),
-                textcoords="offset points",
-                fontsize=9,
-                color="#1f4e9c",
-                fontweight="bold",
-            )
+            _label(ax, renderer, p.label, x, y, taken, color="#1f4e9c", fontsize=9, fontweight="bold")
+        for text, x, y in _together(ax, shown):
+            _label(ax, renderer, text, x, y, taken)
         ax.grid(alpha=0.25, which="both")
-    title = f"Chips for {target.name} on {on}: shaded by the checker's verdict for a new datacenter design"
+    title = f"Chips for {target.name} on {on}:\nshaded by the checker's verdict for a new datacenter design"
     if scenarios:
         title += "\nwith scenarios (what-ifs, not law): " + ", ".join(
             f"{x.id} ({x.status.value})" for x in scenarios
@@ -206,8 +220,6 @@ def compliance_map(
     handles: list[Artist] = [
         Patch(facecolor=OUTCOME_COLOURS_ALL[n], edgecolor="#999", label=n) for n in names if n in used
     ]
-    from matplotlib.lines import Line2D
-
     handles.append(
         Line2D(
             [],
@@ -219,21 +231,86 @@ def compliance_map(
             label="square: consumer part (own verdict)",
         )
     )
-    right.legend(handles=handles, loc="upper right", fontsize=7.5)
-    fig.tight_layout()
-    return _finish(plt, fig, path)
+    # outside both panels, so it hides no point
+    fig.legend(
+        handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0)
+    )
+    return fig
 
 
-def _label(ax, text: str, x: float, y: float, taken: list[tuple[float, float]]) -> None:
-    """Place a label at the first of a few offsets that does not sit on an earlier one (display space)."""
+# where a label may go, in points from its point: near first, then further out with a leader line
+_OFFSETS = [
+    (dx * r, dy * r)
+    for r in (1, 2, 3.2, 4.6, 6.5, 9, 12, 15)
+    for dx, dy in (
+        (5, 4), (5, -11), (-5, 4), (-5, -11), (0, 9), (0, -16), (9, -3), (-9, -3), (7, 9), (-7, -16),
+        (7, -16), (-7, 9),
+    )
+]  # fmt: skip
+
+
+def _together(ax, shown, near_px: float = 6) -> list[tuple[str, float, float]]:
+    """Chips drawn on (almost) the same spot share one label, three names a line: no pile of labels."""
+    groups: list[tuple[list[str], float, float, tuple]] = []
+    for p, x, y in shown:
+        px, py = ax.transData.transform((x, y))
+        for names, _, _, (gx, gy) in groups:
+            if abs(px - gx) <= near_px and abs(py - gy) <= near_px:
+                names.append(p.label)
+                break
+        else:
+            groups.append(([p.label], x, y, (px, py)))
+    return [
+        ("\n".join(", ".join(names[i : i + 3]) for i in range(0, len(names), 3)), x, y)
+        for names, x, y, _ in groups
+    ]
+
+
+def _box(ax, x: float, y: float, half_px: float):
+    """A small square around a data point, in display space."""
+    from matplotlib.transforms import Bbox
+
     px, py = ax.transData.transform((x, y))
-    for dx, dy in ((4, 4), (4, -10), (-6, 8), (-6, -12), (8, 14), (8, -18), (-10, 18), (-10, -22)):
-        spot = (px + dx, py + dy)
-        if all(abs(spot[0] - a) > 7 * len(text) / 1.6 or abs(spot[1] - b) > 10 for a, b in taken):
-            break
-    taken.append(spot)
-    ha = "left" if dx >= 0 else "right"
-    ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=6.5, color="#222", ha=ha)
+    return Bbox.from_extents(px - half_px, py - half_px, px + half_px, py + half_px)
+
+
+def _label(ax, renderer, text: str, x: float, y: float, taken: list, **style) -> None:
+    """Place a label at the nearest offset where it overlaps no earlier label and no point (its box measured
+    by the renderer); far offsets get a thin leader line. Where none is free, the least crowded is used."""
+    from matplotlib.text import Text
+
+    style = {"fontsize": LABEL_PT, "color": "#222", **style}
+    best = None
+    for dx, dy in _OFFSETS:
+        far = abs(dx) > 10 or abs(dy) > 18
+        ann = ax.annotate(
+            text,
+            (x, y),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="left" if dx > 0 else "right" if dx < 0 else "center",
+            va="bottom" if dy > 0 else "top",
+            arrowprops={"arrowstyle": "-", "color": "#888", "lw": 0.5} if far else None,
+            **style,
+        )
+        ann.update_positions(renderer)  # the offset applied, as drawing would
+        box = Text.get_window_extent(ann, renderer).expanded(1.04, 1.1)  # the text alone, not its leader
+        frame = ax.get_window_extent(renderer)
+        inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+        hits = sum(box.overlaps(t) for t in taken) + (0 if inside else 100)
+        if hits == 0:
+            taken.append(box)
+            if best is not None:
+                best[0].remove()
+            return
+        if best is None or hits < best[1]:
+            if best is not None:
+                best[0].remove()
+            best = (ann, hits, box)
+        else:
+            ann.remove()
+    assert best is not None
+    taken.append(best[2])
 
 
 TIMELINE_START = dt.date(2022, 6, 1)  # older rules (embargoes) start here, their date in the label
@@ -326,33 +403,60 @@ def frontier(rows: list[dict], x_axis: str, title: str, path: str) -> None:
     _finish(plt, fig, path)
 
 
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]  # 7 markers against 20 colours: no pair repeats below 140
+LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def series_styles(n: int) -> list[dict]:
+    """`n` line styles no two of which look alike: a colour of tab20, a marker, and past 20 a dash pattern."""
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab20"].colors  # type: ignore[attr-defined]  # a ListedColormap
+    return [
+        {
+            "color": colours[i % 20],
+            "marker": MARKERS[i % len(MARKERS)],
+            "linestyle": LINESTYLES[(i // 20) % len(LINESTYLES)],
+        }
+        for i in range(n)
+    ]
+
+
 def sweep(df, parameter: str, path: str) -> None:
-    """Value against the swept parameter, one line per base die (steps between rule changes for dates)."""
+    """Value against the swept parameter, one line per base die (steps between rule changes for dates),
+    each base its own colour and marker, the legend beside the plot."""
+    plt = _pyplot()
+    fig = sweep_figure(df, parameter)
+    _finish(plt, fig, path)
+
+
+def sweep_figure(df, parameter: str):
     import pandas as pd
 
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=120)
-    for base, group in df.groupby("base"):
+    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=120)
+    groups = list(df.groupby("base"))
+    for (base, group), style in zip(groups, series_styles(len(groups)), strict=True):
         group = group.sort_values("parameter")
         if parameter == "date":
             ax.step(
                 pd.to_datetime(group["parameter"]),
                 group["value"],
                 where="post",
-                marker="o",
-                markersize=3,
+                markersize=4,
                 label=base,
+                **style,
             )
         else:
-            ax.plot(group["parameter"], group["value"], marker="o", markersize=3, label=base)
+            ax.plot(group["parameter"], group["value"], markersize=4, label=base, **style)
     ax.set_xlabel("rules in force on" if parameter == "date" else f"threshold of {parameter}")
     ax.set_ylabel("value (tokens/s per chip, reference SKU = 1)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)
     ax.grid(alpha=0.3)
     if parameter == "date":
         fig.autofmt_xdate()
     fig.tight_layout()
-    _finish(plt, fig, path)
+    return fig
 
 
 def _finish(plt, fig, path: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -14,6 +15,7 @@ from explorer.model.classification import Classification, screen_note
 from explorer.model.metrics import Metrics
 from explorer.model.names import printable
 from explorer.model.rules import RuleSet
+from explorer.report import layout
 
 METRIC_KEYS = (
     "tpp",
@@ -312,35 +314,45 @@ def table(
     width: int | None = None,
     keep: tuple[int, ...] = (0,),
 ) -> str:
-    """A plain text table that fits `width` columns (default: the terminal's, at least 80): the widest
-    columns give way, cut with an ellipsis. Columns in `keep` (by default the first, an id) are never cut.
-    """
+    """A plain text table that fits `width` columns (default: `layout.table_width()`, the terminal's or
+    --width; off a terminal nothing is fitted). The widest columns give way and their cells wrap onto
+    continuation lines, so nothing is ever cut. Columns in `keep` (by default the first, an id) and
+    painted cells are never wrapped."""
     if width is None:
-        import shutil
-
-        width = max(80, shutil.get_terminal_size((80, 24)).columns)
+        width = layout.table_width()
     cells = [[fmt(c) for c in r] for r in rows]
     widths = [
         max(len(h), *(visible_len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
     ]
-    floor = [min(w, max(6, min(len(h), 12))) for w, h in zip(widths, headers, strict=True)]
+    # a column gives way down to 6 characters or its header's longest word (a header wraps between words)
+    floor = [min(w, max(6, *map(len, h.split()))) for w, h in zip(widths, headers, strict=True)]
     for k in keep:
         floor[k] = widths[k]
-    while sum(widths) + 2 * (len(widths) - 1) > width:
+    for i in range(len(headers)):  # a painted cell carries escape codes: it is never split
+        floor[i] = max([floor[i], *(visible_len(r[i]) for r in cells if isinstance(r[i], Painted))])
+    while width and sum(widths) + 2 * (len(widths) - 1) > width:
         i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
         if widths[i] <= floor[i]:
             break
         widths[i] -= 1
 
-    def cell(text: str, w: int) -> str:
-        if visible_len(text) > w:  # only plain text is ever cut: coloured columns are kept whole
-            text = text[: w - 1] + "\u2026"
-        return text + " " * (w - visible_len(text))
+    def split(text: str, w: int) -> list[str]:
+        if visible_len(text) <= w or isinstance(text, Painted):
+            return [text]
+        return textwrap.wrap(text, w, break_on_hyphens=False) or [text]
 
-    def line(values: list[str]) -> str:
-        return "  ".join(cell(v, w) for v, w in zip(values, widths, strict=True)).rstrip()
+    def line(values: list[str]) -> list[str]:
+        parts = [split(v, w) for v, w in zip(values, widths, strict=True)]
+        return [
+            "  ".join(
+                (p[k] if k < len(p) else "") + " " * (w - visible_len(p[k] if k < len(p) else ""))
+                for p, w in zip(parts, widths, strict=True)
+            ).rstrip()
+            for k in range(max(map(len, parts)))
+        ]
 
-    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([*line(headers), rule, *(x for r in cells for x in line(r))])
 
 
 # a cell a spreadsheet would read as a formula (OWASP, CSV injection), unless it is a plain number
@@ -439,8 +451,6 @@ def classification_text(c: Classification) -> str:
 
 def catalog_verdicts_text(results: list[Classification]) -> str:
     """One row per chip, then why, in full: the lines that set the outcome, fees, and any uncertainty."""
-    import textwrap
-
     rows, reasons = [], []
     for c in results:
         m, v = c.metrics, c.verdict
@@ -461,7 +471,7 @@ def catalog_verdicts_text(results: list[Classification]) -> str:
             parts = ["a value reference, not screened as a US export (explore classify shows why)"]
         if any(parts):
             line = f"{c.chip}: " + "; ".join(x for x in parts if x)
-            reasons += textwrap.wrap(line, width=80, subsequent_indent="    ")
+            reasons += layout.wrap(line)
     heads = ["chip", "TPP", "PD", "DRAM GB/s", "DC", "outcome"]
     return "\n".join([table(rows, heads, keep=(0, 5)), "", "why:", *reasons])
 

@@ -8,7 +8,7 @@ from explorer.model import value as v
 from explorer.model.classification import SCREEN_NOTE
 from explorer.model.data import Data
 from explorer.model.space import Design
-from explorer.report import explain
+from explorer.report import explain, layout
 from explorer.report.render import (
     calibration_note_dict,
     charge_dict,
@@ -239,8 +239,6 @@ def rank_ranges(results: list[dict]) -> dict[str, tuple[int, int]]:
 
 def calibration_lines(ranked: list[dict]) -> list[str]:
     """Which bases rest on the pooled default fit, their value range, and the ranks that range allows."""
-    import textwrap
-
     loose = [r for r in ranked if r.get("calibration") and not r["calibration"]["calibrated"] and r["value"]]
     if not loose:
         return []
@@ -251,7 +249,7 @@ def calibration_lines(ranked: list[dict]) -> list[str]:
         " and are valued at the pooled default fit; their value could lie anywhere between the calibrated"
         f" architectures' fits, which leaves the rank of {moved} of {len(ranked)} bases open:"
     )
-    out = ["", *textwrap.wrap(head, width=80)]
+    out = ["", *layout.wrap(head, indent="")]
     for r in loose:
         c = r["calibration"]
         lo, hi = ranks[r["base"]]
@@ -260,7 +258,7 @@ def calibration_lines(ranked: list[dict]) -> list[str]:
             f"{c['value_low']:.3f}-{c['value_high']:.3f} before fees under the calibrated fits; "
             f"rank {lo}-{hi} of {len(ranked)}"
         )
-        out += textwrap.wrap(line, width=80, initial_indent="  ", subsequent_indent="    ")
+        out += layout.wrap(line, first="  ")
     return out
 
 
@@ -270,7 +268,6 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     With a licensed outcome allowed, the licence paths that product or buyer facts
     close are listed under the designs.
     """
-    import textwrap
 
     def absolute(x):
         return (x.get("throughput") or {}).get("tokens_per_s_per_chip", 0)
@@ -295,7 +292,7 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     out = [table(rows, heads, keep=(0, 3)), ""]
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
-        out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+        out += layout.wrap(f"{r['base']}: {text}")
     for r in ranked:
         near = r.get("nearest_line")
         if near:
@@ -305,7 +302,7 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
             )
             if near["status"] != "official" and abs(near["margin_pct"]) < NEAR_PCT:
                 line += f"; warning: within {NEAR_PCT}% of a line that is not official law (use --margin)"
-            out += textwrap.wrap(line, width=80, subsequent_indent="    ")
+            out += layout.wrap(line)
     for r in ranked:
         for u in r.get("uncertain", []):
             line = (
@@ -313,13 +310,13 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
                 f" the outcome is {' or '.join(u['outcomes'])}, flipping at {u['flips_at']:.6g}"
                 " (--figures robust complies over the whole range)"
             )
-            out += textwrap.wrap(line, width=80, subsequent_indent="    ")
+            out += layout.wrap(line)
     out += calibration_lines(ranked)
     paths = closed_paths(results) if licensed_allowed else []
     if paths:
         out += ["", "Licence paths closed by product or buyer facts:"]
         for line in paths:
-            out += textwrap.wrap(line, width=80, initial_indent="  ", subsequent_indent="    ")
+            out += layout.wrap(line, first="  ")
     return "\n".join(out)
 
 
@@ -407,7 +404,8 @@ def compare_text(rows: list[dict], markdown: bool = False, note: str = SCREEN_NO
     caps = sorted({c for r in rows if r.get("conditions") for c in r["conditions"]["path"]})
     notes = "".join(f"\ncondition: {c}" for c in caps)
     if not markdown:
-        return table(out, heads, keep=(0, 1, 2)) + notes + "\n\n" + note
+        prose = [line for c in caps for line in layout.wrap(f"condition: {c}")]
+        return "\n".join([table(out, heads, keep=(0, 1, 2)), *prose, "", *layout.wrap(note, indent="")])
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in out]
     return "\n".join(lines) + notes + f"\n\n> {note}\n"
@@ -502,13 +500,9 @@ def robust_text(records: list[dict], markdown: bool = False) -> str:
             lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
             blocks.append("\n".join([*lines, "", *(f"- {t}" for t in tail)]))
         else:
-            import textwrap
-
-            design = textwrap.wrap(f"design: {d['design']['summary']}", width=80, subsequent_indent="    ")
+            design = layout.wrap(f"design: {d['design']['summary']}")
             blocks.append("\n".join([title, *design, table(rows, heads, keep=(0, 2)), *tail]))
     note = "Scenarios are what-ifs (proposed bills, reported plans, hypotheticals), never law."
     if markdown:
         return "\n\n".join(blocks) + f"\n\n> {SCREEN_NOTE} {note}\n"
-    import textwrap
-
-    return "\n\n".join(blocks) + "\n\n" + textwrap.fill(f"{SCREEN_NOTE} {note}", width=80)
+    return "\n\n".join(blocks) + "\n\n" + "\n".join(layout.wrap(f"{SCREEN_NOTE} {note}", indent=""))

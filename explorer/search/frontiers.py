@@ -34,9 +34,13 @@ def _point(p: Problem, x: Fraction, sol: Solution) -> FrontierPoint:
 
 
 def cost_frontier(
-    p: Problem, time_limit: float = 10.0, exact_level: int | None = None, max_points: int = 200
+    p: Problem,
+    time_limit: float = 10.0,
+    exact_level: int | None = None,
+    max_points: int = 200,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[FrontierPoint], bool]:
-    """Highest value at each cost bound, walking down: (points, complete)."""
+    """Highest value at each cost bound, walking down: (points, complete). `progress(1)` after each solve."""
     points: list[FrontierPoint] = []
     bound: int | None = None  # cents: the next point costs at most this
     while len(points) < max_points:
@@ -44,6 +48,8 @@ def cost_frontier(
         if bound is not None:
             enc.model.add(enc.total_cost <= bound)
         sol = solve(enc, time_limit, start=first_design(p.tables, p.plan, bound))
+        if progress is not None:
+            progress(1)
         if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             return points, sol.status is SolveStatus.INFEASIBLE
         total = sol.cost_cents + p.tables.fixed_cost
@@ -64,13 +70,19 @@ def best_ratio(p: Problem, time_limit: float = 10.0, exact_level: int | None = N
 
 
 def margin_frontier(
-    build: Callable[[Fraction], Problem], margins: list[Fraction], time_limit: float = 10.0
+    build: Callable[[Fraction], Problem],
+    margins: list[Fraction],
+    time_limit: float = 10.0,
+    progress: Callable[[int], None] | None = None,
 ) -> list[FrontierPoint]:
-    """Highest value at each guard band; `build(margin)` gives the problem for that band."""
+    """Highest value at each guard band; `build(margin)` gives the problem for that band. `progress(1)`
+    after each band."""
     out: list[FrontierPoint] = []
     for m in margins:
         p = build(m)
         sol = solve(encode(p.tables, p.plan), time_limit, start=first_design(p.tables, p.plan))
+        if progress is not None:
+            progress(1)
         if sol.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             out.append(_point(p, Fraction(m), sol))
     return out

@@ -214,7 +214,16 @@ def resolve_base(data: Data, text: str) -> tuple[Die, bool | None]:
         return found
     valid = ", ".join([*bases, *(s.id for s in data.catalog.skus.values() if s.die in bases)])
     why = f" ({found[0].id} is a value reference only, not a base to derive from)" if found else ""
+    if family := family_bases(data, text):
+        why = f" ({text} is a family: name one of {', '.join(family)}, or each as its own --base)"
     raise InputError("--base", "", text, f"a base die or SKU{why}, one of: {valid}")
+
+
+def family_bases(data: Data, text: str) -> list[str]:
+    """The design bases of the family `text` names (`blackwell`: gb100, gb110, ...), where it has several."""
+    wanted = name_key(text)
+    members = [d for d in data.catalog.design_bases() if name_key(data.catalog.dies[d].family) == wanted]
+    return members if len(members) > 1 else []
 
 
 def resources_of(design: Design, die: Die, data: Data, obj: v.Objective) -> tuple[Metrics, v.Resources]:

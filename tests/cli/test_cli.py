@@ -44,7 +44,7 @@ def test_classify_json_contract() -> None:
     assert out["chip"] == "h20" and out["target"] == "CN" and out["as_of"] == "2024-06-01"
     assert set(out["metrics"]) >= METRIC_KEYS
     assert out["outcome"] == "not-controlled" and out["fired"] == []
-    assert 0 < out["value"] < 1  # H20 on the default value model, relative to the unmodified GH100
+    assert 0 < out["value"] < 1  # H20 on the default value model, relative to the H100 SXM
     b2 = [
         g
         for g in out["margins"]
@@ -216,7 +216,7 @@ def test_frontier_csv_and_plot(tmp_path) -> None:
         "frontier", "--base", "gh100", "--as-of", "2024-06-01", "--format", "csv", "--plot", str(png)
     )
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("unit_cost_usd,value") and len(lines) >= 3
     assert png.read_bytes()[:4] == b"\x89PNG"
 
@@ -284,7 +284,7 @@ def test_a_bad_fact_option_is_one_line_and_exit_2(args, option) -> None:
     [
         ["--target", "de", "classify", "h20"],
         ["--as-of", "2024-01-01", "screen"],
-        ["--format", "json", "rules"],
+        ["--allow", "notification", "rules"],
     ],
 )
 def test_a_search_option_before_a_subcommand_is_refused_not_ignored(args) -> None:
