@@ -28,7 +28,7 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         value = self.value.value if isinstance(self.value, Enum) else self.value  # 'json', not <Format...>
-        shown = repr(value)
+        shown = "nothing" if value is None else repr(value)  # a missing option, not "got None"
         if len(shown) > 80:
             shown = shown[:77] + "..."
         field = f": {self.field}" if self.field else ""
