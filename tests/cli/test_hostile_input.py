@@ -50,7 +50,7 @@ def _cli_cases() -> list[tuple[list[str], str]]:
         (["classify", "h20", "--end-user-hq", "narnia"], "--end-user-hq"),
         (["--target", "de", "classify", "h20"], "--target"),
         (["--as-of", "2024-01-01", "screen"], "--as-of"),
-        (["--format", "json", "rules"], "--format"),
+        (["--format", "json", "rules", "--format", "csv"], "--format"),  # one --format, before or after
         (["classify", "h20", "--scenario", "no-such-bill"], "--scenario"),
         (["robust", "--base", "gh100", "--scenario", "safe-chips-act", "--weights", "x=1"], "--weights"),
         (["robust", "--base", "gh100", "--scenario", "safe-chips-act", "--weights", "today=-1"], "--weights"),
