@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -31,6 +32,26 @@ METRIC_KEYS = (
 def num(x: Fraction | int | None, digits: int = 4) -> float | None:
     """A Fraction (or an int: a datacenter line's flag) as a float for output, rounded only for display."""
     return None if x is None else round(float(x), digits)
+
+
+def pct(x: Fraction | float | None, signed: bool = False) -> str:
+    """A percentage for text, with the digits its size needs: 337.3%, 1.54%, 0.036%, 0.006%.
+
+    Under 1% two significant digits are kept, so a margin of 0.006% never reads +0.0%.
+    """
+    if x is None:
+        return "-"
+    x = float(x)
+    if x == 0:
+        return "0%"
+    a = abs(x)
+    if a >= 10:
+        text = f"{x:.1f}"
+    elif a >= 1:
+        text = f"{x:.2f}"
+    else:
+        text = f"{x:.{1 - math.floor(math.log10(a))}f}".rstrip("0").rstrip(".")
+    return f"{'+' if signed and x > 0 else ''}{text}%"
 
 
 def metrics_dict(m: Metrics) -> dict:
@@ -410,9 +431,9 @@ def classification_text(c: Classification) -> str:
             if (g.rule, g.paragraph, g.role) != last:
                 last = (g.rule, g.paragraph, g.role)
                 lines.append(f"  {g.paragraph} ({g.role}, {g.rule}, {status.get(g.rule, '?')})")
-            pct = f", {float(g.margin_pct):+.1f}%" if g.margin_pct is not None else ""
+            share = f", {pct(g.margin_pct, signed=True)}" if g.margin_pct is not None else ""
             state = "holds" if g.holds else "clear"
-            lines.append(f"    {g.metric} {g.op} {fmt(g.threshold)}: {fmt(g.value)}, {state}{pct}")
+            lines.append(f"    {g.metric} {g.op} {fmt(g.threshold)}: {fmt(g.value)}, {state}{share}")
         lines.append("")
     lines.append(rules_text(c.rules))
     lines.append("")

@@ -17,6 +17,7 @@ from explorer.report.render import (
     metrics_dict,
     num,
     paint,
+    pct,
     table,
     uncertain_dict,
 )
@@ -172,22 +173,24 @@ def serving_dict(b: v.Breakdown, obj: v.Objective, reference: Fraction, base: Fr
 
 
 def nearest_line(r: Found) -> dict | None:
-    """The clear control clause closest to the design (in % of its line), with its rule's status."""
-    status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
-    clear = [
-        (g, g.margin_pct)
-        for g in r.verdict.margins
-        if g.role == "control" and not g.holds and g.margin_pct is not None
-    ]
-    if not clear:
+    """The line that decides the design's outcome: the nearest control or relief line whose crossing
+    alone would change the verdict (Found.deciding), with the side the design sits on and its status."""
+    if not r.deciding:
         return None
-    g, _ = min(clear, key=lambda x: abs(x[1]))
+    d = r.deciding[0]
+    g = d.margin
+    status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
     return {
         "rule": g.rule,
         "paragraph": g.paragraph,
+        "role": g.role,
         "metric": g.metric,
-        "line": f"{g.op} {num(g.threshold)}",
-        "margin_pct": num(g.margin_pct, 4),
+        "line": f"{g.op} {float(g.threshold):g}",
+        "value": num(g.value),
+        "side": d.side,
+        "distance_pct": num(d.distance_pct, 6),
+        "margin_pct": num(g.margin_pct, 6),
+        "outcome_if_crossed": d.outcome_if_crossed.value,
         "status": status.get(g.rule),
     }
 
@@ -250,10 +253,11 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
         near = r.get("nearest_line")
         if near:
             line = (
-                f"{r['base']}: nearest line {near['paragraph']} {near['metric']} {near['line']}, "
-                f"{abs(near['margin_pct']):.2f}% away ({near['status']})"
+                f"{r['base']}: nearest line {near['paragraph']} {near['metric']} {near['line']} "
+                f"({near['role']}, {near['status']}): {near['value']:,.6g} is {pct(near['distance_pct'])} "
+                f"{near['side']} it; across it the design is {near['outcome_if_crossed']}"
             )
-            if near["status"] != "official" and abs(near["margin_pct"]) < NEAR_PCT:
+            if near["status"] != "official" and near["distance_pct"] < NEAR_PCT:
                 line += f"; warning: within {NEAR_PCT}% of a line that is not official law (use --margin)"
             out += textwrap.wrap(line, width=80, subsequent_indent="    ")
     for r in ranked:

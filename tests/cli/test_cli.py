@@ -374,11 +374,33 @@ def test_the_main_table_names_the_nearest_line_and_warns_near_a_reported_one() -
     assert "gh100: nearest line 3A090.b.1 tpp >= 2400" in out
     data = json.loads(run("--target", "china", "--format", "json").stdout)
     near = {r["base"]: r["nearest_line"] for r in data["results"]}
-    reported = [b for b, n in near.items() if n and n["status"] == "reported" and abs(n["margin_pct"]) < 1]
+    reported = [b for b, n in near.items() if n and n["status"] == "reported" and n["distance_pct"] < 1]
     assert all(f"{b}: nearest line" in out for b in near if near[b])
     assert all(
         "warning: within 1%" in out.split(f"{b}: nearest line", 1)[1].split("\n\n")[0] for b in reported
     )
+
+
+def test_a_licence_path_design_names_the_line_that_decides_its_licence() -> None:
+    # gb110 under blackwell-allowed is case-by-case through the 742.6(b)(10) review: its TPP 20,992 sits
+    # 0.036% under that review's 21,000 line (the density line 121% off decides nothing)
+    args = ["--target", "china", "--base", "gb110", "--allow", "license-case-by-case"]
+    args += ["--assume-us-launch", "2025-06-01", "--scenario", "blackwell-allowed", "--as-of", "2026-06-01"]
+    out = " ".join(run(*args, "-q").output.split())  # however the table wraps
+    assert "gb110: nearest line 742.6(b)(10) review policy (2026) tpp < 21000 (relief, official)" in out
+    assert "0.036% below it" in out
+    [r] = json.loads(run(*args, "--format", "json").stdout)["results"]
+    near = r["nearest_line"]
+    assert r["outcome"] == "license-case-by-case"
+    assert (near["rule"], near["role"], near["metric"], near["side"]) == (
+        "us-bis-2026-01-cn-case-by-case",
+        "relief",
+        "tpp",
+        "below",
+    )
+    assert near["value"] < 21000 and abs(near["distance_pct"] - (21000 - near["value"]) / 210) < 1e-4
+    assert near["outcome_if_crossed"] == "license-presumed-denial"
+    assert near["distance_pct"] <= min(abs(g["margin_pct"]) for g in r["margins"] if g["role"] == "relief")
 
 
 def test_an_economics_objective_shows_the_money_it_optimised() -> None:
