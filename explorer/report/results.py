@@ -280,7 +280,7 @@ def economics_table(results: list[dict], goal: str) -> str:
     """What an economics objective optimised, per base: price, fees, unit cost, revenue and margin."""
 
     def money(x):
-        return "-" if x is None else f"${x:,.0f}"
+        return "-" if x is None else f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
     rows = []
     for r in sorted(results, key=lambda x: -(x["value"] or 0)):

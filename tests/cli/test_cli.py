@@ -403,6 +403,25 @@ def test_a_licence_path_design_names_the_line_that_decides_its_licence() -> None
     assert near["distance_pct"] <= min(abs(g["margin_pct"]) for g in r["margins"] if g["role"] == "relief")
 
 
+def test_gross_margin_prices_every_base_without_a_price_option() -> None:
+    # every base die has an anchor in its own market (sourced, or estimated with its reasoning):
+    # the objective runs over all of them, none without a price
+    from explorer import api
+    from explorer.load.loader import load_prices
+
+    data = json.loads(run("--target", "china", "--objective", "gross-margin", "--format", "json").stdout)
+    bases = {r["base"] for r in data["results"]}
+    assert bases == set(api.load().catalog.design_bases()) and len(bases) >= 17
+    for r in data["results"]:
+        e = r["economics"]
+        assert r["design"] is None or (e["price_usd"] > 0 and e["gross_margin_usd"] is not None), r["base"]
+    prices = load_prices(api.load().root)
+    for a in prices.anchors:
+        status = a.price_usd.status or prices.sources[a.price_usd.source].status
+        assert a.price_usd.source in prices.sources
+        assert not a.borrowed or (status.value == "estimated" and a.price_usd.note), a.die
+
+
 def test_an_economics_objective_shows_the_money_it_optimised() -> None:
     out = run("--target", "china", "--base", "gh100", "--objective", "gross-margin", "-q").output
     assert "Objective gross-margin, in dollars" in out and "gross margin" in out and "$" in out
