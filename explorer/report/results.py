@@ -7,6 +7,7 @@ from fractions import Fraction
 from explorer.model import value as v
 from explorer.model.classification import SCREEN_NOTE
 from explorer.model.data import Data
+from explorer.model.deciding import Deciding
 from explorer.model.space import Design
 from explorer.report import explain
 from explorer.report.render import (
@@ -88,7 +89,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "at_least": list(p.at_least),
             "tokens_per_s_per_chip": num(p.floor, 1),
             "margin_pct": (
-                round(float((found.value_before_fees * p.reference / p.floor - 1) * 100), 2)
+                round(float((found.value_before_fees * p.reference / p.floor - 1) * 100), 6)
                 if found and p.floor
                 else None
             ),
@@ -106,6 +107,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "charges": [charge_dict(c) for c in verdict.charges],
             "margins": [margin_dict(g) for g in verdict.margins],
             "nearest_line": nearest_line(found),
+            "deciding_lines": [line_dict(found, d) for d in found.deciding],
             "throughput": throughput(found),
             "changes": explain.changes(found.design, found.metrics, found.flagship, found.base_metrics),
             "economics": economics_dict(found),
@@ -175,9 +177,11 @@ def serving_dict(b: v.Breakdown, obj: v.Objective, reference: Fraction, base: Fr
 def nearest_line(r: Found) -> dict | None:
     """The line that decides the design's outcome: the nearest control or relief line whose crossing
     alone would change the verdict (Found.deciding), with the side the design sits on and its status."""
-    if not r.deciding:
-        return None
-    d = r.deciding[0]
+    return line_dict(r, r.deciding[0]) if r.deciding else None
+
+
+def line_dict(r: Found, d: Deciding) -> dict:
+    """One deciding line: where the design sits against it and what crossing it would make the design."""
     g = d.margin
     status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
     return {
@@ -249,6 +253,9 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += textwrap.wrap(f"{r['base']}: {text}", width=80, subsequent_indent="    ")
+        detail = design_detail(r)
+        if detail:
+            out += textwrap.wrap(detail, width=80, initial_indent="    ", subsequent_indent="    ")
     for r in ranked:
         near = r.get("nearest_line")
         if near:
@@ -274,6 +281,38 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
         for line in paths:
             out += textwrap.wrap(line, width=80, initial_indent="  ", subsequent_indent="    ")
     return "\n".join(out)
+
+
+DETAIL_LINES = 3  # deciding lines a design's detail shows, nearest first
+
+
+def design_detail(r: dict) -> str:
+    """The figures the lines read (TPP, density, bandwidth, I/O), the distance to the lines that decide
+    the outcome, and the margin over an --at-least floor: one design's detail under the table."""
+    m = r.get("metrics")
+    if not m:
+        return ""
+    density = m.get("performance_density")
+    parts = [
+        f"TPP {m['tpp']:,.6g}",
+        f"density {density:,.4g}" if density is not None else "density -",
+        f"memory {m['memory_bandwidth_gbps']:,.6g} GB/s",
+        f"I/O {m['io_bidirectional_gbps']:,.6g} GB/s",
+    ]
+    lines = r.get("deciding_lines") or []
+    if lines:
+        near = "; ".join(
+            f"{d['paragraph'].split(' (')[0]} {d['metric']} {d['line']} {pct(d['distance_pct'])} {d['side']}"
+            for d in lines[:DETAIL_LINES]
+        )
+        parts.append(f"lines: {near}")
+    floor = r.get("floor")
+    if floor and floor.get("margin_pct") is not None:
+        parts.append(
+            f"{pct(floor['margin_pct'], signed=True)} over the --at-least floor"
+            f" ({floor['tokens_per_s_per_chip']:,.6g} tok/s/chip, {', '.join(floor['at_least'])})"
+        )
+    return ", ".join(parts[:4]) + "".join(f"; {x}" for x in parts[4:])
 
 
 def economics_table(results: list[dict], goal: str) -> str:

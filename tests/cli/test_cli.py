@@ -422,6 +422,19 @@ def test_gross_margin_prices_every_base_without_a_price_option() -> None:
         assert not a.borrowed or (status.value == "estimated" and a.price_usd.note), a.die
 
 
+def test_the_table_details_each_design_with_its_figures_lines_and_floor_margin() -> None:
+    args = ["--target", "china", "--base", "gh100", "--as-of", "2024-06-01", "--at-least", "h20"]
+    out = " ".join(run(*args, "-q").output.split())
+    [r] = json.loads(run(*args, "--format", "json").stdout)["results"]
+    m, floor = r["metrics"], r["floor"]
+    assert f"TPP {m['tpp']:,.6g}, density {m['performance_density']:,.4g}" in out
+    assert f"memory {m['memory_bandwidth_gbps']:,.6g} GB/s, I/O {m['io_bidirectional_gbps']:,.6g} GB/s" in out
+    first = r["deciding_lines"][0]
+    assert first == r["nearest_line"] and first["paragraph"] == "3A090.b.1"
+    assert "lines: 3A090.b.1 tpp >= 2400 0.0064% below; 3A090.b.2 performance_density >= 3.2" in out
+    assert floor["margin_pct"] > 0 and f"+{floor['margin_pct']:.1f}% over the --at-least floor" in out
+
+
 def test_an_economics_objective_shows_the_money_it_optimised() -> None:
     out = run("--target", "china", "--base", "gh100", "--objective", "gross-margin", "-q").output
     assert "Objective gross-margin, in dollars" in out and "gross margin" in out and "$" in out
