@@ -13,7 +13,15 @@ from explorer.model.checker import Margin, outcome_for
 from explorer.model.classification import screen_note
 from explorer.model.data import Data
 from explorer.report import explain
-from explorer.report.render import charge_dict, conditions_dict, margin_dict, num, rule_dict, scenario_dict
+from explorer.report.render import (
+    charge_dict,
+    conditions_dict,
+    margin_dict,
+    num,
+    pct,
+    rule_dict,
+    scenario_dict,
+)
 from explorer.report.results import design_dict, economics_dict, shipped_alongside
 from explorer.search.run import Found, NoDesign, Problem, SearchResult
 
@@ -91,12 +99,11 @@ def _sensitivity(r: Found) -> list[dict]:
         lower = g.op in (">=", ">")
         if g.role == "control" and lower and not g.holds:
             room = (
-                f"could tighten by {float(g.margin_pct):.1f}% ({float(g.margin):,.4g}) before it catches "
-                "the design"
+                f"could tighten by {pct(g.margin_pct)} ({float(g.margin):,.4g}) before it catches the design"
             )
         elif g.role == "relief" and not lower and g.holds:
             room = (
-                f"could tighten by {-float(g.margin_pct):.1f}% ({-float(g.margin):,.4g}) before the design "
+                f"could tighten by {pct(-g.margin_pct)} ({-float(g.margin):,.4g}) before the design "
                 "loses this relief"
             )
         else:

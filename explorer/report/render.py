@@ -54,6 +54,19 @@ def pct(x: Fraction | float | None, signed: bool = False) -> str:
     return f"{'+' if signed and x > 0 else ''}{text}%"
 
 
+VALUE_DECIMALS = 3  # every table prints a value (relative to the reference SKU) with at least these
+
+
+def decimals_apart(values: Sequence[float | None], least: int = VALUE_DECIMALS, most: int = 6) -> int:
+    """The fewest decimals (at least `least`, at most `most`) at which distinct values print distinctly,
+    so a column of near-equal values reads 0.1512, 0.1518 rather than 0.15, 0.15."""
+    xs = {float(x) for x in values if x is not None}
+    for d in range(least, most + 1):
+        if len({f"{x:.{d}f}" for x in xs}) == len(xs):
+            return d
+    return most
+
+
 def metrics_dict(m: Metrics) -> dict:
     out = {}
     for key in METRIC_KEYS:
@@ -87,7 +100,7 @@ def margin_dict(g: Margin) -> dict:
         "value": num(g.value),
         "holds": g.holds,
         "margin": num(g.margin),
-        "margin_pct": num(g.margin_pct, 2),
+        "margin_pct": num(g.margin_pct, 6),
     }
 
 
@@ -481,8 +494,9 @@ def value_text(rec: dict) -> str:
     lines = [
         f"{rec['chip']} ({rec['die']}, {rec['architecture']}) on {rec['value_model']}"
         f" ({s['workload']}, {target})",
-        f"  value {rec['value']:.3f} of {s['relative_to']}"
-        f" ({s['tokens_per_s_reference']:,} tokens/s per chip)",
+        f"  value {rec['value']:.3f} of {s['relative_to']}'s"
+        f" {s['tokens_per_s_reference']:,} tokens/s per chip (the reference; {rec['chip']}:"
+        f" {s['tokens_per_s_per_chip']:,})",
         f"  tokens/s: {s['tokens_per_s_per_chip']:,} per chip, {s[node]:,} per {chips} chips"
         f" (exact harmonic sums: {st['tokens_per_s_exact']:,.1f} per chip)",
         f"  batch: {s['batch']:g} sequences in flight per tensor-parallel group,"

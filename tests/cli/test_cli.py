@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -483,3 +485,42 @@ def test_the_main_table_ranks_dies_on_one_absolute_scale() -> None:
     order = [line.split()[0] for line in table if line.split() and line.split()[0] in value]
     order = list(dict.fromkeys(order))
     assert [value[b] for b in order] == sorted(value.values(), reverse=True)
+
+
+def test_classify_csv_carries_the_outcome_on_every_row() -> None:
+    out = run("classify", "h20", "--as-of", "2024-06-01", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    outcome = json.loads(run("classify", "h20", "--as-of", "2024-06-01", "--format", "json").stdout)[
+        "outcome"
+    ]
+    assert rows and {r["outcome"] for r in rows} == {outcome} and {r["target"] for r in rows} == {"CN"}
+
+
+def test_small_margins_keep_their_significant_digits() -> None:
+    from explorer.report.render import pct
+
+    assert [pct(x, signed=True) for x in (0.006, -0.0358, 1.54, 337.34, 0)] == [
+        "+0.006%",
+        "-0.036%",
+        "+1.54%",
+        "+337.3%",
+        "0%",
+    ]
+
+
+def test_frontier_values_print_with_enough_digits_to_tell_rows_apart() -> None:
+    args = ["frontier", "--target", "china", "--base", "gb202", "--x", "margin", "--points", "12"]
+    values = [r["value"] for r in json.loads(run(*args, "--format", "json").stdout)["points"]]
+    lines = run(*args).stdout.splitlines()
+    printed = [line.split()[1] for line in lines if " OPTIMAL " in line or " FEASIBLE " in line]
+    assert len(printed) == len(values)
+    assert len(set(printed)) == len({round(v, 6) for v in values})  # distinct values print distinctly
+    assert all(len(p.split(".")[1]) == len(printed[0].split(".")[1]) >= 3 for p in printed)  # one width
+
+
+def test_value_labels_the_reference_chips_throughput_apart_from_the_chips_own() -> None:
+    out = run("value", "h20").stdout
+    rec = json.loads(run("value", "h20", "--format", "json").stdout)
+    s = rec["serving"]
+    assert f"of h100-sxm's {s['tokens_per_s_reference']:,} tokens/s per chip" in out
+    assert f"h20: {s['tokens_per_s_per_chip']:,})" in out
