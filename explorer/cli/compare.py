@@ -139,10 +139,12 @@ def frontier(
 
         click.echo(csv_text(rows), nl=False)
     else:
-        from explorer.report.render import table
+        from explorer.report.render import decimals_apart, table
 
         heads = list(rows[0]) if rows else ["x", "value"]
-        click.echo(table([[r[h] for h in heads] for r in rows], heads))
+        places = {h: decimals_apart([r[h] for r in rows], 2 if h != "value" else 3) for h in heads[:2]}
+        cells = [[f"{r[h]:,.{places[h]}f}" if h in places else r[h] for h in heads] for r in rows]
+        click.echo(table(cells, heads))
         why = ""
         if len(rows) == 1 and x_axis == "cost":
             why = " (the best design is also the cheapest that complies: nothing to trade)"

@@ -794,11 +794,23 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
             raise InputError(file, "designed_for", sku.designed_for, "a rule set id of constraints/")
     prices_file = specs / "economics" / "prices.toml"
     if prices_file.is_file():
-        for i, a in enumerate(load_prices(root).anchors):
+        prices = load_prices(root)
+        for i, a in enumerate(prices.anchors):
             anchored = catalog.skus.get(a.sku)
-            if anchored is None or anchored.die != a.die or anchored.datacenter != a.datacenter:
+            own_die = anchored is not None and (a.borrowed or anchored.die == a.die)
+            if anchored is None or not own_die or anchored.datacenter != a.datacenter:
                 raise InputError(
                     str(prices_file), f"anchors[{i}].sku", a.sku, f"a SKU of die {a.die} in that market"
+                )
+            if (
+                a.borrowed
+                and (a.price_usd.status or prices.sources[a.price_usd.source].status) is not Status.ESTIMATED
+            ):
+                raise InputError(
+                    str(prices_file),
+                    f"anchors[{i}].price_usd.status",
+                    a.price_usd.status,
+                    "estimated (a borrowed anchor prices a die on another die's SKU)",
                 )
     measured_file = specs / "calibration" / "measured.toml"
     if measured_file.is_file():

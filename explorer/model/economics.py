@@ -32,6 +32,9 @@ class Anchor:
     datacenter: bool
     sku: str
     price_usd: Quantity = field(metadata=in_unit("USD"))
+    # the SKU is of another die (the package a one-die cut comes from, the die a what-if copies):
+    # the die's designs are priced at that SKU's dollars per unit of value, an estimate
+    borrowed: bool = False
 
 
 @dataclass(frozen=True)

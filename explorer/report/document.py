@@ -19,6 +19,7 @@ from explorer.report.render import (
     conditions_dict,
     margin_dict,
     num,
+    pct,
     rule_dict,
     scenario_dict,
 )
@@ -99,12 +100,11 @@ def _sensitivity(r: Found) -> list[dict]:
         lower = g.op in (">=", ">")
         if g.role == "control" and lower and not g.holds:
             room = (
-                f"could tighten by {float(g.margin_pct):.1f}% ({float(g.margin):,.4g}) before it catches "
-                "the design"
+                f"could tighten by {pct(g.margin_pct)} ({float(g.margin):,.4g}) before it catches the design"
             )
         elif g.role == "relief" and not lower and g.holds:
             room = (
-                f"could tighten by {-float(g.margin_pct):.1f}% ({-float(g.margin):,.4g}) before the design "
+                f"could tighten by {pct(-g.margin_pct)} ({-float(g.margin):,.4g}) before the design "
                 "loses this relief"
             )
         else:

@@ -164,7 +164,9 @@ def screen_csv_rows(results: list[Classification]) -> list[dict]:
 
 def classify_csv_rows(result: Classification) -> list[dict]:
     """`explore classify` as CSV: one row per line in force, with the chip's margin to it."""
-    return [{"chip": result.chip, **m} for m in classification_dict(result)["margins"]]
+    d = classification_dict(result)
+    head = {"chip": result.chip, "target": result.target.code, "as_of": result.as_of.isoformat()}
+    return [{**head, "outcome": result.verdict.outcome.value, **m} for m in d["margins"]]
 
 
 def rules_payload(where: Target, on: dt.date, rules: Sequence[RuleSet], scenarios: Sequence) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -33,6 +34,39 @@ METRIC_KEYS = (
 def num(x: Fraction | int | None, digits: int = 4) -> float | None:
     """A Fraction (or an int: a datacenter line's flag) as a float for output, rounded only for display."""
     return None if x is None else round(float(x), digits)
+
+
+def pct(x: Fraction | float | None, signed: bool = False) -> str:
+    """A percentage for text, with the digits its size needs: 337.3%, 1.54%, 0.036%, 0.006%.
+
+    Under 1% two significant digits are kept, so a margin of 0.006% never reads +0.0%.
+    """
+    if x is None:
+        return "-"
+    x = float(x)
+    if x == 0:
+        return "0%"
+    a = abs(x)
+    if a >= 10:
+        text = f"{x:.1f}"
+    elif a >= 1:
+        text = f"{x:.2f}"
+    else:
+        text = f"{x:.{1 - math.floor(math.log10(a))}f}".rstrip("0").rstrip(".")
+    return f"{'+' if signed and x > 0 else ''}{text}%"
+
+
+VALUE_DECIMALS = 3  # every table prints a value (relative to the reference SKU) with at least these
+
+
+def decimals_apart(values: Sequence[float | None], least: int = VALUE_DECIMALS, most: int = 6) -> int:
+    """The fewest decimals (at least `least`, at most `most`) at which distinct values print distinctly,
+    so a column of near-equal values reads 0.1512, 0.1518 rather than 0.15, 0.15."""
+    xs = {float(x) for x in values if x is not None}
+    for d in range(least, most + 1):
+        if len({f"{x:.{d}f}" for x in xs}) == len(xs):
+            return d
+    return most
 
 
 def metrics_dict(m: Metrics) -> dict:
@@ -68,7 +102,7 @@ def margin_dict(g: Margin) -> dict:
         "value": num(g.value),
         "holds": g.holds,
         "margin": num(g.margin),
-        "margin_pct": num(g.margin_pct, 2),
+        "margin_pct": num(g.margin_pct, 6),
     }
 
 
@@ -439,9 +473,9 @@ def classification_text(c: Classification) -> str:
             if (g.rule, g.paragraph, g.role) != last:
                 last = (g.rule, g.paragraph, g.role)
                 lines.append(f"  {g.paragraph} ({g.role}, {g.rule}, {status.get(g.rule, '?')})")
-            pct = f", {float(g.margin_pct):+.1f}%" if g.margin_pct is not None else ""
+            share = f", {pct(g.margin_pct, signed=True)}" if g.margin_pct is not None else ""
             state = "holds" if g.holds else "clear"
-            lines.append(f"    {g.metric} {g.op} {fmt(g.threshold)}: {fmt(g.value)}, {state}{pct}")
+            lines.append(f"    {g.metric} {g.op} {fmt(g.threshold)}: {fmt(g.value)}, {state}{share}")
         lines.append("")
     lines.append(rules_text(c.rules))
     lines.append("")
@@ -487,8 +521,9 @@ def value_text(rec: dict) -> str:
     lines = [
         f"{rec['chip']} ({rec['die']}, {rec['architecture']}) on {rec['value_model']}"
         f" ({s['workload']}, {target})",
-        f"  value {rec['value']:.3f} of {s['relative_to']}"
-        f" ({s['tokens_per_s_reference']:,} tokens/s per chip)",
+        f"  value {rec['value']:.3f} of {s['relative_to']}'s"
+        f" {s['tokens_per_s_reference']:,} tokens/s per chip (the reference; {rec['chip']}:"
+        f" {s['tokens_per_s_per_chip']:,})",
         f"  efficiencies: {rec['calibration']['note']}",
         f"  tokens/s: {s['tokens_per_s_per_chip']:,} per chip, {s[node]:,} per {chips} chips"
         f" (exact harmonic sums: {st['tokens_per_s_exact']:,.1f} per chip)",

@@ -7,6 +7,7 @@ from fractions import Fraction
 from explorer.model import value as v
 from explorer.model.classification import SCREEN_NOTE
 from explorer.model.data import Data
+from explorer.model.deciding import Deciding
 from explorer.model.space import Design
 from explorer.report import explain, layout
 from explorer.report.render import (
@@ -18,6 +19,7 @@ from explorer.report.render import (
     metrics_dict,
     num,
     paint,
+    pct,
     table,
     uncertain_dict,
 )
@@ -88,7 +90,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "at_least": list(p.at_least),
             "tokens_per_s_per_chip": num(p.floor, 1),
             "margin_pct": (
-                round(float((found.value_before_fees * p.reference / p.floor - 1) * 100), 2)
+                round(float((found.value_before_fees * p.reference / p.floor - 1) * 100), 6)
                 if found and p.floor
                 else None
             ),
@@ -106,6 +108,7 @@ def result_dict(r: SearchResult, data: Data) -> dict:
             "charges": [charge_dict(c) for c in verdict.charges],
             "margins": [margin_dict(g) for g in verdict.margins],
             "nearest_line": nearest_line(found),
+            "deciding_lines": [line_dict(found, d) for d in found.deciding],
             "throughput": throughput(found),
             "calibration": calibration_note_dict(found.efficiency),
             "changes": explain.changes(found.design, found.metrics, found.flagship, found.base_metrics),
@@ -174,22 +177,26 @@ def serving_dict(b: v.Breakdown, obj: v.Objective, reference: Fraction, base: Fr
 
 
 def nearest_line(r: Found) -> dict | None:
-    """The clear control clause closest to the design (in % of its line), with its rule's status."""
+    """The line that decides the design's outcome: the nearest control or relief line whose crossing
+    alone would change the verdict (Found.deciding), with the side the design sits on and its status."""
+    return line_dict(r, r.deciding[0]) if r.deciding else None
+
+
+def line_dict(r: Found, d: Deciding) -> dict:
+    """One deciding line: where the design sits against it and what crossing it would make the design."""
+    g = d.margin
     status = {x.id: x.status.value for x in (r.problem.data.rules if r.problem else [])}
-    clear = [
-        (g, g.margin_pct)
-        for g in r.verdict.margins
-        if g.role == "control" and not g.holds and g.margin_pct is not None
-    ]
-    if not clear:
-        return None
-    g, _ = min(clear, key=lambda x: abs(x[1]))
     return {
         "rule": g.rule,
         "paragraph": g.paragraph,
+        "role": g.role,
         "metric": g.metric,
-        "line": f"{g.op} {num(g.threshold)}",
-        "margin_pct": num(g.margin_pct, 4),
+        "line": f"{g.op} {float(g.threshold):g}",
+        "value": num(g.value),
+        "side": d.side,
+        "distance_pct": num(d.distance_pct, 6),
+        "margin_pct": num(g.margin_pct, 6),
+        "outcome_if_crossed": d.outcome_if_crossed.value,
         "status": status.get(g.rule),
     }
 
@@ -293,14 +300,18 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     for r in ranked:
         text = r["design"]["summary"] if r["design"] else "no complying design"
         out += layout.wrap(f"{r['base']}: {text}")
+        detail = design_detail(r)
+        if detail:
+            out += layout.wrap(detail, first="    ")
     for r in ranked:
         near = r.get("nearest_line")
         if near:
             line = (
-                f"{r['base']}: nearest line {near['paragraph']} {near['metric']} {near['line']}, "
-                f"{abs(near['margin_pct']):.2f}% away ({near['status']})"
+                f"{r['base']}: nearest line {near['paragraph']} {near['metric']} {near['line']} "
+                f"({near['role']}, {near['status']}): {near['value']:,.6g} is {pct(near['distance_pct'])} "
+                f"{near['side']} it; across it the design is {near['outcome_if_crossed']}"
             )
-            if near["status"] != "official" and abs(near["margin_pct"]) < NEAR_PCT:
+            if near["status"] != "official" and near["distance_pct"] < NEAR_PCT:
                 line += f"; warning: within {NEAR_PCT}% of a line that is not official law (use --margin)"
             out += layout.wrap(line)
     for r in ranked:
@@ -320,11 +331,43 @@ def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
     return "\n".join(out)
 
 
+DETAIL_LINES = 3  # deciding lines a design's detail shows, nearest first
+
+
+def design_detail(r: dict) -> str:
+    """The figures the lines read (TPP, density, bandwidth, I/O), the distance to the lines that decide
+    the outcome, and the margin over an --at-least floor: one design's detail under the table."""
+    m = r.get("metrics")
+    if not m:
+        return ""
+    density = m.get("performance_density")
+    parts = [
+        f"TPP {m['tpp']:,.6g}",
+        f"density {density:,.4g}" if density is not None else "density -",
+        f"memory {m['memory_bandwidth_gbps']:,.6g} GB/s",
+        f"I/O {m['io_bidirectional_gbps']:,.6g} GB/s",
+    ]
+    lines = r.get("deciding_lines") or []
+    if lines:
+        near = "; ".join(
+            f"{d['paragraph'].split(' (')[0]} {d['metric']} {d['line']} {pct(d['distance_pct'])} {d['side']}"
+            for d in lines[:DETAIL_LINES]
+        )
+        parts.append(f"lines: {near}")
+    floor = r.get("floor")
+    if floor and floor.get("margin_pct") is not None:
+        parts.append(
+            f"{pct(floor['margin_pct'], signed=True)} over the --at-least floor"
+            f" ({floor['tokens_per_s_per_chip']:,.6g} tok/s/chip, {', '.join(floor['at_least'])})"
+        )
+    return ", ".join(parts[:4]) + "".join(f"; {x}" for x in parts[4:])
+
+
 def economics_table(results: list[dict], goal: str) -> str:
     """What an economics objective optimised, per base: price, fees, unit cost, revenue and margin."""
 
     def money(x):
-        return "-" if x is None else f"${x:,.0f}"
+        return "-" if x is None else f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
     rows = []
     for r in sorted(results, key=lambda x: -(x["value"] or 0)):

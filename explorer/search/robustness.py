@@ -100,6 +100,7 @@ class RobustResult:
             cost_usd=self.cost_usd,
             problem=p,
             **s.served(p, metrics),
+            deciding=s.deciding(p, metrics),
         )
 
     @property

@@ -24,6 +24,7 @@ from explorer.model.checker import FactCheck, Verdict, classify, fact_checks, ru
 from explorer.model.chips import Die, Sku
 from explorer.model.cost import CostData, unit_cost_usd
 from explorer.model.data import Data
+from explorer.model.deciding import Deciding, deciding_lines
 from explorer.model.destinations import Target, resolve_target
 from explorer.model.economics import Economics, Goal, PriceCurve
 from explorer.model.errors import InputError
@@ -102,6 +103,7 @@ class Found(SearchResult):
     # estimated figures whose range changes the outcome
     uncertain: list[Uncertain] = field(default_factory=list)
     economics: Economics | None = None
+    deciding: list[Deciding] = field(default_factory=list)  # lines whose crossing changes the outcome
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -297,6 +299,13 @@ def judge(p: Problem, design: Design) -> tuple[Metrics, Verdict, Verdict, Fracti
     return _judged(p, design)[:5]
 
 
+def deciding(p: Problem, metrics: Metrics) -> list[Deciding]:
+    """The lines whose crossing alone changes the design's outcome (real rules, nominal figures), nearest
+    first: what a report calls the nearest line."""
+    nominal = classify(metrics, p.target, p.as_of, p.data.rules, p.facts)
+    return deciding_lines(metrics, nominal, p.target, p.as_of, p.data.rules, p.facts)
+
+
 def _judged(
     p: Problem, design: Design
 ) -> tuple[Metrics, Verdict, Verdict, Fraction, Fraction, list[Uncertain]]:
@@ -433,6 +442,7 @@ def search(
         binding=binding,
         uncertain=uncertain,
         economics=money,
+        deciding=deciding(p, metrics),
     )
 
 
@@ -490,6 +500,7 @@ def found(
         cost_usd=money.unit_cost_usd,
         uncertain=uncertain,
         economics=money,
+        deciding=deciding(p, metrics),
     )
 
 

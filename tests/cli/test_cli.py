@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -374,11 +376,65 @@ def test_the_main_table_names_the_nearest_line_and_warns_near_a_reported_one() -
     assert "gh100: nearest line 3A090.b.1 tpp >= 2400" in out
     data = json.loads(run("--target", "china", "--format", "json").stdout)
     near = {r["base"]: r["nearest_line"] for r in data["results"]}
-    reported = [b for b, n in near.items() if n and n["status"] == "reported" and abs(n["margin_pct"]) < 1]
+    reported = [b for b, n in near.items() if n and n["status"] == "reported" and n["distance_pct"] < 1]
     assert all(f"{b}: nearest line" in out for b in near if near[b])
     assert all(
         "warning: within 1%" in out.split(f"{b}: nearest line", 1)[1].split("\n\n")[0] for b in reported
     )
+
+
+def test_a_licence_path_design_names_the_line_that_decides_its_licence() -> None:
+    # gb110 under blackwell-allowed is case-by-case through the 742.6(b)(10) review: its TPP 20,992 sits
+    # 0.036% under that review's 21,000 line (the density line 121% off decides nothing)
+    args = ["--target", "china", "--base", "gb110", "--allow", "license-case-by-case"]
+    args += ["--assume-us-launch", "2025-06-01", "--scenario", "blackwell-allowed", "--as-of", "2026-06-01"]
+    out = " ".join(run(*args, "-q").output.split())  # however the table wraps
+    assert "gb110: nearest line 742.6(b)(10) review policy (2026) tpp < 21000 (relief, official)" in out
+    assert "0.036% below it" in out
+    [r] = json.loads(run(*args, "--format", "json").stdout)["results"]
+    near = r["nearest_line"]
+    assert r["outcome"] == "license-case-by-case"
+    assert (near["rule"], near["role"], near["metric"], near["side"]) == (
+        "us-bis-2026-01-cn-case-by-case",
+        "relief",
+        "tpp",
+        "below",
+    )
+    assert near["value"] < 21000 and abs(near["distance_pct"] - (21000 - near["value"]) / 210) < 1e-4
+    assert near["outcome_if_crossed"] == "license-presumed-denial"
+    assert near["distance_pct"] <= min(abs(g["margin_pct"]) for g in r["margins"] if g["role"] == "relief")
+
+
+def test_gross_margin_prices_every_base_without_a_price_option() -> None:
+    # every base die has an anchor in its own market (sourced, or estimated with its reasoning):
+    # the objective runs over all of them, none without a price
+    from explorer import api
+    from explorer.load.loader import load_prices
+
+    data = json.loads(run("--target", "china", "--objective", "gross-margin", "--format", "json").stdout)
+    bases = {r["base"] for r in data["results"]}
+    assert bases == set(api.load().catalog.design_bases()) and len(bases) >= 17
+    for r in data["results"]:
+        e = r["economics"]
+        assert r["design"] is None or (e["price_usd"] > 0 and e["gross_margin_usd"] is not None), r["base"]
+    prices = load_prices(api.load().root)
+    for a in prices.anchors:
+        status = a.price_usd.status or prices.sources[a.price_usd.source].status
+        assert a.price_usd.source in prices.sources
+        assert not a.borrowed or (status.value == "estimated" and a.price_usd.note), a.die
+
+
+def test_the_table_details_each_design_with_its_figures_lines_and_floor_margin() -> None:
+    args = ["--target", "china", "--base", "gh100", "--as-of", "2024-06-01", "--at-least", "h20"]
+    out = " ".join(run(*args, "-q").output.split())
+    [r] = json.loads(run(*args, "--format", "json").stdout)["results"]
+    m, floor = r["metrics"], r["floor"]
+    assert f"TPP {m['tpp']:,.6g}, density {m['performance_density']:,.4g}" in out
+    assert f"memory {m['memory_bandwidth_gbps']:,.6g} GB/s, I/O {m['io_bidirectional_gbps']:,.6g} GB/s" in out
+    first = r["deciding_lines"][0]
+    assert first == r["nearest_line"] and first["paragraph"] == "3A090.b.1"
+    assert "lines: 3A090.b.1 tpp >= 2400 0.0064% below; 3A090.b.2 performance_density >= 3.2" in out
+    assert floor["margin_pct"] > 0 and f"+{floor['margin_pct']:.1f}% over the --at-least floor" in out
 
 
 def test_an_economics_objective_shows_the_money_it_optimised() -> None:
@@ -429,3 +485,42 @@ def test_the_main_table_ranks_dies_on_one_absolute_scale() -> None:
     order = [line.split()[0] for line in table if line.split() and line.split()[0] in value]
     order = list(dict.fromkeys(order))
     assert [value[b] for b in order] == sorted(value.values(), reverse=True)
+
+
+def test_classify_csv_carries_the_outcome_on_every_row() -> None:
+    out = run("classify", "h20", "--as-of", "2024-06-01", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    outcome = json.loads(run("classify", "h20", "--as-of", "2024-06-01", "--format", "json").stdout)[
+        "outcome"
+    ]
+    assert rows and {r["outcome"] for r in rows} == {outcome} and {r["target"] for r in rows} == {"CN"}
+
+
+def test_small_margins_keep_their_significant_digits() -> None:
+    from explorer.report.render import pct
+
+    assert [pct(x, signed=True) for x in (0.006, -0.0358, 1.54, 337.34, 0)] == [
+        "+0.006%",
+        "-0.036%",
+        "+1.54%",
+        "+337.3%",
+        "0%",
+    ]
+
+
+def test_frontier_values_print_with_enough_digits_to_tell_rows_apart() -> None:
+    args = ["frontier", "--target", "china", "--base", "gb202", "--x", "margin", "--points", "12"]
+    values = [r["value"] for r in json.loads(run(*args, "--format", "json").stdout)["points"]]
+    lines = run(*args).stdout.splitlines()
+    printed = [line.split()[1] for line in lines if " OPTIMAL " in line or " FEASIBLE " in line]
+    assert len(printed) == len(values)
+    assert len(set(printed)) == len({round(v, 6) for v in values})  # distinct values print distinctly
+    assert all(len(p.split(".")[1]) == len(printed[0].split(".")[1]) >= 3 for p in printed)  # one width
+
+
+def test_value_labels_the_reference_chips_throughput_apart_from_the_chips_own() -> None:
+    out = run("value", "h20").stdout
+    rec = json.loads(run("value", "h20", "--format", "json").stdout)
+    s = rec["serving"]
+    assert f"of h100-sxm's {s['tokens_per_s_reference']:,} tokens/s per chip" in out
+    assert f"h20: {s['tokens_per_s_per_chip']:,})" in out

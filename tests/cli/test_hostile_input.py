@@ -136,6 +136,12 @@ DATA_CASES = [
     ("specs/skus/rtx-pro-6000d.toml", _set(["memory", "pin_rate_gbps", "low"], 30), "memory.pin_rate_gbps"),
     ("specs/economics/prices.toml", _set(["anchors", 0, "sku"], "a100-sxm"), "anchors[0].sku"),
     ("specs/economics/prices.toml", _set(["anchors", 0, "sku"], "no-such"), "anchors[0].sku"),
+    ("specs/economics/prices.toml", _set(["anchors", 0, "sku"], "b200"), "anchors[0].sku"),  # not borrowed
+    (  # a borrowed anchor (a SKU of another die) must say it is an estimate
+        "specs/economics/prices.toml",
+        _set(["anchors", 9, "price_usd", "status"], "reported"),
+        "anchors[9].price_usd.status",
+    ),
     ("specs/calibration/measured.toml", _set(["point", 0, "chip"], "h999"), "point[0].chip"),
     ("specs/calibration/measured.toml", _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
