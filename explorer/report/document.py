@@ -222,7 +222,7 @@ def build(r: SearchResult, data: Data, context: dict) -> dict:
 def _env():
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
         autoescape=False,
         trim_blocks=True,
@@ -230,6 +230,8 @@ def _env():
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["pct"] = pct  # margins with the digits their size needs, as the tables print them
+    return env
 
 
 def render(doc: dict, fmt: str, figure: str | None = None) -> str:
