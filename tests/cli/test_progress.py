@@ -30,7 +30,7 @@ def steps(stderr: str, label: str) -> list[tuple[int, int | None]]:
             "guard bands solved",
         ),
         (["compare", "--base", "ad104", "--as-of", "2024-06-01"], "searches"),
-        (["calibrate"], "fits"),
+        pytest.param(["calibrate"], "fits", marks=pytest.mark.slow),  # two full calibrations: 45 s
     ],
 )
 def test_a_long_command_shows_its_steps_off_a_terminal_and_q_silences_them(args, label) -> None:
