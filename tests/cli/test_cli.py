@@ -405,6 +405,7 @@ def test_a_licence_path_design_names_the_line_that_decides_its_licence() -> None
     assert near["distance_pct"] <= min(abs(g["margin_pct"]) for g in r["margins"] if g["role"] == "relief")
 
 
+@pytest.mark.slow
 def test_gross_margin_prices_every_base_without_a_price_option() -> None:
     # every base die has an anchor in its own market (sourced, or estimated with its reasoning):
     # the objective runs over all of them, none without a price
@@ -508,6 +509,7 @@ def test_small_margins_keep_their_significant_digits() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_frontier_values_print_with_enough_digits_to_tell_rows_apart() -> None:
     args = ["frontier", "--target", "china", "--base", "gb202", "--x", "margin", "--points", "12"]
     values = [r["value"] for r in json.loads(run(*args, "--format", "json").stdout)["points"]]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from explorer.cli import main
@@ -32,6 +33,7 @@ def test_json_and_csv_carry_the_same_line(tmp_path) -> None:
     assert doc["yearly_margin_usd"] == sum(m["yearly_margin_usd"] for m in doc["markets"] if m["served"])
 
 
+@pytest.mark.slow
 def test_lifting_the_blackwell_exclusion_never_lowers_what_the_line_earns() -> None:
     """The scenario only lets more designs through, so the line and each candidate earn at least as much."""
     today = json.loads(run("blackwell-2026", "--format", "json").stdout)
@@ -72,6 +74,7 @@ def test_a_bad_portfolio_is_one_line_naming_the_file_and_field(tmp_path) -> None
     )
 
 
+@pytest.mark.slow
 def test_across_worlds_the_table_shows_what_the_line_earns_in_each() -> None:
     result = run("blackwell-2026", "--world", "blackwell-allowed", "--objective", "expected")
     assert result.exit_code == 0, result.output

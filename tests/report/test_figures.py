@@ -44,6 +44,7 @@ def labels(fig):
         yield ax, texts, [Text.get_window_extent(t, renderer) for t in texts]
 
 
+@pytest.mark.slow
 def test_no_two_map_labels_overlap(maps) -> None:
     for _, fig in maps:
         for _, texts, boxes in labels(fig):
@@ -56,6 +57,7 @@ def test_no_two_map_labels_overlap(maps) -> None:
             assert not clash
 
 
+@pytest.mark.slow
 def test_map_labels_print_at_seven_points_or_more_on_a4(maps) -> None:
     for _, fig in maps:
         width = fig.get_size_inches()[0]
@@ -64,6 +66,7 @@ def test_map_labels_print_at_seven_points_or_more_on_a4(maps) -> None:
             assert min(t.get_fontsize() for t in texts) * scale >= 7
 
 
+@pytest.mark.slow
 def test_every_chip_is_named_on_each_panel(maps) -> None:
     """Labels are merged for chips on one spot, never dropped."""
     for chips, fig in maps:
@@ -73,6 +76,7 @@ def test_every_chip_is_named_on_each_panel(maps) -> None:
             assert {p.label for p in chips if all(xy(p))} | {"gh100 design"} <= shown
 
 
+@pytest.mark.slow
 def test_the_map_legend_is_outside_both_panels(maps) -> None:
     for _, fig in maps:
         renderer = fig.canvas.get_renderer()

@@ -53,7 +53,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args"), CASES, ids=[" ".join(a) for _, a in CASES])
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [  # across worlds: one CP-SAT model per market with every world's rules, 7 s: the slow tier
+        pytest.param(n, a, id=" ".join(a), marks=[pytest.mark.slow] if "--world" in a else [])
+        for n, a in CASES
+    ],
+)
 def test_each_output_matches_its_schema(name, args) -> None:
     errors = sorted(schema(name).iter_errors(output(*args)), key=lambda e: list(e.path))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]

@@ -227,6 +227,7 @@ def blackwell_worlds(data) -> dict[str, pf.PortfolioResult]:
     }
 
 
+@pytest.mark.slow
 def test_a_worst_case_line_is_allowed_in_every_world_and_earns_its_worst_there(blackwell_worlds) -> None:
     r = blackwell_worlds["worst-case"]
     assert r.best is not None and r.worlds == ("today", "blackwell-allowed")
@@ -236,6 +237,7 @@ def test_a_worst_case_line_is_allowed_in_every_world_and_earns_its_worst_there(b
     assert all(r.line_in_world(i) >= r.best.total_usd for i in range(len(r.worlds)))  # a floor
 
 
+@pytest.mark.slow
 def test_an_expected_line_weighs_every_world_and_earns_at_least_the_worst_case_line(blackwell_worlds) -> None:
     worst, expected = blackwell_worlds["worst-case"], blackwell_worlds["expected"]
     assert worst.best is not None and expected.best is not None
