@@ -20,7 +20,9 @@ shared 2-core machine has no steady time. HYPOTHESIS_PROFILE picks one by name.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -35,6 +37,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 @pytest.fixture(scope="session")
 def data() -> api.Data:
     return api.load()
+
+
+@pytest.fixture
+def data_copy(tmp_path, data) -> Path:
+    """The shipped rules and specs copied into tmp_path, a --data folder a test may change."""
+    for folder in ("constraints", "specs"):
+        shutil.copytree(data.root / folder, tmp_path / folder)
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

@@ -125,13 +125,8 @@ def test_a_users_template_renders_the_same_document(tmp_path) -> None:
     )
 
 
-def test_an_infeasible_search_exits_1_naming_the_rule(tmp_path) -> None:
-    import shutil
-
-    from explorer.load.loader import default_data_dir
-
-    for folder in ("constraints", "specs"):
-        shutil.copytree(default_data_dir() / folder, tmp_path / folder)
+def test_an_infeasible_search_exits_1_naming_the_rule(data_copy) -> None:
+    tmp_path = data_copy
     (tmp_path / "constraints" / "zz-ban.toml").write_text(
         'id = "test-total-ban"\ntitle = "everything"\nstatus = "official"\nsource_url = "test"\n'
         'effective_from = 2020-01-01\n[citation]\nother = "test"\n[destinations]\ninclude = ["CN"]\n'
@@ -294,14 +289,8 @@ def test_a_search_option_before_a_subcommand_is_refused_not_ignored(args) -> Non
     assert result.exit_code == 2 and "after the subcommand" in result.output, result.output
 
 
-def test_data_works_before_or_after_the_subcommand(tmp_path) -> None:
-    import shutil
-
-    from explorer import api
-
-    root = api.load().root
-    for folder in ("constraints", "specs"):
-        shutil.copytree(root / folder, tmp_path / folder)
+def test_data_works_before_or_after_the_subcommand(data_copy) -> None:
+    tmp_path = data_copy
     h20 = tmp_path / "specs" / "skus" / "h20.toml"
     h20.write_text(h20.read_text().replace('name = "NVIDIA H20 96GB"', 'name = "NVIDIA H20 (our copy)"'))
     for args in (["--data", str(tmp_path), "classify", "h20"], ["classify", "h20", "--data", str(tmp_path)]):

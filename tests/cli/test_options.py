@@ -82,14 +82,10 @@ def test_a_family_name_expands_to_each_of_its_dies_and_says_so() -> None:
         api.resolve_base(data, "blackwell")
 
 
-def test_an_alias_that_is_a_family_name_is_refused_at_load(tmp_path) -> None:
-    import shutil
-
+def test_an_alias_that_is_a_family_name_is_refused_at_load(data_copy) -> None:
     from explorer import api
 
-    root = api.load().root
-    for d in ("constraints", "specs"):
-        shutil.copytree(root / d, tmp_path / d)
+    tmp_path = data_copy
     die = tmp_path / "specs" / "dies" / "gb100.toml"
     die.write_text(die.read_text().replace('aliases = ["b200 package"]', 'aliases = ["Blackwell"]'))
     with pytest.raises(InputError, match="not the family of"):

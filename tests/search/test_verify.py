@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-import shutil
 
 from click.testing import CliRunner
 
@@ -76,10 +75,9 @@ def test_verify_is_clean_on_the_shipped_data_and_says_what_it_checked(tmp_path) 
     assert replay.exit_code == 0 and "clean on replay" in replay.output
 
 
-def test_verify_runs_on_a_users_own_folder(tmp_path, data) -> None:
+def test_verify_runs_on_a_users_own_folder(data_copy) -> None:
     """A team's unpublished die: the built-in GH100 with a smaller area, in its own --data folder."""
-    for folder in ("constraints", "specs"):
-        shutil.copytree(data.root / folder, tmp_path / folder)
+    tmp_path = data_copy
     die = tmp_path / "specs" / "dies" / "gh100.toml"
     die.write_text(die.read_text().replace("value = 814,", "value = 700,"))
     result = CliRunner().invoke(
