@@ -55,6 +55,32 @@ def by_benchmark(result: cal.Calibration) -> list[str]:
     return out
 
 
+def by_source(result: cal.Calibration) -> list[str]:
+    """Per source: median |error| with the source left out (and signed), and its ratio error and pairs.
+
+    Shows which source drives the source-left-out figures, and in which direction the other
+    sources' fit misses it (a systematic difference: scenario, engine, software round).
+    """
+    out = [
+        "per source (source left out: median |error| of tokens/s per chip, signed median; chip-to-chip"
+        " ratio error within the source):"
+    ]
+    for s in sorted({r.point.source for r in result.rows}):
+        rows = [r for r in result.rows if r.point.source == s]
+        errors = [r.left_out_source / float(r.point.per_chip) - 1 for r in rows]
+        ratios = [
+            abs(a.left_out_source / b.left_out_source / float(a.point.per_chip / b.point.per_chip) - 1)
+            for a, b in cal._pairs(rows)
+        ]
+        ratio = f"{statistics.median(ratios):.1%} over {len(ratios)} pairs" if ratios else "no pairs"
+        scenarios = ", ".join(sorted({r.point.scenario for r in rows}))
+        out.append(
+            f"  {s}: {len(rows)} points ({scenarios}), {statistics.median(abs(e) for e in errors):.1%}"
+            f" (signed {statistics.median(errors):+.1%}); ratio {ratio}"
+        )
+    return out
+
+
 def ratio_lines(rows, a: str, b: str, model: str, field: str = "predicted") -> list[str]:
     out = []
     for x, y in cal._pairs(rows):
@@ -86,6 +112,8 @@ def main() -> None:
     print("\n".join(protocol_lines(val)))
     print()
     print("\n".join(by_benchmark(result)))
+    print()
+    print("\n".join(by_source(result)))
     print()
     print("pairs the issue named (predictions by the fit without the benchmark):")
     for a, b, model in (

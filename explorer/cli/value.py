@@ -89,7 +89,7 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
 
         path = data.root / "specs" / "calibration" / "efficiency.toml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(cal.efficiency_toml(result, val))
+        tmp.write_text(cal.efficiency_toml(result, val, measured.setup.fallback))
         os.replace(tmp, path)
         say(ctx, f"wrote {path}", always=True)
 

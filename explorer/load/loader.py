@@ -54,6 +54,8 @@ class EfficiencyTable:
     architectures: dict[str, Efficiency] = dataclasses.field(default_factory=dict)
     fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
     points: dict[str, int] = dataclasses.field(default_factory=dict)  # fitting points per architecture
+    # an architecture without a fit of its own takes this one's (its vendor's nearest calibrated)
+    fallback: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 # fields that name something (a chip, a rule, a paragraph): shown on one line, so held to one line
@@ -938,13 +940,27 @@ def load_efficiency_table(root: Path | None = None) -> EfficiencyTable:
             raise InputError(
                 str(file), f"{name}.narrow_over_fp8", float(e.narrow_over_fp8), "a multiple of at least 1"
             )
+    for name, to in table.fallback.items():
+        if to not in table.architectures:
+            raise InputError(str(file), f"fallback.{name}", to, "an architecture with its own fit")
     return table
 
 
 def load_efficiency(architecture: str | None, root: Path | None = None) -> Efficiency:
-    """Fitted efficiencies for an architecture (specs/calibration/efficiency.toml), else the pooled fit."""
+    """Fitted efficiencies for an architecture (specs/calibration/efficiency.toml), else its fallback's
+    (its vendor's nearest calibrated architecture), else the pooled fit."""
     table = load_efficiency_table(root)
-    return table.architectures.get(architecture or "", table.default)
+    name = fit_used(architecture, root)
+    return table.architectures[name] if name is not None else table.default
+
+
+def fit_used(architecture: str | None, root: Path | None = None) -> str | None:
+    """Whose fit an architecture is valued at: its own, its fallback, or None (the pooled default)."""
+    table = load_efficiency_table(root)
+    for name in (architecture or "", table.fallback.get(architecture or "", "")):
+        if name in table.architectures:
+            return name
+    return None
 
 
 def calibrated_architectures(root: Path | None = None) -> dict[str, Efficiency]:

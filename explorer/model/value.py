@@ -214,6 +214,9 @@ class EfficiencyNote:
     # highest (relative to the reference SKU, before fees)
     low: Fraction | None = None
     high: Fraction | None = None
+    # without a fit of its own: the calibrated architecture whose fit it takes (its vendor's nearest,
+    # specs/calibration/measured.toml setup.fallback); none: the pooled default
+    fit: str | None = None
 
     def describe(self) -> str:
         if self.calibrated:
@@ -224,7 +227,12 @@ class EfficiencyNote:
             if self.low is not None and self.high is not None
             else ""
         )
-        return f"{self.architecture}: no measured point (the pooled default fit){span}"
+        fit = (
+            f"{self.fit}'s fit, its vendor's nearest calibrated architecture"
+            if self.fit
+            else "the pooled default fit"
+        )
+        return f"{self.architecture}: no measured point ({fit}){span}"
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,7 @@ def calibration_note_dict(note) -> dict | None:
         "points": note.points,
         "value_low": num(note.low, 6) if note.low is not None else None,
         "value_high": num(note.high, 6) if note.high is not None else None,
+        "fit": note.fit,  # without its own fit: the calibrated architecture whose fit it takes (none: pooled)
         "note": note.describe(),
     }
 

@@ -245,7 +245,7 @@ def rank_ranges(results: list[dict]) -> dict[str, tuple[int, int]]:
 
 
 def calibration_lines(ranked: list[dict]) -> list[str]:
-    """Which bases rest on the pooled default fit, their value range, and the ranks that range allows."""
+    """Which bases rest on another fit than their own, their value range, and the ranks that range allows."""
     loose = [r for r in ranked if r.get("calibration") and not r["calibration"]["calibrated"] and r["value"]]
     if not loose:
         return []
@@ -253,15 +253,17 @@ def calibration_lines(ranked: list[dict]) -> list[str]:
     moved = sum(1 for lo, hi in ranks.values() if lo != hi)
     head = (
         f"Uncalibrated: {len(loose)} of {len(ranked)} bases have no measured point of their architecture"
-        " and are valued at the pooled default fit; their value could lie anywhere between the calibrated"
+        " and are valued at the pooled default fit or their vendor's nearest calibrated architecture's;"
+        " their value could lie anywhere between the calibrated"
         f" architectures' fits, which leaves the rank of {moved} of {len(ranked)} bases open:"
     )
     out = ["", *layout.wrap(head, indent="")]
     for r in loose:
         c = r["calibration"]
         lo, hi = ranks[r["base"]]
+        fit = f"{c['fit']}'s fit" if c.get("fit") else "the pooled fit"
         line = (
-            f"{r['base']} ({c['architecture']}): value {r['value']:.3f} at the pooled fit, "
+            f"{r['base']} ({c['architecture']}): value {r['value']:.3f} at {fit}, "
             f"{c['value_low']:.3f}-{c['value_high']:.3f} before fees under the calibrated fits; "
             f"rank {lo}-{hi} of {len(ranked)}"
         )

@@ -6,7 +6,7 @@ import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
-from explorer.load.loader import calibrated_architectures, load_efficiency, load_efficiency_table
+from explorer.load.loader import calibrated_architectures, fit_used, load_efficiency, load_efficiency_table
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.checker import Verdict
@@ -56,8 +56,9 @@ def efficiency_note(
 ) -> v.EfficiencyNote:
     """Whether `architecture` has its own fit; if not, the value's range under every calibrated fit.
 
-    A die without measured points is valued at the pooled default: its rank can move
-    anywhere in the range the calibrated architectures' efficiencies span.
+    A die without measured points is valued at its vendor's nearest calibrated architecture's
+    fit (setup.fallback) or the pooled default: its rank can move anywhere in the range the
+    calibrated architectures' efficiencies span.
     """
     table = load_efficiency_table(root)
     if architecture in table.architectures:
@@ -66,4 +67,5 @@ def efficiency_note(
     for e in calibrated_architectures(root).values():
         other = dataclasses.replace(obj, efficiency=e)
         values.append(v.value(v.resources(metrics, other), reference, other))
-    return v.EfficiencyNote(architecture, False, 0, min(values, default=None), max(values, default=None))
+    low, high = min(values, default=None), max(values, default=None)
+    return v.EfficiencyNote(architecture, False, 0, low, high, fit_used(architecture, root))
