@@ -91,6 +91,30 @@ def test_a_chip_left_out_is_predicted_without_its_own_measurements(data, measure
     assert any(b.predicted != a.predicted for b, a in zip(result.rows, again.rows, strict=True))
 
 
+def r_arch(data, chip: str) -> str:
+    return data.catalog.dies[data.catalog.find_sku(chip).die].architecture
+
+
+def test_the_expert_parallel_share_is_fitted_only_by_expert_parallel_points(
+    data, measured, workloads, result
+) -> None:
+    """TensorRT-LLM's DeepSeek-R1 runs fit ep_compute; without them it stays 1 and no other figure moves."""
+    ep = [r for r in result.rows if r.point.expert_parallel and r.point.role == "fit"]
+    assert {r.point.source for r in ep} == {"trtllm-deepseek-r1"} and len(ep) == 3
+    assert all(abs(r.error) < 0.1 for r in ep)  # three batches, two architectures, one figure
+    assert result.efficiencies[cal.POOLED].ep_compute < 1
+    groups: dict[str, tuple[list, list[float]]] = {}
+    for p in measured.point:
+        if p.role == "fit" and not p.expert_parallel:
+            xs, ys = groups.setdefault(r_arch(data, p.chip), ([], []))
+            xs.append(cal._inputs(p, data.catalog, workloads, measured.setup))
+            ys.append(float(p.per_chip))
+    fits, _ = cal.fit(groups, measured.setup.link_efficiency)
+    for name, e in fits.items():
+        assert e.ep_compute == 1
+        assert dataclasses.replace(result.efficiencies[name], ep_compute=Fraction(1)) == e
+
+
 def test_validation_rounds_never_enter_the_fit(data, measured, workloads, result) -> None:
     halved = dataclasses.replace(
         measured,
@@ -139,6 +163,7 @@ def test_the_vectorised_fit_computes_the_value_models_own_exact_throughput(
             e.allreduce_latency_s,
             moe=e.moe_compute,
             narrow=e.narrow_over_fp8,
+            ep_compute=e.ep_compute,
         )
         fast = float(
             np.asarray(

@@ -931,7 +931,7 @@ def load_efficiency_table(root: Path | None = None) -> EfficiencyTable:
     file = (root or default_data_dir()) / "specs" / "calibration" / "efficiency.toml"
     table = parse(EfficiencyTable, read_toml(file), str(file))
     for name, e in [("default", table.default), *table.architectures.items()]:
-        for f in ("prefill_compute", "decode_compute", "memory", "link", "moe_compute"):
+        for f in ("prefill_compute", "decode_compute", "memory", "link", "moe_compute", "ep_compute"):
             if not 0 < getattr(e, f) <= 1:
                 raise InputError(str(file), f"{name}.{f}", float(getattr(e, f)), "an efficiency in (0, 1]")
         if not 0 <= e.overlap <= 1:
@@ -1008,7 +1008,11 @@ def load_measured(root: Path | None = None) -> Measured:
     from explorer.model.measured import Measured
 
     file = (root or default_data_dir()) / "specs" / "calibration" / "measured.toml"
-    return parse(Measured, read_toml(file), str(file))
+    measured = parse(Measured, read_toml(file), str(file))
+    for i, p in enumerate(measured.point):
+        if p.bytes_per_kv is not None and p.bytes_per_kv <= 0:
+            raise InputError(str(file), f"point[{i}].bytes_per_kv", float(p.bytes_per_kv), "positive bytes")
+    return measured
 
 
 def load_workloads(root: Path | None = None) -> dict[str, Workload]:

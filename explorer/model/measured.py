@@ -31,6 +31,7 @@ class Point:
     max_tokens_per_step: int | None = None  # the engine's token budget per step, where stated
     # an estimated mean prompt length: its plausible range (the figures are re-measured at both ends)
     input_tokens_range: list[int] | None = None
+    bytes_per_kv: Fraction | None = None  # the run's KV cache bytes per element, where not setup's
 
     @property
     def per_chip(self) -> Fraction:

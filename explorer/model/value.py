@@ -186,6 +186,10 @@ class Efficiency:
     # realised low-precision peak: FP4, FP6 and INT4 run at most this multiple of the die's FP8 rate
     # (attention, activations and the KV cache stay in FP8; scaling and dequantisation); none: the peak
     narrow_over_fp8: Fraction | None = None
+    # compute efficiency of a step served expert parallel (value.Workload.expert_parallel) as a share of
+    # the same step's tensor parallel: grouped GEMMs of a few tokens per expert, load imbalance across the
+    # ranks, all-to-all waits, all growing with the tokens a step routes; only such workloads pay it
+    ep_compute: Fraction = Fraction(1)
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,8 @@ def demand(obj: Objective) -> Demand:
     moe = e.moe_compute
     decode = (dense + decode_rest) / e.decode_compute + experts / (e.decode_compute * moe)
     prefill = Fraction((dense + experts / moe) * isl + prefill_rest, osl) / e.prefill_compute
+    if w.expert_parallel and n > 1:
+        decode, prefill = decode / e.ep_compute, prefill / e.ep_compute
     if w.expert_parallel:
         replicas = 1  # data-parallel attention: a sequence's cache lives on one chip
     elif m.kv_elements_per_token_per_layer is None:

@@ -70,6 +70,23 @@ def test_expert_parallel_keeps_one_copy_of_the_latent_cache_and_sends_less(data,
     assert ep.weight_bytes == (m.dense_parameters * 8 + m.expert_parameters) * moe.workload.bytes_per_weight
 
 
+def test_only_a_step_served_expert_parallel_pays_the_expert_parallel_compute_share(data, moe) -> None:
+    """ep_compute divides the compute of an expert-parallel step and of nothing else (README, DeepSeek-R1)."""
+    assert moe.efficiency.ep_compute < 1  # fitted on TensorRT-LLM's DeepSeek-R1 runs
+    one = dataclasses.replace(moe, efficiency=dataclasses.replace(moe.efficiency, ep_compute=Fraction(1)))
+    ep, base = v.demand(moe), v.demand(one)
+    assert ep.flop_per_token == base.flop_per_token / moe.efficiency.ep_compute
+    assert ep.prefill_flop_per_token == base.prefill_flop_per_token / moe.efficiency.ep_compute
+    assert dataclasses.replace(ep, flop_per_token=0, prefill_flop_per_token=0) == dataclasses.replace(
+        base, flop_per_token=0, prefill_flop_per_token=0
+    )  # memory, links, collectives and limits are the same
+    tensor = dataclasses.replace(moe, workload=dataclasses.replace(moe.workload, expert_parallel=False))
+    for obj in (load_objective("llm-serving", data.root, "Hopper"), tensor):
+        low = dataclasses.replace(obj.efficiency, ep_compute=Fraction(1, 5))
+        cheap = dataclasses.replace(obj, efficiency=low)
+        assert v.demand(cheap) == v.demand(obj)  # dense and tensor-parallel MoE workloads never pay it
+
+
 def test_the_token_budget_and_ttft_limit_the_batch_and_the_step(data) -> None:
     obj = load_objective("llm-serving", data.root, "Hopper")
     w = obj.workload
