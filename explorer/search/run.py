@@ -177,7 +177,20 @@ class _Common(TypedDict):
     solve_seconds: float
     flagship: Design
     problem: Problem
-    goal: Goal
+
+
+def _common(p: Problem, base: str, status: SolveStatus, seconds: float) -> _Common:
+    return _Common(
+        base=base,
+        die=p.die,
+        target=p.target,
+        as_of=p.as_of,
+        status=status,
+        space_size=p.space.size(),
+        solve_seconds=seconds,
+        flagship=p.space.flagship(),
+        problem=p,
+    )
 
 
 @dataclass(frozen=True)
@@ -394,18 +407,6 @@ def search(
         if sol is not None and cp.knobs is not None:
             raise CheckerDisagrees(f"{p.die.id}: CP-SAT found a design where the interval search found none")
         sol = cp
-    common = _Common(
-        base=base,
-        die=p.die,
-        target=p.target,
-        as_of=p.as_of,
-        status=sol.status,
-        space_size=p.space.size(),
-        solve_seconds=sol.seconds,
-        flagship=p.space.flagship(),
-        problem=p,
-        goal=goal,
-    )
     if sol.knobs is None:  # no design: infeasible, or nothing found in time
         core = _recheck_core(p, sol.conflicting_rules, time_limit) if sol.conflicting_rules else []
         return dataclasses.replace(no_design(p, base, sol.status, sol.seconds, core), goal=goal)
@@ -430,7 +431,8 @@ def search(
     binding = _binding(p, sol.knobs, sol.net) if explain and goal is Goal.PERF else []
     money = _economics(p, design, guarded, gross, net, curve)
     return Found(
-        **common,
+        **_common(p, base, sol.status, sol.seconds),
+        goal=goal,
         **served(p, metrics),
         design=design,
         metrics=metrics,
@@ -460,15 +462,7 @@ def no_design(
     """No design for `p`: the (re-checked) rules that conflict, and the problem's product facts."""
     active = rules_in_force(p.guarded_rules, p.target, p.as_of)
     return NoDesign(
-        base=base,
-        die=p.die,
-        target=p.target,
-        as_of=p.as_of,
-        status=status,
-        space_size=p.space.size(),
-        solve_seconds=seconds,
-        flagship=p.space.flagship(),
-        problem=p,
+        **_common(p, base, status, seconds),
         conflicting_rules=core or [],
         fact_checks=fact_checks(active, p.target, p.facts),
     )
@@ -482,15 +476,7 @@ def found(
     metrics, real, guarded, gross, net, uncertain = _judged(p, design)
     money = _economics(p, design, guarded, gross, net, curve)
     return Found(
-        base=p.die.id,
-        die=p.die,
-        target=p.target,
-        as_of=p.as_of,
-        status=status,
-        space_size=p.space.size(),
-        solve_seconds=seconds,
-        flagship=p.space.flagship(),
-        problem=p,
+        **_common(p, p.die.id, status, seconds),
         **served(p, metrics),
         design=design,
         metrics=metrics,
