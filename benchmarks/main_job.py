@@ -30,15 +30,12 @@ from explorer.search.start import first_design
 
 def wall(args: list[str], runs: int) -> float:
     """Median wall time of `explore ARGS` in a fresh interpreter."""
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "explorer", *args], check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    command = [sys.executable, "-m", "explorer", *args]
+    return timed(lambda: subprocess.run(command, check=True, capture_output=True), runs)
 
 
 def timed(fn, runs: int) -> float:
+    """Median wall time of `fn()` over `runs` calls (benchmarks/portfolio.py uses it too)."""
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()

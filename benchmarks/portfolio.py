@@ -11,22 +11,14 @@ through `api.search`, on the shipped lines, and the command end to end.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
 
+from main_job import timed  # a sibling script: python benchmarks/portfolio.py puts its folder on the path
+
 from explorer import api
 from explorer.search import portfolio as pf
-
-
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def separate(data, line, scenarios: tuple[str, ...]) -> None:
@@ -63,10 +55,8 @@ def main() -> None:
     ]:
         line = api.load_portfolio(name, data.root)
         searches = len(pf.candidate_dies(data, line.bases)) * len(line.markets)
-        whole = median_time(
-            lambda line=line, sc=scenarios: api.portfolio(line, data=data, scenarios=sc), args.runs
-        )
-        apart = median_time(lambda line=line, sc=scenarios: separate(data, line, sc), args.runs)
+        whole = timed(lambda line=line, sc=scenarios: api.portfolio(line, data=data, scenarios=sc), args.runs)
+        apart = timed(lambda line=line, sc=scenarios: separate(data, line, sc), args.runs)
         t0 = time.perf_counter()
         cli = ["-m", "explorer", "-q", "portfolio", name, *(x for s in scenarios for x in ("--scenario", s))]
         subprocess.run([sys.executable, *cli], check=True, capture_output=True)
