@@ -304,7 +304,9 @@ class Demand:
     prefill_flop_per_token: Fraction  # the prefill part alone (for the breakdown)
     weight_bytes: Fraction  # held by the group (replicated dense weights counted on every chip)
     kv_read_per_seq: Fraction  # bytes read per step per sequence, at the mean context
-    kv_held_per_seq: Fraction  # bytes held per sequence, at the full context
+    # bytes held per sequence in flight: a paged cache grows with the sequence (vLLM allocates on demand,
+    # trtllm-bench schedules MAX_UTILIZATION), so the batch spread over its answers holds the mean context
+    kv_held_per_seq: Fraction
     link_bytes_per_token: Fraction  # per chip per output token over the link efficiency (0: one chip)
     sync_s: Fraction  # per step: the collectives' fixed time (0: one chip)
     memory_efficiency: Fraction
@@ -319,6 +321,7 @@ class Demand:
     expert_read_bytes: Fraction = Fraction(0)  # every routed expert, were all of them hit
     expert_miss: float = 1.0  # chance a token leaves one expert untouched: 1 - top-k / experts
     tokens_per_seq_step: Fraction = Fraction(1)  # tokens a sequence routes per step: decode plus its prefill
+    kv_full_per_seq: Fraction = Fraction(0)  # bytes one sequence holds at its last token
 
 
 def demand(obj: Objective) -> Demand:
@@ -371,7 +374,8 @@ def demand(obj: Objective) -> Demand:
         prefill_flop_per_token=prefill,
         weight_bytes=(m.dense_parameters * dense_copies + m.expert_parameters) * w.bytes_per_weight,
         kv_read_per_seq=kv_token * mean_context,
-        kv_held_per_seq=kv_token * (isl + osl),
+        kv_held_per_seq=kv_token * mean_context,
+        kv_full_per_seq=kv_token * (isl + osl),
         link_bytes_per_token=link / e.link if n > 1 else Fraction(0),
         sync_s=collectives * e.allreduce_latency_s if n > 1 else Fraction(0),
         memory_efficiency=e.memory,
@@ -388,15 +392,18 @@ def demand(obj: Objective) -> Demand:
 
 
 def batch_cap(d: Demand, memory_gb: Fraction) -> Fraction:
-    """Sequences the group's memory holds after the weights (mean batch, so not rounded), engine-capped."""
+    """Sequences the group's memory holds after the weights (mean batch, so not rounded), engine-capped;
+    none where one sequence at its full length does not fit."""
     free = d.chips * memory_gb * GIGA * (1 - d.reserve) - d.weight_bytes
+    if free < d.kv_full_per_seq:
+        return Fraction(0)
     return min(d.max_batch, free / d.kv_held_per_seq)
 
 
 def memory_needed_gb(obj: Objective) -> Fraction:
-    """Per chip: the weights and one sequence's KV cache, before the reserve."""
+    """Per chip: the weights and one sequence's KV cache at its full length, before the reserve."""
     d = demand(obj)
-    return (d.weight_bytes + d.kv_held_per_seq) / d.chips / GIGA
+    return (d.weight_bytes + d.kv_full_per_seq) / d.chips / GIGA
 
 
 TANGENT_STEPS = 48  # bisection steps for the tangent batch (floats; the same in the vectorised fit)
