@@ -119,3 +119,21 @@ def test_pipeline_stages_read_the_weights_once_per_micro_batch(data) -> None:
     assert a.chips == b.chips == 8 and b.dense_read_bytes == 2 * a.dense_read_bytes
     assert b.link_bytes_per_token < a.link_bytes_per_token  # each chip all-reduces its stage's layers only
     assert math.isclose(float(b.weight_bytes), float(a.weight_bytes))
+
+
+def test_the_batch_holds_the_mean_context_but_one_sequence_must_fit_whole(data) -> None:
+    """A paged cache: sequences in flight hold prompt + half the answer on average (so a longer answer
+    at the same mean shrinks nothing), and a memory that cannot hold one sequence at its last token
+    serves nothing, even where the mean would fit."""
+    obj = load_objective("llm-serving", data.root, "Hopper")
+    d = v.demand(obj)
+    isl, osl = obj.workload.requests.input_tokens, obj.workload.requests.output_tokens
+    assert d.kv_held_per_seq * (isl + osl) == d.kv_full_per_seq * (isl + Fraction(osl, 2))
+    free = d.kv_held_per_seq * 10
+    gb = (d.weight_bytes + free) / (d.chips * v.GIGA * (1 - d.reserve))
+    assert v.batch_cap(dataclasses.replace(d, max_batch=Fraction(10**6)), gb) == 10
+    tight = (d.weight_bytes + (d.kv_held_per_seq + d.kv_full_per_seq) / 2) / (
+        d.chips * v.GIGA * (1 - d.reserve)
+    )
+    assert v.batch_cap(d, tight) == 0  # the mean fits once, the full length does not
+    assert v.memory_needed_gb(obj) / (1 - d.reserve) > tight  # and the search's memory floor agrees
