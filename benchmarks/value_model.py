@@ -14,6 +14,7 @@ the low and at the high end of their ranges.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import sys
 
@@ -23,6 +24,8 @@ from explorer.load.loader import load_measured, load_objective, load_workloads
 from explorer.model import value as v
 
 TARGETS = {"ratio_error": 8.0, "abs_error": 15.0, "inversions_15": 0}
+CROSS_VENDOR = "inferencex-2026-06"  # SemiAnalysis InferenceX, DeepSeek-R1 on both vendors (validation only)
+NVIDIA = {"b200", "b300", "gb200", "gb300", "h100-sxm", "h200-sxm"}
 
 
 def target(name: str, got: float, limit: float, unit: str = "%") -> str:
@@ -81,6 +84,45 @@ def by_source(result: cal.Calibration) -> list[str]:
     return out
 
 
+def closed_loop_lines(rows: list[cal.Row]) -> list[str]:
+    """Per chip and precision: the signed median error (the full fit; these points are never fitted),
+    then the NVIDIA/AMD pairs' measured and predicted ratios per precision."""
+    out = []
+    for chip, precision in sorted({(r.point.chip, r.point.precision.value) for r in rows}):
+        errs = [r.error for r in rows if (r.point.chip, r.point.precision.value) == (chip, precision)]
+        zero = sum(
+            1
+            for r in rows
+            if r.predicted == 0 and (r.point.chip, r.point.precision.value) == (chip, precision)
+        )
+        note = f"; {zero} the model cannot hold (weights over its memory reserve)" if zero else ""
+        out.append(
+            f"  {chip} {precision}: {len(errs)} points, signed median {statistics.median(errs):+.1%}{note}"
+        )
+    for precision in sorted({r.point.precision.value for r in rows}):
+        pairs = [
+            (a, b)
+            for a, b in cal._pairs(rows)
+            if a.point.precision.value == precision and (a.point.chip in NVIDIA) != (b.point.chip in NVIDIA)
+        ]
+        measured, predicted, wrong = [], [], 0
+        for a, b in pairs:
+            if a.point.chip not in NVIDIA:
+                a, b = b, a
+            m = float(a.point.per_chip / b.point.per_chip)
+            p = a.predicted / b.predicted if b.predicted else float("inf")
+            measured.append(m)
+            predicted.append(p)
+            wrong += (p - 1) * (m - 1) < 0 and abs(m - 1) > 0.15
+        if pairs:
+            out.append(
+                f"  NVIDIA/AMD {precision}: {len(pairs)} pairs, measured median"
+                f" {statistics.median(measured):.2f}, predicted median {statistics.median(predicted):.2f};"
+                f" wrong way round over a 15% gap: {wrong}"
+            )
+    return out
+
+
 def ratio_lines(rows, a: str, b: str, model: str, field: str = "predicted") -> list[str]:
     out = []
     for x, y in cal._pairs(rows):
@@ -111,6 +153,13 @@ def main() -> None:
     print("issue-24 targets, on data the fit did not see (estimated prompt lengths at their estimates):")
     print("\n".join(protocol_lines(val)))
     print()
+    built_on = [r for r in result.rows if r.point.source != CROSS_VENDOR]
+    print(f"the same without {CROSS_VENDOR} (validation only: the sources the model was built on):")
+    print("\n".join(protocol_lines(cal.validate(dataclasses.replace(result, rows=built_on), []))))
+    print()
+    print(f"{CROSS_VENDOR} alone (DeepSeek-R1, closed-loop clients at fixed concurrency, never fitted):")
+    print("\n".join(closed_loop_lines([r for r in result.rows if r.point.source == CROSS_VENDOR])))
+    print()
     print("\n".join(by_benchmark(result)))
     print()
     print("\n".join(by_source(result)))
@@ -126,8 +175,8 @@ def main() -> None:
         ("b200", "gb200", "deepseek-v3"),
     ):
         print("\n".join(ratio_lines(result.rows, a, b, model, "left_out_benchmark")) or f"  {a}/{b}: none")
-    print("  (B200 against MI355X on DeepSeek-R1, the open cross-vendor benchmark the issue cites, is not in")
-    print("   the data: no stored copy of its figures was found, so it is neither fitted nor validated)")
+    print("  (B200 against MI355X on DeepSeek-R1, the open cross-vendor benchmark the issue cites: the")
+    print(f"   {CROSS_VENDOR} lines above, per precision and vendor)")
     if not quick:
         print()
         print("estimated prompt lengths at the ends of their ranges (every estimated length at once):")

@@ -479,12 +479,15 @@ def calibrate(
 
 
 def _pairs(rows: list[Row]):
-    """Pairs of different chips measured by one source on one benchmark setup (model, lengths, scenario);
-    each chip runs at the precision its submitter chose, as a buyer compares them."""
+    """Pairs of different chips measured by one source on one benchmark setup (model, lengths, scenario;
+    a closed-loop client's concurrency and precision); each chip otherwise runs at the precision its
+    submitter chose, as a buyer compares them."""
 
     def key(r: Row) -> tuple:
         p = r.point
-        return (p.source, p.model, p.input_tokens, p.output_tokens, p.scenario)
+        # a closed-loop source runs every chip at several concurrencies and precisions: each is a setup
+        closed = (p.max_batch or 0, p.precision.value) if p.scenario == "concurrency" else (0, "")
+        return (p.source, p.model, p.input_tokens, p.output_tokens, p.scenario, *closed)
 
     for _, group in itertools.groupby(sorted(rows, key=lambda r: (key(r), r.point.chip)), key=key):
         g = list(group)
@@ -685,7 +688,8 @@ def validation_text(val: Validation) -> str:
         )
         lines += [f"    inverted: {name}" for name in h.worst_inversions]
     lines += [
-        "  validation-only points (MLPerf v5.1 Llama-2-70B and DeepSeek-R1, never fitted; the full fit): "
+        "  validation-only points (MLPerf v5.1 Llama-2-70B and DeepSeek-R1, InferenceX DeepSeek-R1;"
+        " never fitted; the full fit): "
         f"{val.validation_abs:.1%}",
         "  held-out shapes of the fitting sources (same source, other lengths; not independent): "
         f"{val.held_out_shapes_abs:.1%}",

@@ -1005,13 +1005,24 @@ def load_costs(root: Path | None = None) -> CostData:
 
 def load_measured(root: Path | None = None) -> Measured:
     """Measured throughput points and how the benchmark ran (specs/calibration/measured.toml)."""
-    from explorer.model.measured import Measured
+    from explorer.model.measured import SCENARIOS, Measured
 
     file = (root or default_data_dir()) / "specs" / "calibration" / "measured.toml"
     measured = parse(Measured, read_toml(file), str(file))
     for i, p in enumerate(measured.point):
         if p.bytes_per_kv is not None and p.bytes_per_kv <= 0:
             raise InputError(str(file), f"point[{i}].bytes_per_kv", float(p.bytes_per_kv), "positive bytes")
+        if p.scenario not in SCENARIOS:
+            raise InputError(str(file), f"point[{i}].scenario", p.scenario, f"one of {', '.join(SCENARIOS)}")
+        if p.scenario == "concurrency" and (
+            not p.max_batch or p.tpot_ms is not None or p.ttft_ms is not None
+        ):
+            raise InputError(
+                str(file),
+                f"point[{i}].scenario",
+                p.scenario,
+                "a closed-loop point: max_batch (the concurrency) and no tpot_ms or ttft_ms",
+            )
     return measured
 
 

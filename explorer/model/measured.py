@@ -20,7 +20,9 @@ class Point:
     output_tokens_per_s: Fraction  # for all `chips` together
     source: str
     chips: int = 0  # accelerators the throughput is for (0: the tensor-parallel group)
-    scenario: str = "offline"  # offline, server or interactive
+    # offline, server, interactive (MLPerf's), or concurrency: a closed-loop client holding max_batch
+    # requests, no latency limit (its chips' pairs also match on the batch and the precision)
+    scenario: str = "offline"
     tpot_ms: Fraction | None = None  # the latency limit the run met (none: maximum throughput)
     role: str = "fit"  # fit, or validation (a later round: never fitted)
     system: str = ""
@@ -36,6 +38,9 @@ class Point:
     @property
     def per_chip(self) -> Fraction:
         return self.output_tokens_per_s / (self.chips or self.tensor_parallel)
+
+
+SCENARIOS = ("offline", "server", "interactive", "concurrency")
 
 
 @dataclass(frozen=True)

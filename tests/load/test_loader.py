@@ -282,3 +282,32 @@ def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
     assert _host("https://www.federalregister.gov.example.com/x") not in PRIMARY
     assert _host("https://www.federalregister.gov@example.com/x") == "example.com"
     assert _host("http://www.ecfr.gov/current") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"scenario": "Offline"}, "one of offline, server, interactive, concurrency"),
+        ({"scenario": "concurrency", "max_batch": None}, "a closed-loop point"),
+        ({"scenario": "concurrency", "max_batch": 8, "tpot_ms": 40}, "a closed-loop point"),
+    ],
+    ids=["unknown-scenario", "closed-loop-without-concurrency", "closed-loop-with-a-limit"],
+)
+def test_a_measured_points_scenario_is_checked_at_load(tmp_path, change, expected) -> None:
+    """A misspelt scenario or a closed-loop point without its concurrency would be fitted as another setup."""
+    from explorer.load.loader import load_measured
+    from explorer.model.errors import InputError
+
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    path = tmp_path / "specs" / "calibration" / "measured.toml"
+    raw = read(path)
+    point = raw["point"][0]
+    for key, value in change.items():
+        if value is None:
+            point.pop(key, None)
+        else:
+            point[key] = value
+    path.write_text(tomli_w.dumps(raw))
+    with pytest.raises(InputError) as error:
+        load_measured(tmp_path)
+    assert "point[0].scenario" in str(error.value) and expected in str(error.value)
