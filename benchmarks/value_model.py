@@ -84,6 +84,10 @@ def by_source(result: cal.Calibration) -> list[str]:
     return out
 
 
+def without_cross_vendor(rows: list[cal.Row]) -> list[cal.Row]:
+    return [r for r in rows if r.point.source != CROSS_VENDOR]
+
+
 def closed_loop_lines(rows: list[cal.Row]) -> list[str]:
     """Per chip and precision: the signed median error (the full fit; these points are never fitted),
     then the NVIDIA/AMD pairs' measured and predicted ratios per precision."""
@@ -153,7 +157,7 @@ def main() -> None:
     print("issue-24 targets, on data the fit did not see (estimated prompt lengths at their estimates):")
     print("\n".join(protocol_lines(val)))
     print()
-    built_on = [r for r in result.rows if r.point.source != CROSS_VENDOR]
+    built_on = without_cross_vendor(result.rows)
     print(f"the same without {CROSS_VENDOR} (validation only: the sources the model was built on):")
     print("\n".join(protocol_lines(cal.validate(dataclasses.replace(result, rows=built_on), []))))
     print()
@@ -181,12 +185,14 @@ def main() -> None:
         print()
         print("estimated prompt lengths at the ends of their ranges (every estimated length at once):")
         for end in ("low", "high"):
-            val_end = cal.validate(results[end], measured.setup.held_out_shapes)
-            for h in val_end.protocols:
-                print(
-                    f"  {end}: {h.protocol} left out: ratio {h.ratio_error:.1%}, absolute {h.abs_error:.1%},"
-                    f" wrong way round over 15%: {h.inversions_15}"
-                )
+            rows = results[end].rows
+            for label, kept in (("", rows), (f" (without {CROSS_VENDOR})", without_cross_vendor(rows))):
+                val_end = cal.validate(dataclasses.replace(results[end], rows=kept), [])
+                for h in val_end.protocols:
+                    print(
+                        f"  {end}{label}: {h.protocol} left out: ratio {h.ratio_error:.1%},"
+                        f" absolute {h.abs_error:.1%}, wrong way round over 15%: {h.inversions_15}"
+                    )
     obj = load_objective("llm-serving", data.root, "Hopper")
     rates = {
         chip: v.breakdown(v.resources(data.catalog.metrics(data.catalog.find_sku(chip)), obj), obj)
