@@ -74,17 +74,20 @@ def test_benchmarks_and_sources_left_out_rank_no_pair_the_wrong_way_round(built_
     assert all(h.pairs >= 200 for h in held.values())
 
 
-def test_a_benchmark_left_out_is_predicted_without_its_points(data, measured, workloads, result) -> None:
-    """Doubling every Mixtral measurement must not move the Mixtral predictions made without Mixtral."""
-    doubled = dataclasses.replace(
+def _scaled(measured, which, factor):
+    """The measured points with those `which` picks scaled by `factor` (what a leave-out must not see)."""
+    return dataclasses.replace(
         measured,
         point=[
-            dataclasses.replace(p, output_tokens_per_s=p.output_tokens_per_s * 2)
-            if p.model == "mixtral-8x7b"
-            else p
+            dataclasses.replace(p, output_tokens_per_s=p.output_tokens_per_s * factor) if which(p) else p
             for p in measured.point
         ],
     )
+
+
+def test_a_benchmark_left_out_is_predicted_without_its_points(data, measured, workloads, result) -> None:
+    """Doubling every Mixtral measurement must not move the Mixtral predictions made without Mixtral."""
+    doubled = _scaled(measured, lambda p: p.model == "mixtral-8x7b", 2)
     again = cal.calibrate(doubled, data.catalog, workloads)
     moved = False
     for before, after in zip(result.rows, again.rows, strict=True):
@@ -96,15 +99,7 @@ def test_a_benchmark_left_out_is_predicted_without_its_points(data, measured, wo
 
 def test_a_chip_left_out_is_predicted_without_its_own_measurements(data, measured, workloads, result) -> None:
     """Doubling every H200 measurement must not move the H200 predictions made without the H200."""
-    doubled = dataclasses.replace(
-        measured,
-        point=[
-            dataclasses.replace(p, output_tokens_per_s=p.output_tokens_per_s * 2)
-            if p.chip == "h200-sxm"
-            else p
-            for p in measured.point
-        ],
-    )
+    doubled = _scaled(measured, lambda p: p.chip == "h200-sxm", 2)
     again = cal.calibrate(doubled, data.catalog, workloads)
     for before, after in zip(result.rows, again.rows, strict=True):
         if before.point.chip == "h200-sxm":
@@ -137,15 +132,7 @@ def test_the_expert_parallel_share_is_fitted_only_by_expert_parallel_points(
 
 
 def test_validation_rounds_never_enter_the_fit(data, measured, workloads, result) -> None:
-    halved = dataclasses.replace(
-        measured,
-        point=[
-            dataclasses.replace(p, output_tokens_per_s=p.output_tokens_per_s / 2)
-            if p.role == "validation"
-            else p
-            for p in measured.point
-        ],
-    )
+    halved = _scaled(measured, lambda p: p.role == "validation", Fraction(1, 2))
     assert cal.calibrate(halved, data.catalog, workloads).efficiencies == result.efficiencies
 
 
