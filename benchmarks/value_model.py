@@ -93,16 +93,11 @@ def closed_loop_lines(rows: list[cal.Row]) -> list[str]:
     then the NVIDIA/AMD pairs' measured and predicted ratios per precision."""
     out = []
     for chip, precision in sorted({(r.point.chip, r.point.precision.value) for r in rows}):
-        errs = [r.error for r in rows if (r.point.chip, r.point.precision.value) == (chip, precision)]
-        zero = sum(
-            1
-            for r in rows
-            if r.predicted == 0 and (r.point.chip, r.point.precision.value) == (chip, precision)
-        )
+        group = [r for r in rows if (r.point.chip, r.point.precision.value) == (chip, precision)]
+        zero = sum(1 for r in group if r.predicted == 0)
         note = f"; {zero} the model cannot hold (weights over its memory reserve)" if zero else ""
-        out.append(
-            f"  {chip} {precision}: {len(errs)} points, signed median {statistics.median(errs):+.1%}{note}"
-        )
+        median = statistics.median(r.error for r in group)
+        out.append(f"  {chip} {precision}: {len(group)} points, signed median {median:+.1%}{note}")
     for precision in sorted({r.point.precision.value for r in rows}):
         pairs = [
             (a, b)
