@@ -40,6 +40,9 @@ CLOCK_POWER_GRID = (Fraction(0), Fraction(1, 3), Fraction(1, 2))
 # at 40 (to 80 us, some chip-left-out fits pick 80); the same chip at two tensor-parallel widths
 # (H100 at TP2 and TP8, H200 at TP1 and TP8) separates it from compute
 ALLREDUCE_LATENCY_GRID_US = (0, 5, 10, 15, 20, 25, 30, 35, 40)
+# the fixed time of one layer in a step whatever its batch (kernel launches and the latency of kernels
+# too small to fill the chip), in microseconds; on one chip too, where there is no collective
+LAYER_FIXED_GRID_US = (0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
 # prefill's compute efficiency over decode's (prefill runs large GEMMs; capped at 1)
 PREFILL_RATIO_GRID = (Fraction(3, 4), Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(2))
 # routed experts' compute efficiency as a share of the dense layers'
@@ -89,6 +92,9 @@ def objective_for(
 ) -> v.Objective:
     """The value model set up the way the benchmark ran (`end`: the prompt length's estimate or range end)."""
     w = workloads[p.model]
+    engine = setup.engines[p.engine]
+    share = p.kv_memory_fraction or engine.kv_memory_fraction  # the loader requires one of the two
+    assert share is not None, p
     w = dataclasses.replace(
         w,
         precisions=[p.precision],
@@ -97,7 +103,8 @@ def objective_for(
         tensor_parallel=p.tensor_parallel,
         pipeline_parallel=p.pipeline_parallel,
         expert_parallel=p.expert_parallel,
-        memory_reserve_fraction=1 - setup.kv_memory_fraction,
+        memory_reserve_fraction=1 - share,
+        memory_reserve_of=engine.kv_memory_of,
         requests=v.Requests(
             lengths_of(p, end), p.output_tokens, p.max_batch or setup.max_batch, p.max_tokens_per_step
         ),
@@ -131,6 +138,7 @@ class _Inputs:
     link_bytes: float  # per chip per token at link efficiency 1
     tpot: float | None
     collectives: int  # per step: two per layer when tensor parallel, two per MoE layer under expert parallel
+    layers: int  # per step: each pays the fixed time of a layer
     expert_parallel: int = 0  # 1: served expert parallel on several chips (compute at the shared EP share)
 
 
@@ -176,6 +184,7 @@ def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup, end: str = "poi
         float(d.link_bytes_per_token),
         float(d.tpot_s) if d.tpot_s is not None else None,
         int(d.sync_s) if d.chips > 1 else 0,
+        workloads[p.model].model.layers,
         int(obj.workload.expert_parallel and d.chips > 1),
     )
 
@@ -192,6 +201,7 @@ class Shared:
     moe: Fraction = Fraction(1)  # routed experts' compute efficiency over the dense layers'
     narrow: Fraction | None = None  # realised FP4 rate over FP8 (None: the FP4 peak)
     ep_compute: Fraction = Fraction(1)  # compute efficiency served expert parallel over tensor parallel
+    layer_s: Fraction = Fraction(0)  # the fixed time of one layer in a step
 
 
 class _Batch:
@@ -261,9 +271,12 @@ def _predict(x, cp, cd, mem, shared: Shared):
     per_token = per_token / np.where(x.expert_parallel > 0, float(shared.ep_compute), 1.0)
     inv_x = per_token / flops  # seconds of compute per token per chip
     bw = mem * x.gbps * 1e9
-    sync = np.array([float(shared.allreduce_s * int(c)) for c in x.collectives.ravel()]).reshape(
-        -1, 1, 1
-    )  # per step
+    sync = np.array(
+        [
+            float(shared.allreduce_s * int(c) + shared.layer_s * int(n))
+            for c, n in zip(x.collectives.ravel(), x.layers.ravel(), strict=True)
+        ]
+    ).reshape(-1, 1, 1)  # per step
     w0, w1 = _weights(x, x.chips * mem * x.gbps * 1e9, sync)
     batch = np.maximum(x.batch, 1e-30)
     inv_y = (w0 + batch * (x.kv_read + w1)) / (batch * bw)
@@ -316,6 +329,7 @@ def _efficiency(loss: np.ndarray, shared: Shared) -> v.Efficiency:
         shared.moe,
         shared.narrow,
         shared.ep_compute,
+        shared.layer_s,
     )
 
 
@@ -323,6 +337,7 @@ SHARED_GRIDS = {
     "overlap": OVERLAP_GRID,
     "clock_power": CLOCK_POWER_GRID,
     "allreduce_s": tuple(Fraction(us, 10**6) for us in ALLREDUCE_LATENCY_GRID_US),
+    "layer_s": tuple(Fraction(us, 10**6) for us in LAYER_FIXED_GRID_US),
     "prefill_ratio": PREFILL_RATIO_GRID,
     # before the routed experts' share: the expert-parallel points alone cannot tell the two apart, and
     # the cost they measure is the serving's, not the experts' (Mixtral, served tensor parallel, fits moe)
@@ -616,7 +631,8 @@ def efficiency_toml(cal: Calibration, val: Validation, fallback: dict[str, str] 
             f"architecture by grid, pulled toward the pooled fit ({SHRINK} x squared log distance); "
             "shared by all, by coordinate descent over their grids: overlap by 0.25, clock-power "
             "exponent 0, 1/3 or 1/2 (a SKU whose power limit is below the power model's draw sustains "
-            "power share ** exponent of its clock), the fixed time of one collective (0-40 us), prefill "
+            "power share ** exponent of its clock), the fixed time of one collective (0-40 us) and of one "
+            "layer (0-50 us), prefill "
             "compute over decode's (3/4-2, capped at 1), routed experts' compute over dense layers' "
             "(0.4-1), the realised FP4/FP6 rate as a multiple of FP8 (1-2) and the compute efficiency of "
             "a step served expert parallel over tensor parallel (0.2-1: by 0.01 to 0.5, then 0.1); link "

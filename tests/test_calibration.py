@@ -172,6 +172,7 @@ def test_the_vectorised_fit_computes_the_value_models_own_exact_throughput(
             moe=e.moe_compute,
             narrow=e.narrow_over_fp8,
             ep_compute=e.ep_compute,
+            layer_s=e.layer_fixed_s,
         )
         fast = float(
             np.asarray(

@@ -889,6 +889,8 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
         raise InputError(
             str(file), "memory_reserve_fraction", float(w.memory_reserve_fraction), "a fraction in [0, 1)"
         )
+    if w.memory_reserve_of not in ("total", "free"):
+        raise InputError(str(file), "memory_reserve_of", w.memory_reserve_of, "total or free")
     if w.tensor_parallel < 1:
         raise InputError(str(file), "tensor_parallel", w.tensor_parallel, "a positive tensor-parallel group")
     if w.pipeline_parallel < 1:
@@ -1005,11 +1007,29 @@ def load_costs(root: Path | None = None) -> CostData:
 
 def load_measured(root: Path | None = None) -> Measured:
     """Measured throughput points and how the benchmark ran (specs/calibration/measured.toml)."""
-    from explorer.model.measured import SCENARIOS, Measured
+    from explorer.model.measured import KV_MEMORY_OF, SCENARIOS, Measured
 
     file = (root or default_data_dir()) / "specs" / "calibration" / "measured.toml"
     measured = parse(Measured, read_toml(file), str(file))
+    for name, engine in measured.setup.engines.items():
+        if engine.kv_memory_of not in KV_MEMORY_OF:
+            raise InputError(
+                str(file), f"setup.engines.{name}.kv_memory_of", engine.kv_memory_of, "total or free"
+            )
+        if engine.kv_memory_fraction is not None and not 0 < engine.kv_memory_fraction <= 1:
+            where = f"setup.engines.{name}.kv_memory_fraction"
+            raise InputError(str(file), where, float(engine.kv_memory_fraction), "a fraction in (0, 1]")
     for i, p in enumerate(measured.point):
+        if p.engine not in measured.setup.engines:
+            known = ", ".join(measured.setup.engines) or "(none)"
+            where = f"point[{i}].engine"
+            raise InputError(str(file), where, p.engine, f"an engine of setup.engines: {known}")
+        if p.kv_memory_fraction is not None and not 0 < p.kv_memory_fraction <= 1:
+            where = f"point[{i}].kv_memory_fraction"
+            raise InputError(str(file), where, float(p.kv_memory_fraction), "a fraction in (0, 1]")
+        if p.kv_memory_fraction is None and measured.setup.engines[p.engine].kv_memory_fraction is None:
+            where = f"point[{i}].kv_memory_fraction"
+            raise InputError(str(file), where, "(none)", f"the run's setting ({p.engine} has no default)")
         if p.bytes_per_kv is not None and p.bytes_per_kv <= 0:
             raise InputError(str(file), f"point[{i}].bytes_per_kv", float(p.bytes_per_kv), "positive bytes")
         if p.scenario not in SCENARIOS:

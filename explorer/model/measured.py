@@ -34,6 +34,9 @@ class Point:
     # an estimated mean prompt length: its plausible range (the figures are re-measured at both ends)
     input_tokens_range: list[int] | None = None
     bytes_per_kv: Fraction | None = None  # the run's KV cache bytes per element, where not setup's
+    engine: str = ""  # the serving engine: a key of setup.engines (how it sizes its KV cache)
+    # the run's own KV memory setting, where its configuration is read (else the engine's default share)
+    kv_memory_fraction: Fraction | None = None
 
     @property
     def per_chip(self) -> Fraction:
@@ -41,11 +44,28 @@ class Point:
 
 
 SCENARIOS = ("offline", "server", "interactive", "concurrency")
+KV_MEMORY_OF = ("total", "free")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How a serving engine sizes its KV cache: engines differ in what their memory setting is a share of.
+
+    "total": the engine holds weights and cache in that share of the whole memory (vLLM's
+    gpu_memory_utilization, SGLang's mem_fraction_static); "free": the cache takes that share of what
+    the weights leave (TensorRT-LLM's free_gpu_memory_fraction). A big model on a small memory holds
+    far more cache the second way, and a run can fit there that the first way would not hold.
+    """
+
+    kv_memory_of: str
+    # the default share, for runs whose own setting is not read (none: each of its runs must state it)
+    kv_memory_fraction: Fraction | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)
 class Setup:
-    kv_memory_fraction: Fraction
+    engines: dict[str, Engine]
     max_batch: int
     bytes_per_kv: Fraction
     held_out_shapes: list[str]

@@ -148,6 +148,10 @@ class Workload:
     # spread over the group and reached by an all-to-all; false: every layer tensor parallel
     expert_parallel: bool = False
     pipeline_parallel: int = 1  # stages; the group is tensor_parallel x pipeline_parallel chips
+    # what the reserve is a share of: "total", the whole memory (vLLM, SGLang: the engine keeps weights
+    # and cache within 1 - reserve of it); "free", what the weights leave (TensorRT-LLM: the cache takes
+    # 1 - reserve of that)
+    memory_reserve_of: str = "total"
 
     @property
     def chips(self) -> int:
@@ -190,6 +194,9 @@ class Efficiency:
     # the same step's tensor parallel: grouped GEMMs of a few tokens per expert, load imbalance across the
     # ranks, all-to-all waits, all growing with the tokens a step routes; only such workloads pay it
     ep_compute: Fraction = Fraction(1)
+    # seconds each layer costs a step whatever its batch (kernel launches, kernels too small to fill the
+    # chip), on one chip too
+    layer_fixed_s: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -308,7 +315,7 @@ class Demand:
     # trtllm-bench schedules MAX_UTILIZATION), so the batch spread over its answers holds the mean context
     kv_held_per_seq: Fraction
     link_bytes_per_token: Fraction  # per chip per output token over the link efficiency (0: one chip)
-    sync_s: Fraction  # per step: the collectives' fixed time (0: one chip)
+    sync_s: Fraction  # per step: the fixed time of the collectives (0: one chip) and of the layers
     memory_efficiency: Fraction
     overlap: Fraction
     chips: int  # the model-parallel group: tensor x pipeline parallel
@@ -320,8 +327,30 @@ class Demand:
     dense_read_bytes: Fraction = Fraction(0)
     expert_read_bytes: Fraction = Fraction(0)  # every routed expert, were all of them hit
     expert_miss: float = 1.0  # chance a token leaves one expert untouched: 1 - top-k / experts
-    tokens_per_seq_step: Fraction = Fraction(1)  # tokens a sequence routes per step: decode plus its prefill
+    # a sequence's routed tokens per step, as the share of experts a step touches counts them: its decode
+    # token and its prompt's chunks (see demand)
+    tokens_per_seq_step: Fraction = Fraction(1)
     kv_full_per_seq: Fraction = Fraction(0)  # bytes one sequence holds at its last token
+    reserve_of: str = "total"  # Workload.memory_reserve_of
+
+
+def _routed_tokens_per_seq_step(m: ModelShape, isl: int, osl: int, budget: int | None) -> Fraction:
+    """Tokens a sequence routes per step, as 1 - miss^(batch x this) counts the share of experts a step
+    touches: its decode token, and its prompt's prefill, which comes in chunks of the step's token
+    budget (the whole prompt where there is none), chunks/osl of them a step.
+
+    A chunk's tokens reach most experts at once, so a step either carries one (and reads nearly every
+    expert) or not: with the chunks a step carries Poisson-distributed, the expected share untouched is
+    miss^batch x exp(-batch x chunks x (1 - miss^chunk) / osl). Spreading the prompt's tokens evenly over
+    the answer's steps instead (1 + isl/osl tokens a step) would have a few long-prompt sequences read
+    most of DeepSeek's 256 experts on every step.
+    """
+    if not m.experts:
+        return Fraction(1)
+    miss = 1 - m.experts_per_token / m.experts
+    chunks = -(-isl // (budget or isl)) if isl else 0
+    reached = 1 - miss ** (isl / chunks) if chunks else 0.0
+    return 1 + Fraction(chunks * reached / (-math.log(miss) * osl)) if 0 < miss < 1 else Fraction(1)
 
 
 def demand(obj: Objective) -> Demand:
@@ -369,6 +398,7 @@ def demand(obj: Objective) -> Demand:
         # a prompt is prefilled in chunks of the step's token budget, one chunk a step, and waits a step
         steps = 1 + (Fraction(isl, w.requests.max_tokens_per_step) if w.requests.max_tokens_per_step else 1)
         tpot = min(tpot, obj.ttft_s / steps) if tpot is not None else obj.ttft_s / steps
+    routed = _routed_tokens_per_seq_step(m, isl, osl, w.requests.max_tokens_per_step)
     return Demand(
         flop_per_token=decode + prefill,
         prefill_flop_per_token=prefill,
@@ -377,33 +407,41 @@ def demand(obj: Objective) -> Demand:
         kv_held_per_seq=kv_token * mean_context,
         kv_full_per_seq=kv_token * (isl + osl),
         link_bytes_per_token=link / e.link if n > 1 else Fraction(0),
-        sync_s=collectives * e.allreduce_latency_s if n > 1 else Fraction(0),
+        sync_s=(collectives * e.allreduce_latency_s if n > 1 else Fraction(0)) + m.layers * e.layer_fixed_s,
         memory_efficiency=e.memory,
         overlap=e.overlap,
         chips=n,
         reserve=w.memory_reserve_fraction,
+        reserve_of=w.memory_reserve_of,
         max_batch=cap,
         tpot_s=tpot,
         dense_read_bytes=m.dense_parameters * dense_copies * w.bytes_per_weight * pp,
         expert_read_bytes=m.expert_parameters * w.bytes_per_weight * pp,
         expert_miss=1 - m.experts_per_token / m.experts if m.experts else 1.0,
-        tokens_per_seq_step=tau,
+        tokens_per_seq_step=routed,
     )
 
 
 def batch_cap(d: Demand, memory_gb: Fraction) -> Fraction:
     """Sequences the group's memory holds after the weights (mean batch, so not rounded), engine-capped;
     none where one sequence at its full length does not fit."""
-    free = d.chips * memory_gb * GIGA * (1 - d.reserve) - d.weight_bytes
+    whole = d.chips * memory_gb * GIGA
+    if d.reserve_of == "free":
+        free = (whole - d.weight_bytes) * (1 - d.reserve)
+    else:
+        free = whole * (1 - d.reserve) - d.weight_bytes
     if free < d.kv_full_per_seq:
         return Fraction(0)
     return min(d.max_batch, free / d.kv_held_per_seq)
 
 
-def memory_needed_gb(obj: Objective) -> Fraction:
-    """Per chip: the weights and one sequence's KV cache at its full length, before the reserve."""
+def memory_floor_gb(obj: Objective) -> Fraction:
+    """Per chip: the least memory that holds the weights and one sequence at its full length, the
+    reserve taken the workload's way (batch_cap is positive from here up)."""
     d = demand(obj)
-    return (d.weight_bytes + d.kv_full_per_seq) / d.chips / GIGA
+    if d.reserve_of == "free":
+        return (d.weight_bytes + d.kv_full_per_seq / (1 - d.reserve)) / d.chips / GIGA
+    return (d.weight_bytes + d.kv_full_per_seq) / (1 - d.reserve) / d.chips / GIGA
 
 
 TANGENT_STEPS = 48  # bisection steps for the tangent batch (floats; the same in the vectorised fit)
@@ -431,8 +469,9 @@ def tangent_batch(d_read, e_read, miss, tau, kv, bw_group, sync, tpot, cap):
 
 def weights_read(d: Demand, memory_gbps: Fraction, memory_gb: Fraction) -> tuple[Fraction, Fraction]:
     """Weights read per step as w0 + w1 x batch: for a mixture of experts, the tangent at the batch a
-    memory-bound step reaches (the expected share of experts a step touches, 1 - miss^(batch x tokens),
-    is concave in the batch, so the tangent is exact there and above it elsewhere); dense: (weights, 0).
+    memory-bound step reaches (the expected share of experts a step's decode tokens touch,
+    1 - miss^(batch x tokens), is concave in the batch, so the tangent is exact there and above it
+    elsewhere); dense: (weights, 0).
     """
     if not d.expert_read_bytes:
         return d.dense_read_bytes, Fraction(0)
@@ -584,7 +623,7 @@ class Breakdown:
     prefill_s: float  # the prefill part of compute_s
     memory_s: float
     allreduce_s: float  # the all-reduces' traffic over the links
-    sync_s: float  # the all-reduces' fixed time
+    sync_s: float  # the fixed time: the collectives' and the layers'
     step_s: float  # = TPOT
     step_bound: str  # compute or memory
     tokens_per_s_exact: float  # per chip, exact harmonic sums

@@ -141,7 +141,8 @@ def _assumptions(r: Found, p: Problem) -> list[str]:
         f"Value model: {p.objective.title}; efficiencies for {p.die.architecture} (prefill compute "
         f"{float(eff.prefill_compute):g}, decode compute {float(eff.decode_compute):g}, memory "
         f"{float(eff.memory):g}, overlap {float(eff.overlap):g}, all-reduce fixed time "
-        f"{float(eff.allreduce_latency_s) * 1e6:g} us; specs/calibration/efficiency.toml).",
+        f"{float(eff.allreduce_latency_s) * 1e6:g} us, layer fixed time "
+        f"{float(eff.layer_fixed_s) * 1e6:g} us; specs/calibration/efficiency.toml).",
         f"The value is output tokens/s per chip relative to the reference SKU {p.objective.reference_sku} "
         "(= 1), after fees.",
         "Unit cost and price are estimates from specs/economics/ (ranges in the data).",

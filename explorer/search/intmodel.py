@@ -220,7 +220,7 @@ def tables(
     flops_step = math.gcd(*k_flops)  # keeps FLOPx small, so value coefficients keep their digits
     k_flops = [k // flops_step for k in k_flops]
     g = scales.gbps
-    need = v.memory_needed_gb(obj) / (1 - obj.workload.memory_reserve_fraction) * scales.gb
+    need = v.memory_floor_gb(obj) * scales.gb
     flops_unit = Fraction(10**6 * flops_step, flops_den)  # FLOP/s per flops integer
     per_value = Fraction(scales.value) / reference  # value units per token/s per chip
     pieces = _value_pieces(space, obj, pcie_bidir, flops_unit, per_value)

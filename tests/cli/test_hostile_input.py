@@ -147,6 +147,7 @@ DATA_CASES = [
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 1.5), "default.memory"),
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_fraction"], 1.5), "memory_reserve_fraction"),
+    ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_of"], "weights"), "memory_reserve_of"),
     ("specs/workloads/llama-3-70b.toml", _set(["tensor_parallel"], 0), "tensor_parallel"),
     ("specs/spaces/default.toml", _set(["units_min_fraction"], 2), "units_min_fraction"),
     ("specs/spaces/default.toml", _set(["clock_step_mhz"], 0), "clock_step_mhz"),

@@ -285,29 +285,47 @@ def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "expected"),
+    ("table", "change", "field", "expected"),
     [
-        ({"scenario": "Offline"}, "one of offline, server, interactive, concurrency"),
-        ({"scenario": "concurrency", "max_batch": None}, "a closed-loop point"),
-        ({"scenario": "concurrency", "max_batch": 8, "tpot_ms": 40}, "a closed-loop point"),
+        ("point", {"scenario": "Offline"}, "point[0].scenario", "one of offline, server, interactive"),
+        ("point", {"scenario": "concurrency", "max_batch": None}, "point[0].scenario", "a closed-loop point"),
+        ("point", {"scenario": "concurrency", "max_batch": 8, "tpot_ms": 40}, "point[0].scenario", "no tpot"),
+        ("point", {"engine": "trt-llm"}, "point[0].engine", "an engine of setup.engines"),
+        ("point", {"kv_memory_fraction": 1.5}, "point[0].kv_memory_fraction", "a fraction in (0, 1]"),
+        ("engine", {"kv_memory_of": "weights"}, "setup.engines.vllm.kv_memory_of", "total or free"),
+        (
+            "point",
+            {"engine": "sglang", "kv_memory_fraction": None},
+            "point[0].kv_memory_fraction",
+            "no default",
+        ),
     ],
-    ids=["unknown-scenario", "closed-loop-without-concurrency", "closed-loop-with-a-limit"],
+    ids=[
+        "unknown-scenario",
+        "closed-loop-without-concurrency",
+        "closed-loop-with-a-limit",
+        "unknown-engine",
+        "memory-share-over-one",
+        "unknown-memory-base",
+        "no-memory-share-and-no-default",
+    ],
 )
-def test_a_measured_points_scenario_is_checked_at_load(tmp_path, change, expected) -> None:
-    """A misspelt scenario or a closed-loop point without its concurrency would be fitted as another setup."""
+def test_a_measured_points_setup_is_checked_at_load(tmp_path, table, change, field, expected) -> None:
+    """A misspelt scenario or engine, or a closed-loop point without its concurrency, would be fitted as
+    another setup: the loader names the field instead."""
     from explorer.load.loader import load_measured
     from explorer.model.errors import InputError
 
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     path = tmp_path / "specs" / "calibration" / "measured.toml"
     raw = read(path)
-    point = raw["point"][0]
+    target = raw["point"][0] if table == "point" else raw["setup"]["engines"]["vllm"]
     for key, value in change.items():
         if value is None:
-            point.pop(key, None)
+            target.pop(key, None)
         else:
-            point[key] = value
+            target[key] = value
     path.write_text(tomli_w.dumps(raw))
     with pytest.raises(InputError) as error:
         load_measured(tmp_path)
-    assert "point[0].scenario" in str(error.value) and expected in str(error.value)
+    assert field in str(error.value) and expected in str(error.value)

@@ -77,31 +77,38 @@ def test_the_tangent_planes_stay_within_their_bound_above_the_exact_model(sku_id
 @given(
     sku=any_sku,
     us=st.integers(min_value=0, max_value=200),
+    layer_us=st.integers(min_value=0, max_value=100),
     latency_target=st.booleans(),
 )
 def test_the_all_reduce_fixed_time_costs_throughput_and_the_pieces_match_the_step_it_adds(
-    sku, us, latency_target, data
+    sku, us, layer_us, latency_target, data
 ) -> None:
     """The sync term enters the memory-capped pieces as a rate and the latency factors as time: both must
-    agree with the step the breakdown bisects, and a slower all-reduce must never raise throughput."""
+    agree with the step the breakdown bisects, and a slower all-reduce must never raise throughput.
+    Each layer's fixed time is paid on one chip too, where there is no all-reduce."""
     obj = objective_for(data, sku)
     if not latency_target:
         obj = dataclasses.replace(obj, tpot_s=None)
+    layer = Fraction(layer_us, 10**6)
     slow = dataclasses.replace(
-        obj, efficiency=dataclasses.replace(obj.efficiency, allreduce_latency_s=Fraction(us, 10**6))
+        obj,
+        efficiency=dataclasses.replace(
+            obj.efficiency, allreduce_latency_s=Fraction(us, 10**6), layer_fixed_s=layer
+        ),
     )
     res = resources(data, sku)
     b = v.breakdown(res, slow)
     if b.batch == 0:
         return
-    assert b.sync_s == pytest.approx(2 * obj.workload.model.layers * us / 1e6)
+    layers = obj.workload.model.layers
+    assert b.sync_s == pytest.approx(2 * layers * us / 1e6 + layers * layer_us / 1e6)
     assert 1 - 1e-9 <= b.tokens_per_s / b.tokens_per_s_exact <= PLANES_OVER_THREE_RATES
     faster = dataclasses.replace(
         slow, efficiency=dataclasses.replace(slow.efficiency, allreduce_latency_s=Fraction(us, 2 * 10**6))
     )
     assert v.tokens_per_s(res, faster) >= v.tokens_per_s(res, slow)
     one_chip = dataclasses.replace(slow, workload=dataclasses.replace(slow.workload, tensor_parallel=1))
-    assert v.demand(one_chip).sync_s == 0
+    assert v.demand(one_chip).sync_s == layers * layer
 
 
 def test_latent_attention_costs_its_absorbed_width_and_grouped_query_attention_is_unchanged(

@@ -47,6 +47,31 @@ def test_the_expert_read_tangent_is_never_below_the_expected_read(moe, bw, gb, b
     )
 
 
+def test_a_prompt_reaches_the_experts_a_chunk_at_a_time(moe) -> None:
+    """Chunked prefill: a step either carries a prompt chunk, whose tokens reach nearly every expert at
+    once, or not. Four sequences with 8,192-token prompts touch a small share of DeepSeek's 256 experts
+    on most steps; spread over the answer's steps (1 + 8 prompt tokens a step each) they would read
+    two thirds of them on every step."""
+    w = moe.workload
+
+    def demand(isl: int, budget: int | None) -> v.Demand:
+        req = dataclasses.replace(
+            w.requests, input_tokens=isl, output_tokens=1024, max_tokens_per_step=budget
+        )
+        return v.demand(dataclasses.replace(moe, workload=dataclasses.replace(w, requests=req)))
+
+    whole, chunked, short = demand(8192, None), demand(8192, 2048), demand(128, None)
+    miss = whole.expert_miss
+    untouched = math.exp(math.log(miss) * 4 * float(whole.tokens_per_seq_step))
+    assert 1 - untouched < 0.15 < 0.6 < 1 - miss ** (4 * 9)
+    # four chunks a prompt read the experts about four times as often as one whole prompt
+    assert float(chunked.tokens_per_seq_step - 1) == pytest.approx(4 * float(whole.tokens_per_seq_step - 1))
+    assert 1 < short.tokens_per_seq_step < whole.tokens_per_seq_step  # 128 tokens miss some experts
+    dense = dataclasses.replace(w.model, experts=0, experts_per_token=0, expert_parameters=0, moe_layers=0)
+    plain = v.demand(dataclasses.replace(moe, workload=dataclasses.replace(w, model=dense)))
+    assert plain.tokens_per_seq_step == 1
+
+
 def test_a_small_batch_reads_only_the_experts_its_tokens_touch(data, moe) -> None:
     """At a tight latency target the step reads a fraction of DeepSeek's 256 experts; a dense model all."""
     tight = dataclasses.replace(moe, tpot_s=Fraction(8, 1000))
@@ -136,4 +161,26 @@ def test_the_batch_holds_the_mean_context_but_one_sequence_must_fit_whole(data) 
         d.chips * v.GIGA * (1 - d.reserve)
     )
     assert v.batch_cap(d, tight) == 0  # the mean fits once, the full length does not
-    assert v.memory_needed_gb(obj) / (1 - d.reserve) > tight  # and the search's memory floor agrees
+    assert v.memory_floor_gb(obj) > tight  # and the search's memory floor agrees
+
+
+@pytest.mark.parametrize("reserve_of", ["total", "free"])
+def test_the_reserve_is_taken_the_engines_way_and_the_memory_floor_agrees(data, reserve_of) -> None:
+    """vLLM and SGLang keep weights and cache within a share of the whole memory; TensorRT-LLM gives the
+    cache a share of what the weights leave, which holds reserve x weights more. The search's memory
+    floor is the least memory at which batch_cap serves one sequence, either way."""
+    obj = load_objective("llm-serving", data.root, "Hopper")
+    obj = dataclasses.replace(obj, workload=dataclasses.replace(obj.workload, memory_reserve_of=reserve_of))
+    d = dataclasses.replace(v.demand(obj), max_batch=Fraction(10**9))
+    assert d.reserve > 0
+    gb = 2 * (d.weight_bytes + d.kv_full_per_seq) / (d.chips * v.GIGA)
+    whole = d.chips * gb * v.GIGA
+    total_way = (whole * (1 - d.reserve) - d.weight_bytes) / d.kv_held_per_seq
+    held = v.batch_cap(d, gb)
+    if reserve_of == "free":
+        assert held - total_way == d.reserve * d.weight_bytes / d.kv_held_per_seq
+    else:
+        assert held == total_way
+    floor = v.memory_floor_gb(obj)
+    assert v.batch_cap(d, floor) > 0
+    assert v.batch_cap(d, floor * (1 - Fraction(1, 10**9))) == 0
