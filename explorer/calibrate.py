@@ -358,9 +358,17 @@ def _pooled(groups, shared: Shared) -> np.ndarray:
     )
 
 
-def _total(groups, shared: Shared, toward: v.Efficiency) -> tuple[float, dict[str, np.ndarray]]:
-    """The loss at these shared figures: each group at its best (compute, memory), pulled to `toward`."""
-    losses = {name: _shrink(_loss(xs, ys, shared), toward) for name, (xs, ys) in groups.items()}
+def _total(
+    groups, shared: Shared, toward: v.Efficiency, prior: dict[str, str] | None = None
+) -> tuple[float, dict[str, np.ndarray]]:
+    """The loss at these shared figures: each group at its best (compute, memory), pulled to `toward`, or,
+    for a group whose `prior` names another group (its vendor's nearest architecture), to that group's fit."""
+    prior = {name: p for name, p in (prior or {}).items() if p in groups and p not in (prior or {})}
+    losses: dict[str, np.ndarray] = {}
+    for name in sorted(groups, key=lambda n: n in prior):  # the priors' own fits first
+        xs, ys = groups[name]
+        target = _efficiency(losses[prior[name]], shared) if name in prior else toward
+        losses[name] = _shrink(_loss(xs, ys, shared), target)
     return sum(float(loss.min()) for loss in losses.values()), losses
 
 
@@ -370,7 +378,10 @@ def _with(shared: Shared, name: str, choice) -> Shared:
 
 
 def fit(
-    groups: dict[str, tuple[list[_Inputs], list[float]]], link: Fraction, start: Shared | None = None
+    groups: dict[str, tuple[list[_Inputs], list[float]]],
+    link: Fraction,
+    start: Shared | None = None,
+    prior: dict[str, str] | None = None,
 ) -> tuple[dict[str, v.Efficiency], Shared]:
     """Per group a compute and a memory efficiency; the shared figures by coordinate descent.
 
@@ -378,29 +389,30 @@ def fit(
     multiple of it, and so are the routed experts' and the realised FP4 rate: the
     points separate them across architectures, not within most of them, and fewer
     figures per architecture keep the chip-left-out test honest. The link efficiency
-    is assumed (measured.toml): fitted, it soaked up PCIe all-reduce error.
+    is assumed (measured.toml): fitted, it soaked up PCIe all-reduce error. An
+    architecture is pulled toward the pooled fit, or, where `prior` (setup.fallback)
+    names its vendor's nearest fitted architecture, toward that one's fit: what a few
+    points leave open stays at its vendor's software stack, as without any point.
     """
     batches = {name: (_Batch(xs), ys) for name, (xs, ys) in groups.items()}
     shared = dataclasses.replace(start or START, link=link)
     for _ in range(4):  # sweeps over the shared figures until none moves; the pull's target per sweep
         toward = _efficiency(_pooled(batches, shared), shared)
-        best, _ = _total(batches, shared, toward)
+        best, _ = _total(batches, shared, toward, prior)
         moved = False
         for name, grid in SHARED_GRIDS.items():
             for choice in grid:
                 if choice == getattr(shared, name):
                     continue
                 trial = _with(shared, name, choice)
-                total, _ = _total(batches, trial, toward)
+                total, _ = _total(batches, trial, toward, prior)
                 if total < best - 1e-12:
                     best, shared, moved = total, trial, True
         if not moved:
             break
     toward = _efficiency(_pooled(batches, shared), shared)
-    out = {
-        name: _efficiency(_shrink(_loss(xs, ys, shared), toward), shared)
-        for name, (xs, ys) in batches.items()
-    }
+    _, losses = _total(batches, shared, toward, prior)
+    out = {name: _efficiency(loss, shared) for name, loss in losses.items()}
     out[POOLED] = toward
     return out, shared
 
@@ -452,7 +464,7 @@ def calibrate(
             name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
             for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
-        out = fit(groups, setup.link_efficiency, start)
+        out = fit(groups, setup.link_efficiency, start, setup.fallback)
         if progress is not None:
             progress(1)
         return out
