@@ -1,7 +1,7 @@
 """How well the value model predicts serving it was not fitted on: the issue-24 targets, measured.
 
-    python benchmarks/value_model.py            # about a minute: three calibrations
-    python benchmarks/value_model.py --quick    # the estimated prompt lengths at their estimates only
+    python benchmarks/value_model.py            # about 5 minutes on 2 cores: three calibrations
+    python benchmarks/value_model.py --quick    # the estimated prompt lengths at their estimates only (1.5)
 
 Every figure is computed in this run from specs/calibration/measured.toml and says
 which points it is measured on. Targets (issue 24), on benchmarks and on sources
