@@ -184,7 +184,7 @@ def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup, end: str = "poi
         float(d.link_bytes_per_token),
         float(d.tpot_s) if d.tpot_s is not None else None,
         int(d.sync_s) if d.chips > 1 else 0,
-        workloads[p.model].model.layers,
+        obj.workload.model.layers,
         int(obj.workload.expert_parallel and d.chips > 1),
     )
 

@@ -35,7 +35,7 @@ from explorer.model.quantity import Quantity, Source, Status
 from explorer.model.rules import Charge, Clause, Condition, Control, Fact, Relief, RuleSet
 from explorer.model.space import SpaceConfig
 from explorer.model.units import UNITS, accepted, to_canonical
-from explorer.model.value import Efficiency, Objective, ObjectiveFile, Workload
+from explorer.model.value import RESERVE_OF, Efficiency, Objective, ObjectiveFile, Workload
 
 if typing.TYPE_CHECKING:
     from explorer.model.economics import PriceData
@@ -889,7 +889,7 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
         raise InputError(
             str(file), "memory_reserve_fraction", float(w.memory_reserve_fraction), "a fraction in [0, 1)"
         )
-    if w.memory_reserve_of not in ("total", "free"):
+    if w.memory_reserve_of not in RESERVE_OF:
         raise InputError(str(file), "memory_reserve_of", w.memory_reserve_of, "total or free")
     if w.tensor_parallel < 1:
         raise InputError(str(file), "tensor_parallel", w.tensor_parallel, "a positive tensor-parallel group")
@@ -1007,12 +1007,12 @@ def load_costs(root: Path | None = None) -> CostData:
 
 def load_measured(root: Path | None = None) -> Measured:
     """Measured throughput points and how the benchmark ran (specs/calibration/measured.toml)."""
-    from explorer.model.measured import KV_MEMORY_OF, SCENARIOS, Measured
+    from explorer.model.measured import SCENARIOS, Measured
 
     file = (root or default_data_dir()) / "specs" / "calibration" / "measured.toml"
     measured = parse(Measured, read_toml(file), str(file))
     for name, engine in measured.setup.engines.items():
-        if engine.kv_memory_of not in KV_MEMORY_OF:
+        if engine.kv_memory_of not in RESERVE_OF:
             raise InputError(
                 str(file), f"setup.engines.{name}.kv_memory_of", engine.kv_memory_of, "total or free"
             )

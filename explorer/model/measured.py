@@ -44,7 +44,6 @@ class Point:
 
 
 SCENARIOS = ("offline", "server", "interactive", "concurrency")
-KV_MEMORY_OF = ("total", "free")
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Engine:
     far more cache the second way, and a run can fit there that the first way would not hold.
     """
 
-    kv_memory_of: str
+    kv_memory_of: str  # one of value.RESERVE_OF
     # the default share, for runs whose own setting is not read (none: each of its runs must state it)
     kv_memory_fraction: Fraction | None = None
     source: str = ""

@@ -127,6 +127,9 @@ class Requests:
     max_tokens_per_step: int | None = None
 
 
+RESERVE_OF = ("total", "free")  # what a memory reserve (or an engine's memory share) is a share of
+
+
 @dataclass(frozen=True)
 class Workload:
     """A model served one way (specs/workloads/*.toml): precision, tensor parallel, request mix."""
@@ -151,7 +154,7 @@ class Workload:
     # what the reserve is a share of: "total", the whole memory (vLLM, SGLang: the engine keeps weights
     # and cache within 1 - reserve of it); "free", what the weights leave (TensorRT-LLM: the cache takes
     # 1 - reserve of that)
-    memory_reserve_of: str = "total"
+    memory_reserve_of: str = "total"  # one of RESERVE_OF
 
     @property
     def chips(self) -> int:
