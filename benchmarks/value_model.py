@@ -112,7 +112,7 @@ def closed_loop_lines(rows: list[cal.Row]) -> list[str]:
             p = a.predicted / b.predicted if b.predicted else float("inf")
             measured.append(m)
             predicted.append(p)
-            wrong += (p - 1) * (m - 1) < 0 and abs(m - 1) > 0.15
+            wrong += cal.ranked_wrong(m, p, 0.15)
         if pairs:
             out.append(
                 f"  NVIDIA/AMD {precision}: {len(pairs)} pairs, measured median"

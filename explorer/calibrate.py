@@ -548,6 +548,12 @@ class HeldOut:
     worst_inversions: tuple[str, ...] = ()  # the inverted pairs over a 15% gap, named
 
 
+def ranked_wrong(measured: float, predicted: float, gap: float) -> bool:
+    """A pair the prediction ranks the wrong way round, where the measured ratio is over 1 + gap or
+    under 1 - gap (the issue's target counts them at a 15% gap)."""
+    return (predicted - 1) * (measured - 1) < 0 and abs(measured - 1) > gap
+
+
 def held_out(rows: list[Row], protocol: str) -> HeldOut:
     field, how = PROTOCOLS[protocol]
     ratios, inv10, inv15, names = [], 0, 0, []
@@ -556,9 +562,8 @@ def held_out(rows: list[Row], protocol: str) -> HeldOut:
         pa, pb = getattr(a, field), getattr(b, field)
         predicted = pa / pb if pb else float("inf")
         ratios.append(abs(predicted / measured - 1))
-        wrong = (predicted - 1) * (measured - 1) < 0
-        inv10 += wrong and abs(measured - 1) > 0.10
-        if wrong and abs(measured - 1) > 0.15:
+        inv10 += ranked_wrong(measured, predicted, 0.10)
+        if ranked_wrong(measured, predicted, 0.15):
             inv15 += 1
             names.append(
                 f"{a.point.chip}/{b.point.chip} {a.point.model} {a.point.scenario} ({a.point.source}): "
