@@ -84,10 +84,6 @@ def by_source(result: cal.Calibration) -> list[str]:
     return out
 
 
-def without_cross_vendor(rows: list[cal.Row]) -> list[cal.Row]:
-    return [r for r in rows if r.point.source != CROSS_VENDOR]
-
-
 def closed_loop_lines(rows: list[cal.Row]) -> list[str]:
     """Per chip and precision: the signed median error (the full fit; these points are never fitted),
     then the NVIDIA/AMD pairs' measured and predicted ratios per precision."""
@@ -152,8 +148,9 @@ def main() -> None:
     print("issue-24 targets, on data the fit did not see (estimated prompt lengths at their estimates):")
     print("\n".join(protocol_lines(val)))
     print()
-    built_on = without_cross_vendor(result.rows)
-    print(f"the same without {CROSS_VENDOR} (validation only: the sources the model was built on):")
+    built_on = cal.built_on(result.rows)
+    apart = ", ".join(sorted({r.point.source for r in result.rows} - {r.point.source for r in built_on}))
+    print(f"the same without the validation-only sources ({apart}): the sources the model was built on:")
     print("\n".join(protocol_lines(cal.validate(dataclasses.replace(result, rows=built_on), []))))
     print()
     print(f"{CROSS_VENDOR} alone (DeepSeek-R1, closed-loop clients at fixed concurrency, never fitted):")
@@ -181,7 +178,7 @@ def main() -> None:
         print("estimated prompt lengths at the ends of their ranges (every estimated length at once):")
         for end in ("low", "high"):
             rows = results[end].rows
-            for label, kept in (("", rows), (f" (without {CROSS_VENDOR})", without_cross_vendor(rows))):
+            for label, kept in (("", rows), (" (sources built on)", cal.built_on(rows))):
                 val_end = cal.validate(dataclasses.replace(results[end], rows=kept), [])
                 for h in val_end.protocols:
                     print(

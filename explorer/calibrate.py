@@ -26,6 +26,7 @@ import numpy as np
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.chips import Precision
+from explorer.model.errors import InputError
 from explorer.model.measured import Measured, Point, Setup
 
 COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
@@ -60,10 +61,17 @@ NARROW_GRID = (Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(7, 4), Frac
 # compute efficiency of a step served expert parallel over the same step's tensor parallel; only the
 # expert-parallel fitting points (TensorRT-LLM's DeepSeek-R1 runs) move it, and a fit without them keeps 1
 EP_COMPUTE_GRID = tuple(Fraction(k, 100) for k in (*range(20, 51), 60, 70, 80, 90, 100))
+# an architecture of setup.own_collectives fits its own collective figures on its multi-chip points:
+# the link's achieved share (the shared figure is assumed, setup.link_efficiency) and the fixed time of
+# one all-reduce, to 200 us (a collective library's small-message latency is tens of microseconds; the
+# rest stands for what a stack pays per collective beyond it)
+OWN_LINK_GRID = (Fraction(1, 5), Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(3, 4))
+OWN_ALLREDUCE_GRID_US = tuple(range(0, 201, 20))
 # weight of the pull toward the pooled fit, per architecture (squared log distance of each efficiency):
 # 0.02 costs a 14% departure what a 14% misfit of one point costs
 SHRINK = 0.02
 POOLED = "default"
+MEASURED_FILE = "specs/calibration/measured.toml"
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,15 @@ class Shared:
     narrow: Fraction | None = None  # realised FP4 rate over FP8 (None: the FP4 peak)
     ep_compute: Fraction = Fraction(1)  # compute efficiency served expert parallel over tensor parallel
     layer_s: Fraction = Fraction(0)  # the fixed time of one layer in a step
+    # (architecture, link share, all-reduce time): collectives fitted apart from the shared ones
+    own: tuple[tuple[str, Fraction, Fraction], ...] = ()
+
+    def of(self, group: str) -> Shared:
+        """The figures a group is fitted at: its own collectives where it has them."""
+        for name, link, allreduce_s in self.own:
+            if name == group:
+                return dataclasses.replace(self, link=link, allreduce_s=allreduce_s, own=())
+        return self
 
 
 class _Batch:
@@ -353,7 +370,7 @@ START = Shared(
 def _pooled(groups, shared: Shared) -> np.ndarray:
     """The loss of every point as one group (the pooled fit): the sum of the groups' loss grids."""
     return sum(
-        (_loss(xs, ys, shared) for xs, ys in groups.values()),
+        (_loss(xs, ys, shared.of(name)) for name, (xs, ys) in groups.items()),
         start=np.zeros((len(COMPUTE_GRID), len(MEMORY_GRID))),
     )
 
@@ -367,8 +384,8 @@ def _total(
     losses: dict[str, np.ndarray] = {}
     for name in sorted(groups, key=lambda n: n in prior):  # the priors' own fits first
         xs, ys = groups[name]
-        target = _efficiency(losses[prior[name]], shared) if name in prior else toward
-        losses[name] = _shrink(_loss(xs, ys, shared), target)
+        target = _efficiency(losses[prior[name]], shared.of(prior[name])) if name in prior else toward
+        losses[name] = _shrink(_loss(xs, ys, shared.of(name)), target)
     return sum(float(loss.min()) for loss in losses.values()), losses
 
 
@@ -377,11 +394,30 @@ def _with(shared: Shared, name: str, choice) -> Shared:
     return dataclasses.replace(shared, **{name: choice})
 
 
+def _with_own(shared: Shared, group: str, field: int, choice: Fraction) -> Shared:
+    """Shared figures with one of a group's own collective figures changed (1: link, 2: all-reduce)."""
+    own = tuple(
+        (name, choice if field == 1 else link, choice if field == 2 else allreduce_s)
+        if name == group
+        else (name, link, allreduce_s)
+        for name, link, allreduce_s in shared.own
+    )
+    return dataclasses.replace(shared, own=own)
+
+
+def _own_grids(shared: Shared):
+    """(group, field, grid) for each group's own collective figures, as the descent walks them."""
+    for group, _, _ in shared.own:
+        yield group, 1, OWN_LINK_GRID
+        yield group, 2, tuple(Fraction(us, 10**6) for us in OWN_ALLREDUCE_GRID_US)
+
+
 def fit(
     groups: dict[str, tuple[list[_Inputs], list[float]]],
     link: Fraction,
     start: Shared | None = None,
     prior: dict[str, str] | None = None,
+    own_collectives: tuple[str, ...] = (),
 ) -> tuple[dict[str, v.Efficiency], Shared]:
     """Per group a compute and a memory efficiency; the shared figures by coordinate descent.
 
@@ -393,9 +429,14 @@ def fit(
     architecture is pulled toward the pooled fit, or, where `prior` (setup.fallback)
     names its vendor's nearest fitted architecture, toward that one's fit: what a few
     points leave open stays at its vendor's software stack, as without any point.
+    A group of `own_collectives` with multi-chip points fits its own link share and
+    all-reduce time on them (another vendor's collective library and fabric); without
+    such points it has nothing to fit them on and takes the shared ones.
     """
     batches = {name: (_Batch(xs), ys) for name, (xs, ys) in groups.items()}
     shared = dataclasses.replace(start or START, link=link)
+    own = [g for g in own_collectives if g in groups and any(x.chips > 1 for x in groups[g][0])]
+    shared = dataclasses.replace(shared, own=tuple((g, shared.link, shared.allreduce_s) for g in own))
     for _ in range(4):  # sweeps over the shared figures until none moves; the pull's target per sweep
         toward = _efficiency(_pooled(batches, shared), shared)
         best, _ = _total(batches, shared, toward, prior)
@@ -408,11 +449,17 @@ def fit(
                 total, _ = _total(batches, trial, toward, prior)
                 if total < best - 1e-12:
                     best, shared, moved = total, trial, True
+        for group, which, grid in list(_own_grids(shared)):
+            for choice in grid:
+                trial = _with_own(shared, group, which, choice)
+                total, _ = _total(batches, trial, toward, prior)
+                if total < best - 1e-12:
+                    best, shared, moved = total, trial, True
         if not moved:
             break
     toward = _efficiency(_pooled(batches, shared), shared)
     _, losses = _total(batches, shared, toward, prior)
-    out = {name: _efficiency(loss, shared) for name, loss in losses.items()}
+    out = {name: _efficiency(loss, shared.of(name)) for name, loss in losses.items()}
     out[POOLED] = toward
     return out, shared
 
@@ -455,6 +502,11 @@ def calibrate(
     """
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
+    known = {d.architecture for d in catalog.dies.values()}
+    for i, name in enumerate(setup.own_collectives):
+        if name not in known:
+            where = f"setup.own_collectives[{i}]"
+            raise InputError(MEASURED_FILE, where, name, "an architecture of specs/dies")
     xs = {id(p): _inputs(p, catalog, workloads, setup, end) for p in measured.point}
     train = [p for p in measured.point if p.role == "fit"]
 
@@ -464,7 +516,7 @@ def calibrate(
             name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
             for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
-        out = fit(groups, setup.link_efficiency, start, setup.fallback)
+        out = fit(groups, setup.link_efficiency, start, setup.fallback, tuple(setup.own_collectives))
         if progress is not None:
             progress(1)
         return out
@@ -546,6 +598,13 @@ class HeldOut:
     inversions_10: int  # pairs ranked the wrong way round where the measured gap exceeds 10%
     inversions_15: int
     worst_inversions: tuple[str, ...] = ()  # the inverted pairs over a 15% gap, named
+
+
+def built_on(rows: list[Row]) -> list[Row]:
+    """The rows of the sources the model was built on: those with fitting points (a validation-only
+    source, never fitted, is a test of the model, and its figures are reported apart)."""
+    fitted = {r.point.source for r in rows if r.point.role == "fit"}
+    return [r for r in rows if r.point.source in fitted]
 
 
 def ranked_wrong(measured: float, predicted: float, gap: float) -> bool:
@@ -653,7 +712,8 @@ def efficiency_toml(cal: Calibration, val: Validation, fallback: dict[str, str] 
             "compute over decode's (3/4-2, capped at 1), routed experts' compute over dense layers' "
             "(0.4-1), the realised FP4/FP6 rate as a multiple of FP8 (1-2) and the compute efficiency of "
             "a step served expert parallel over tensor parallel (0.2-1: by 0.01 to 0.5, then 0.1); link "
-            "efficiency assumed",
+            "efficiency assumed, except for an architecture of setup.own_collectives with multi-chip "
+            "points, which fits its own link share (1/5-3/4) and all-reduce time (0-200 us) on them",
             "fitted_median_abs_error": f"{val.fitted_abs:.3f}",
             "left_out_chip_median_abs_error": f"{val.left_out_chip_abs:.3f}",
             "left_out_source_median_abs_error": f"{val.left_out_source_abs:.3f}",

@@ -76,6 +76,9 @@ class Setup:
     # an architecture without measured points of its own takes this calibrated architecture's fit (its
     # vendor's nearest: the same software stack), not the pooled fit of mostly NVIDIA points
     fallback: dict[str, str] = field(default_factory=dict)
+    # architectures whose collectives (link share, all-reduce time) are fitted on their own multi-chip
+    # points, not shared with the rest: another vendor's collective library over another fabric
+    own_collectives: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
