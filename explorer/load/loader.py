@@ -47,6 +47,17 @@ DATA_ENV = "CHIP_EXPLORER_DATA"
 
 
 @dataclass(frozen=True)
+class ValidatedError:
+    """The fit's median signed error (predicted / measured - 1) on an architecture's validation runs, which
+    were never fitted, on one chip and on several apart, with the runs it is the median of."""
+
+    one_chip: Fraction | None = None
+    one_chip_runs: int = 0
+    several_chips: Fraction | None = None
+    several_chips_runs: int = 0
+
+
+@dataclass(frozen=True)
 class EfficiencyTable:
     """specs/calibration/efficiency.toml: the fitted efficiencies, per architecture and pooled."""
 
@@ -56,6 +67,7 @@ class EfficiencyTable:
     points: dict[str, int] = dataclasses.field(default_factory=dict)  # fitting points per architecture
     # an architecture without a fit of its own takes this one's (its vendor's nearest calibrated)
     fallback: dict[str, str] = dataclasses.field(default_factory=dict)
+    validated: dict[str, ValidatedError] = dataclasses.field(default_factory=dict)
 
 
 # fields that name something (a chip, a rule, a paragraph): shown on one line, so held to one line
@@ -945,6 +957,14 @@ def load_efficiency_table(root: Path | None = None) -> EfficiencyTable:
     for name, to in table.fallback.items():
         if to not in table.architectures:
             raise InputError(str(file), f"fallback.{name}", to, "an architecture with its own fit")
+    for name, bias in table.validated.items():
+        for where in ("one_chip", "several_chips"):
+            error, runs = getattr(bias, where), getattr(bias, f"{where}_runs")
+            if (error is None) != (runs == 0) or runs < 0:
+                expected = "an error with its count of runs (at least 1), or neither"
+                raise InputError(str(file), f"validated.{name}.{where}_runs", runs, expected)
+            if error is not None and error <= -1:
+                raise InputError(str(file), f"validated.{name}.{where}", float(error), "an error above -1")
     return table
 
 

@@ -231,10 +231,28 @@ class EfficiencyNote:
     # without a fit of its own: the calibrated architecture whose fit it takes (its vendor's nearest,
     # specs/calibration/measured.toml setup.fallback); none: the pooled default
     fit: str | None = None
+    # the fit's median signed error on its architecture's validation runs (never fitted) served as the
+    # objective is, on one chip or on several; none: no such run
+    validated_error: Fraction | None = None
+    validated_runs: int = 0
+    several_chips: bool = False
+
+    def validated(self) -> str:
+        """What the independent runs say of the value: '' where there are none."""
+        if self.validated_error is None:
+            return ""
+        where = "several chips" if self.several_chips else "one chip"
+        way = "over" if self.validated_error > 0 else "under"
+        runs = f"{self.validated_runs} run{'s' * (self.validated_runs != 1)}"
+        return (
+            f"; on {where} the model {way}-predicts {self.architecture}'s validation runs (never fitted) by a"
+            f" median {float(self.validated_error):+.0%} ({runs})"
+        )
 
     def describe(self) -> str:
         if self.calibrated:
-            return f"{self.architecture}: fitted on {self.points} measured point{'s' * (self.points != 1)}"
+            points = f"{self.points} measured point{'s' * (self.points != 1)}"
+            return f"{self.architecture}: fitted on {points}{self.validated()}"
         span = (
             f"; the value would be {float(self.low):.3f}-{float(self.high):.3f} under the calibrated"
             " architectures' fits"
@@ -246,7 +264,7 @@ class EfficiencyNote:
             if self.fit
             else "the pooled default fit"
         )
-        return f"{self.architecture}: no measured point ({fit}){span}"
+        return f"{self.architecture}: no measured point ({fit}){span}{self.validated()}"
 
 
 @dataclass(frozen=True)

@@ -240,6 +240,11 @@ def calibration_note_dict(note) -> dict | None:
         "value_low": num(note.low, 6) if note.low is not None else None,
         "value_high": num(note.high, 6) if note.high is not None else None,
         "fit": note.fit,  # without its own fit: the calibrated architecture whose fit it takes (none: pooled)
+        # the fit's median signed error on the architecture's validation runs served as here (one chip or
+        # several), never fitted; none: no such run
+        "validated_error": num(note.validated_error, 3) if note.validated_error is not None else None,
+        "validated_runs": note.validated_runs,
+        "several_chips": note.several_chips,
         "note": note.describe(),
     }
 

@@ -6,7 +6,13 @@ import dataclasses
 from fractions import Fraction
 from pathlib import Path
 
-from explorer.load.loader import calibrated_architectures, fit_used, load_efficiency, load_efficiency_table
+from explorer.load.loader import (
+    ValidatedError,
+    calibrated_architectures,
+    fit_used,
+    load_efficiency,
+    load_efficiency_table,
+)
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.checker import Verdict
@@ -61,11 +67,22 @@ def efficiency_note(
     calibrated architectures' efficiencies span.
     """
     table = load_efficiency_table(root)
-    if architecture in table.architectures:
-        return v.EfficiencyNote(architecture, True, table.points.get(architecture, 0))
+    several = obj.workload.chips > 1
+    where = "several_chips" if several else "one_chip"
+    bias = table.validated.get(architecture, ValidatedError())
+    note = v.EfficiencyNote(
+        architecture,
+        architecture in table.architectures,
+        table.points.get(architecture, 0),
+        validated_error=getattr(bias, where),
+        validated_runs=getattr(bias, f"{where}_runs"),
+        several_chips=several,
+    )
+    if note.calibrated:
+        return note
     values = []
     for e in calibrated_architectures(root).values():
         other = dataclasses.replace(obj, efficiency=e)
         values.append(v.value(v.resources(metrics, other), reference, other))
     low, high = min(values, default=None), max(values, default=None)
-    return v.EfficiencyNote(architecture, False, 0, low, high, fit_used(architecture, root))
+    return dataclasses.replace(note, low=low, high=high, fit=fit_used(architecture, root))
