@@ -236,6 +236,8 @@ class EfficiencyNote:
     validated_error: Fraction | None = None
     validated_runs: int = 0
     several_chips: bool = False
+    # whose runs those are: its own architecture's, or, without runs of its own, those of the fit it takes
+    validated_on: str = ""
 
     def validated(self) -> str:
         """What the independent runs say of the value: '' where there are none."""
@@ -244,8 +246,9 @@ class EfficiencyNote:
         where = "several chips" if self.several_chips else "one chip"
         way = "over" if self.validated_error > 0 else "under"
         runs = f"{self.validated_runs} run{'s' * (self.validated_runs != 1)}"
+        whose = self.validated_on or self.architecture
         return (
-            f"; on {where} the model {way}-predicts {self.architecture}'s validation runs (never fitted) by a"
+            f"; on {where} the model {way}-predicts {whose}'s validation runs (never fitted) by a"
             f" median {float(self.validated_error):+.0%} ({runs})"
         )
 

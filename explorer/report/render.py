@@ -245,6 +245,7 @@ def calibration_note_dict(note) -> dict | None:
         "validated_error": num(note.validated_error, 3) if note.validated_error is not None else None,
         "validated_runs": note.validated_runs,
         "several_chips": note.several_chips,
+        "validated_on": note.validated_on or note.architecture,  # whose runs: its own, or its fit's
         "note": note.describe(),
     }
 

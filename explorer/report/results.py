@@ -271,8 +271,9 @@ def validated_lines(ranked: list[dict]) -> list[str]:
         return []
     head = (
         f"Validated: the fit misses the validation runs (never fitted) of {len(moved)} of {len(ranked)}"
-        f" bases' architectures, served as this value model serves, by a median over"
-        f" {VALIDATED_MISS:.0%}; at those errors their values and ranks would be:"
+        " bases' architectures (without runs of their own, of the fit they take), served as this value"
+        f" model serves, by a median over {VALIDATED_MISS:.0%}; at those errors their values and ranks"
+        " would be:"
     )
     out = ["", *layout.wrap(head, indent="")]
     for rank, r in enumerate(ranked, start=1):
@@ -282,9 +283,11 @@ def validated_lines(ranked: list[dict]) -> list[str]:
         at, new_rank = moved[r["base"]]
         way = "over" if c["validated_error"] > 0 else "under"
         where = "several chips" if c.get("several_chips") else "one chip"
+        whose = c.get("validated_on") or c["architecture"]
+        runs = f"{c['validated_runs']} runs" + (f" of {whose}" if whose != c["architecture"] else "")
         line = (
             f"{r['base']} ({c['architecture']}): value {r['value']:.3f}, {at:.3f} at the median error"
-            f" ({way}-predicted {c['validated_error']:+.0%} over {c['validated_runs']} runs on {where});"
+            f" ({way}-predicted {c['validated_error']:+.0%} over {runs} on {where});"
             f" rank {rank}, {new_rank} so, of {len(ranked)}"
         )
         out += layout.wrap(line, first="  ")

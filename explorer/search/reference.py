@@ -69,7 +69,10 @@ def efficiency_note(
     table = load_efficiency_table(root)
     several = obj.workload.chips > 1
     where = "several_chips" if several else "one_chip"
-    bias = table.validated.get(architecture, ValidatedError())
+    # its own runs; without any, the runs of the fit it is valued at (which the fit's error then carries)
+    fit = architecture if architecture in table.architectures else fit_used(architecture, root)
+    whose = architecture if architecture in table.validated else (fit or "")
+    bias = table.validated.get(whose, ValidatedError())
     note = v.EfficiencyNote(
         architecture,
         architecture in table.architectures,
@@ -77,6 +80,7 @@ def efficiency_note(
         validated_error=getattr(bias, where),
         validated_runs=getattr(bias, f"{where}_runs"),
         several_chips=several,
+        validated_on=whose if whose != architecture else "",
     )
     if note.calibrated:
         return note
@@ -85,4 +89,4 @@ def efficiency_note(
         other = dataclasses.replace(obj, efficiency=e)
         values.append(v.value(v.resources(metrics, other), reference, other))
     low, high = min(values, default=None), max(values, default=None)
-    return dataclasses.replace(note, low=low, high=high, fit=fit_used(architecture, root))
+    return dataclasses.replace(note, low=low, high=high, fit=fit)

@@ -77,6 +77,19 @@ def test_a_cdna_3_die_served_on_eight_chips_says_what_its_runs_on_several_chips_
     assert not note.several_chips and note.validated_error == bias.one_chip
 
 
+def test_a_die_valued_at_another_architectures_fit_carries_that_fits_error(data) -> None:
+    """CDNA 2 has no fit and no runs: valued at CDNA 3's fit, it says what CDNA 3's runs say of that fit;
+    a die at the pooled fit (Ampere) says nothing."""
+    obj = load_objective("llm-serving", data.root, "CDNA 2")
+    reference = v.tokens_per_s(v.resources(data.catalog.metrics(data.catalog.skus["h100-sxm"]), obj), obj)
+    mi250x = efficiency_note(data.catalog.metrics(data.catalog.find_sku("mi250x")), "CDNA 2", obj, reference)
+    assert mi250x.fit == "CDNA 3" and mi250x.validated_on == "CDNA 3"
+    assert mi250x.validated_error == load_efficiency_table().validated["CDNA 3"].several_chips
+    assert "CDNA 3's validation runs" in mi250x.describe()
+    a100 = efficiency_note(data.catalog.metrics(data.catalog.find_sku("a100-sxm")), "Ampere", obj, reference)
+    assert a100.fit is None and a100.validated_error is None and "validation" not in a100.describe()
+
+
 def _record(base: str, value: float, error: float | None) -> dict:
     note = {"architecture": "X", "validated_error": error, "validated_runs": 9, "several_chips": True}
     return {"base": base, "value": value, "calibration": note}
