@@ -70,7 +70,7 @@ def efficiency_note(
     several = obj.workload.chips > 1
     where = "several_chips" if several else "one_chip"
     # its own runs; without any, the runs of the fit it is valued at (which the fit's error then carries)
-    fit = architecture if architecture in table.architectures else fit_used(architecture, root)
+    fit = fit_used(architecture, root)
     whose = architecture if architecture in table.validated else (fit or "")
     bias = table.validated.get(whose, ValidatedError())
     note = v.EfficiencyNote(
