@@ -26,7 +26,6 @@ import numpy as np
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.chips import Precision
-from explorer.model.errors import InputError
 from explorer.model.measured import Measured, Point, Setup
 
 COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
@@ -71,7 +70,6 @@ OWN_ALLREDUCE_GRID_US = tuple(range(0, 201, 20))
 # 0.02 costs a 14% departure what a 14% misfit of one point costs
 SHRINK = 0.02
 POOLED = "default"
-MEASURED_FILE = "specs/calibration/measured.toml"
 
 
 @dataclass(frozen=True)
@@ -497,11 +495,6 @@ def calibrate(
     """
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
-    known = {d.architecture for d in catalog.dies.values()}
-    for i, name in enumerate(setup.own_collectives):
-        if name not in known:
-            where = f"setup.own_collectives[{i}]"
-            raise InputError(MEASURED_FILE, where, name, "an architecture of specs/dies")
     xs = {id(p): _inputs(p, catalog, workloads, setup, end) for p in measured.point}
     train = [p for p in measured.point if p.role == "fit"]
 

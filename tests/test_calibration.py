@@ -12,7 +12,6 @@ import pytest
 from explorer import calibrate as cal
 from explorer.load.loader import default_data_dir, load_efficiency
 from explorer.model import value as v
-from explorer.model.errors import InputError
 
 pytestmark = pytest.mark.slow  # the fit and its validations refit the calibration: the slow tier
 
@@ -240,9 +239,3 @@ def test_an_architecture_fits_its_own_collectives_only_where_listed_and_on_sever
     }
     fits, got = cal.fit(alone, Fraction(3, 4), shared, own_collectives=("CDNA 3",))
     assert got.own == () and fits["CDNA 3"].allreduce_latency_s == got.allreduce_s
-
-
-def test_an_unknown_architecture_in_own_collectives_names_the_field(data, measured, workloads) -> None:
-    setup = dataclasses.replace(measured.setup, own_collectives=["CDNA3"])
-    with pytest.raises(InputError, match=r"setup\.own_collectives\[0\]"):
-        cal.calibrate(dataclasses.replace(measured, setup=setup), data.catalog, workloads)

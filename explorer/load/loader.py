@@ -1063,7 +1063,24 @@ def load_measured(root: Path | None = None) -> Measured:
                 p.scenario,
                 "a closed-loop point: max_batch (the concurrency) and no tpot_ms or ttft_ms",
             )
+    _check_architecture_names(measured, file)
     return measured
+
+
+def _check_architecture_names(measured: Measured, file: Path) -> None:
+    """setup.own_collectives and setup.fallback name architectures of the dies beside the file
+    (specs/dies of the same data folder): a misspelt one would silently take the shared or pooled fit."""
+    dies = _load_many(c.Die, file.parent.parent / "dies")
+    known = {d.architecture for d in dies.values()}
+    expected = "an architecture of specs/dies: " + ", ".join(sorted(known))
+    for i, name in enumerate(measured.setup.own_collectives):
+        if name not in known:
+            raise InputError(str(file), f"setup.own_collectives[{i}]", name, expected)
+    for name, to in measured.setup.fallback.items():
+        if name not in known:
+            raise InputError(str(file), f"setup.fallback.{name}", name, expected)
+        if to not in known:
+            raise InputError(str(file), f"setup.fallback.{name}", to, expected)
 
 
 def load_workloads(root: Path | None = None) -> dict[str, Workload]:

@@ -144,6 +144,22 @@ DATA_CASES = [
     ),
     ("specs/calibration/measured.toml", _set(["point", 0, "chip"], "h999"), "point[0].chip"),
     ("specs/calibration/measured.toml", _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
+    # architectures named in the setup: a misspelt one would silently take the shared or pooled fit
+    (
+        "specs/calibration/measured.toml",
+        _set(["setup", "own_collectives"], ["CDNA3"]),
+        "setup.own_collectives[0]",
+    ),
+    (
+        "specs/calibration/measured.toml",
+        _set(["setup", "fallback", "CDNA 9"], "CDNA 3"),
+        "setup.fallback.CDNA 9",
+    ),
+    (
+        "specs/calibration/measured.toml",
+        _set(["setup", "fallback", "CDNA 4"], "CDNA3"),
+        "setup.fallback.CDNA 4",
+    ),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 1.5), "default.memory"),
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_fraction"], 1.5), "memory_reserve_fraction"),
