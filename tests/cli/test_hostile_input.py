@@ -113,6 +113,8 @@ def _set(path: list, value):
     return change
 
 
+MEASURED = "specs/calibration/measured.toml"
+
 # (file, change to its parsed TOML, the field the message must name); values as TOML text where needed
 DATA_CASES = [
     ("specs/dies/gh100.toml", _set(["logic_dies", 0, "area_mm2", "value"], "nan"), "logic_dies[0].area_mm2"),
@@ -142,24 +144,12 @@ DATA_CASES = [
         _set(["anchors", 9, "price_usd", "status"], "reported"),
         "anchors[9].price_usd.status",
     ),
-    ("specs/calibration/measured.toml", _set(["point", 0, "chip"], "h999"), "point[0].chip"),
-    ("specs/calibration/measured.toml", _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
+    (MEASURED, _set(["point", 0, "chip"], "h999"), "point[0].chip"),
+    (MEASURED, _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
     # architectures named in the setup: a misspelt one would silently take the shared or pooled fit
-    (
-        "specs/calibration/measured.toml",
-        _set(["setup", "own_collectives"], ["CDNA3"]),
-        "setup.own_collectives[0]",
-    ),
-    (
-        "specs/calibration/measured.toml",
-        _set(["setup", "fallback", "CDNA 9"], "CDNA 3"),
-        "setup.fallback.CDNA 9",
-    ),
-    (
-        "specs/calibration/measured.toml",
-        _set(["setup", "fallback", "CDNA 4"], "CDNA3"),
-        "setup.fallback.CDNA 4",
-    ),
+    (MEASURED, _set(["setup", "own_collectives"], ["CDNA3"]), "setup.own_collectives[0]"),
+    (MEASURED, _set(["setup", "fallback", "CDNA 9"], "CDNA 3"), "setup.fallback.CDNA 9"),
+    (MEASURED, _set(["setup", "fallback", "CDNA 4"], "CDNA3"), "setup.fallback.CDNA 4"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 1.5), "default.memory"),
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_fraction"], 1.5), "memory_reserve_fraction"),
