@@ -355,6 +355,7 @@ def _render_forked(text: str, doc: dict, template: Path) -> str:
     from explorer.model.errors import InputError
 
     read, write = os.pipe()
+    parent = os.getpid()  # read before the fork: see _die_with_parent
     pid = os.fork()
     if pid == 0:  # the child: render under the limit, send back the text or the error, and leave at once
         code = 0
@@ -362,7 +363,7 @@ def _render_forked(text: str, doc: dict, template: Path) -> str:
             os.close(read)
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(sig, signal.SIG_DFL)  # the parent's handlers are not this process's
-            _die_with_parent()
+            _die_with_parent(parent)
             _limit_memory(RENDER_MEMORY_BYTES)
             try:
                 answer = {"text": _render(text, doc, template)}
@@ -409,13 +410,15 @@ def _render_forked(text: str, doc: dict, template: Path) -> str:
     return answer["text"]
 
 
-def _die_with_parent() -> None:
-    """SIGKILL when the parent ends, however it ends (a signal's handler exits without waiting for us)."""
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL when `parent` ends, however it ends (a signal's handler exits without waiting for us).
+
+    `parent` is its id as read before the fork: one that ended before this call has left this process
+    another parent, which read here would pass for it."""
     import ctypes
     import os
     import signal
 
-    parent = os.getppid()
     ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)

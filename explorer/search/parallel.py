@@ -56,11 +56,15 @@ def map_jobs(
             for f in dask_as_completed(submitted):
                 done(submitted[f], f.result())
     elif executor == "process" and len(jobs) > 1 and workers != 1:
+        import os
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         from explorer.search import interrupts
 
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(setup,))
+        # the workers are told this process's id, read here before they fork: one that forks after this
+        # process has ended (a signal's handler exits at once) sees another parent and ends
+        start = (setup, os.getpid())
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=start)
         interrupts.pool(pool)
         try:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
@@ -103,7 +107,7 @@ def _end(pool) -> None:
             process.join(2)
 
 
-def _worker_init(setup: tuple[Callable, tuple] | None) -> None:
+def _worker_init(setup: tuple[Callable, tuple] | None, parent: int) -> None:
     """Workers leave interrupts and hang-ups to the parent, which ends them, and die with it: a parent
     killed outright (SIGKILL, out of memory) leaves no worker solving on (Linux: PR_SET_PDEATHSIG; elsewhere
     a thread that watches the parent). Then the jobs' shared setup."""
@@ -112,25 +116,26 @@ def _worker_init(setup: tuple[Callable, tuple] | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent()
+    die_with_parent(parent)
     if setup is not None:
         setup[0](*setup[1])
 
 
-def die_with_parent() -> None:
-    """End this process (SIGTERM) when the process that started it ends."""
+def die_with_parent(parent: int) -> None:
+    """End this process (SIGTERM) when `parent` ends: its id as the parent read it before the fork, since
+    a parent that ended before this call leaves the child another parent (read here, that one would
+    pass for it, and the child would wait on its queue for ever, holding the parent's stdout)."""
     import os
     import signal
     import sys
 
-    parent = os.getppid()
     if sys.platform.startswith("linux"):
         import ctypes
 
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
-                if os.getppid() != parent:  # the parent died before the call: too late to be told
+                if os.getppid() != parent:  # it ended before the call: too late to be told
                     os._exit(1)
                 return
         except (OSError, AttributeError):

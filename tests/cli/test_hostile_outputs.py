@@ -321,6 +321,30 @@ def test_workers_die_with_their_parent(tmp_path) -> None:
     assert not alive
 
 
+ORPHAN = """
+import os, sys
+from explorer.search.parallel import die_with_parent
+die_with_parent(int(sys.argv[1]))
+print("still running")
+"""
+
+
+@pytest.mark.parametrize("gone", [True, False])
+def test_a_worker_whose_parent_ended_before_it_started_ends(gone) -> None:
+    """A worker forked just as a signal ends its parent: by the time it sets up, another process is its
+    parent. Told the id its parent read before the fork, it ends at once instead of waiting on its queue
+    for ever with the parent's stdout open (a signal test hung on that); with its real parent it runs on."""
+    parent = os.getpid() + 1 if gone else os.getpid()  # the child's parent is this process
+    proc = subprocess.run(
+        [sys.executable, "-c", ORPHAN, str(parent)], capture_output=True, text=True, timeout=60
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    if gone:
+        assert proc.returncode == 1 and "still running" not in proc.stdout, proc.stderr
+    else:
+        assert proc.returncode == 0 and "still running" in proc.stdout, proc.stderr
+
+
 # ---- 7. a thread that cannot start ends the run, it does not hang it -------------------------------------
 
 FAIL_THREAD = """
