@@ -29,6 +29,10 @@ from explorer.model.metrics import Metrics
 from explorer.model.quantity import Source
 
 GIGA = 10**9
+# a memory capacity's "GB" is binary, as vendors state it: an "80 GB" H100 is five 16 GiB HBM3 stacks
+# (nvidia-smi: 81,559 MiB, 85.5e9 bytes), a "180 GB" B200 shows 183,359 MiB, and a 24 GB HBM3 stack is
+# twelve 16 Gbit dies. Weights and caches are counted in bytes, so a capacity in GB is taken as GiB
+MEMORY_GB = 2**30
 
 PLANE_DENOMINATOR = 2**16
 
@@ -449,7 +453,7 @@ def demand(obj: Objective) -> Demand:
 def batch_cap(d: Demand, memory_gb: Fraction) -> Fraction:
     """Sequences the group's memory holds after the weights (mean batch, so not rounded), engine-capped;
     none where one sequence at its full length does not fit."""
-    whole = d.chips * memory_gb * GIGA
+    whole = d.chips * memory_gb * MEMORY_GB
     if d.reserve_of == "free":
         free = (whole - d.weight_bytes) * (1 - d.reserve)
     else:
@@ -464,8 +468,8 @@ def memory_floor_gb(obj: Objective) -> Fraction:
     reserve taken the workload's way (batch_cap is positive from here up)."""
     d = demand(obj)
     if d.reserve_of == "free":
-        return (d.weight_bytes + d.kv_full_per_seq / (1 - d.reserve)) / d.chips / GIGA
-    return (d.weight_bytes + d.kv_full_per_seq) / (1 - d.reserve) / d.chips / GIGA
+        return (d.weight_bytes + d.kv_full_per_seq / (1 - d.reserve)) / d.chips / MEMORY_GB
+    return (d.weight_bytes + d.kv_full_per_seq) / (1 - d.reserve) / d.chips / MEMORY_GB
 
 
 TANGENT_STEPS = 48  # bisection steps for the tangent batch (floats; the same in the vectorised fit)

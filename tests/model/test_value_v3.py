@@ -155,13 +155,30 @@ def test_the_batch_holds_the_mean_context_but_one_sequence_must_fit_whole(data) 
     isl, osl = obj.workload.requests.input_tokens, obj.workload.requests.output_tokens
     assert d.kv_held_per_seq * (isl + osl) == d.kv_full_per_seq * (isl + Fraction(osl, 2))
     free = d.kv_held_per_seq * 10
-    gb = (d.weight_bytes + free) / (d.chips * v.GIGA * (1 - d.reserve))
+    gb = (d.weight_bytes + free) / (d.chips * v.MEMORY_GB * (1 - d.reserve))
     assert v.batch_cap(dataclasses.replace(d, max_batch=Fraction(10**6)), gb) == 10
     tight = (d.weight_bytes + (d.kv_held_per_seq + d.kv_full_per_seq) / 2) / (
-        d.chips * v.GIGA * (1 - d.reserve)
+        d.chips * v.MEMORY_GB * (1 - d.reserve)
     )
     assert v.batch_cap(d, tight) == 0  # the mean fits once, the full length does not
     assert v.memory_floor_gb(obj) > tight  # and the search's memory floor agrees
+
+
+def test_a_memory_capacity_is_counted_in_binary_gigabytes(data) -> None:
+    """Vendors' memory "GB" are GiB (an "80 GB" H100 shows 81,559 MiB): weights of 83e9 bytes and one
+    sequence fit an 80 GB chip, which they would not if its 80 GB were 80e9 bytes (the memory floor the
+    search compares with a SKU's GB agrees with batch_cap: the reserve test below)."""
+    obj = load_objective("llm-serving", data.root, "Hopper")
+    d = dataclasses.replace(
+        v.demand(obj),
+        chips=1,
+        weight_bytes=Fraction(83 * 10**9),
+        reserve=Fraction(0),
+        max_batch=Fraction(10**6),
+    )
+    room = 80 * 2**30 - d.weight_bytes
+    assert room > 0 > 80 * 10**9 - d.weight_bytes
+    assert v.batch_cap(d, Fraction(80)) == min(d.max_batch, room / d.kv_held_per_seq) > 0
 
 
 @pytest.mark.parametrize("reserve_of", ["total", "free"])
@@ -173,8 +190,8 @@ def test_the_reserve_is_taken_the_engines_way_and_the_memory_floor_agrees(data, 
     obj = dataclasses.replace(obj, workload=dataclasses.replace(obj.workload, memory_reserve_of=reserve_of))
     d = dataclasses.replace(v.demand(obj), max_batch=Fraction(10**9))
     assert d.reserve > 0
-    gb = 2 * (d.weight_bytes + d.kv_full_per_seq) / (d.chips * v.GIGA)
-    whole = d.chips * gb * v.GIGA
+    gb = 2 * (d.weight_bytes + d.kv_full_per_seq) / (d.chips * v.MEMORY_GB)
+    whole = d.chips * gb * v.MEMORY_GB
     total_way = (whole * (1 - d.reserve) - d.weight_bytes) / d.kv_held_per_seq
     held = v.batch_cap(d, gb)
     if reserve_of == "free":
