@@ -39,7 +39,7 @@ from explorer.model.value import RESERVE_OF, Efficiency, Objective, ObjectiveFil
 
 if typing.TYPE_CHECKING:
     from explorer.model.economics import PriceData
-    from explorer.model.measured import Measured
+    from explorer.model.measured import Measured, Setup
     from explorer.model.portfolio import ProductLine
     from explorer.model.scenarios import Scenario
 
@@ -828,7 +828,9 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
                 )
     measured_file = specs / "calibration" / "measured.toml"
     if measured_file.is_file():
-        for i, point in enumerate(load_measured(root).point):
+        measured_data = load_measured(root)
+        _check_architecture_names(measured_data.setup, catalog, str(measured_file))
+        for i, point in enumerate(measured_data.point):
             measured = catalog.skus.get(point.chip)
             if measured is None:
                 raise InputError(str(measured_file), f"point[{i}].chip", point.chip, "a SKU id of specs/skus")
@@ -840,6 +842,20 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
                     point.precision.value,
                     f"a precision {measured.id} runs: {sorted(p.value for p in runs)}",
                 )
+
+
+def _check_architecture_names(setup: Setup, catalog: Catalog, file: str) -> None:
+    """setup.own_collectives and setup.fallback name architectures of the catalog's dies: a misspelt one
+    would silently take the shared or the pooled fit."""
+    known = {d.architecture for d in catalog.dies.values()}
+    expected = "an architecture of specs/dies: " + ", ".join(sorted(known))
+    for i, name in enumerate(setup.own_collectives):
+        if name not in known:
+            raise InputError(file, f"setup.own_collectives[{i}]", name, expected)
+    for name, to in setup.fallback.items():
+        for given in (name, to):
+            if given not in known:
+                raise InputError(file, f"setup.fallback.{name}", given, expected)
 
 
 def _check_clause(clause: Clause, file: str, path: str) -> None:
@@ -1063,24 +1079,7 @@ def load_measured(root: Path | None = None) -> Measured:
                 p.scenario,
                 "a closed-loop point: max_batch (the concurrency) and no tpot_ms or ttft_ms",
             )
-    _check_architecture_names(measured, file)
     return measured
-
-
-def _check_architecture_names(measured: Measured, file: Path) -> None:
-    """setup.own_collectives and setup.fallback name architectures of the dies beside the file
-    (specs/dies of the same data folder): a misspelt one would silently take the shared or pooled fit."""
-    dies = _load_many(c.Die, file.parent.parent / "dies")
-    known = {d.architecture for d in dies.values()}
-    expected = "an architecture of specs/dies: " + ", ".join(sorted(known))
-    for i, name in enumerate(measured.setup.own_collectives):
-        if name not in known:
-            raise InputError(str(file), f"setup.own_collectives[{i}]", name, expected)
-    for name, to in measured.setup.fallback.items():
-        if name not in known:
-            raise InputError(str(file), f"setup.fallback.{name}", name, expected)
-        if to not in known:
-            raise InputError(str(file), f"setup.fallback.{name}", to, expected)
 
 
 def load_workloads(root: Path | None = None) -> dict[str, Workload]:
