@@ -104,7 +104,7 @@ def objective_for(
     w = dataclasses.replace(
         w,
         precisions=[p.precision],
-        bytes_per_weight=setup.bytes_per_weight[p.precision.value],
+        bytes_per_weight=p.bytes_per_weight or setup.bytes_per_weight[p.precision.value],
         bytes_per_kv=p.bytes_per_kv or setup.bytes_per_kv,
         tensor_parallel=p.tensor_parallel,
         pipeline_parallel=p.pipeline_parallel,

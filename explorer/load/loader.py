@@ -1066,8 +1066,10 @@ def load_measured(root: Path | None = None) -> Measured:
         if p.kv_memory_fraction is None and measured.setup.engines[p.engine].kv_memory_fraction is None:
             where = f"point[{i}].kv_memory_fraction"
             raise InputError(str(file), where, "(none)", f"the run's setting ({p.engine} has no default)")
-        if p.bytes_per_kv is not None and p.bytes_per_kv <= 0:
-            raise InputError(str(file), f"point[{i}].bytes_per_kv", float(p.bytes_per_kv), "positive bytes")
+        for key in ("bytes_per_kv", "bytes_per_weight"):
+            given = getattr(p, key)
+            if given is not None and given <= 0:
+                raise InputError(str(file), f"point[{i}].{key}", float(given), "positive bytes")
         if p.scenario not in SCENARIOS:
             raise InputError(str(file), f"point[{i}].scenario", p.scenario, f"one of {', '.join(SCENARIOS)}")
         if p.scenario == "concurrency" and (

@@ -34,6 +34,7 @@ class Point:
     # an estimated mean prompt length: its plausible range (the figures are re-measured at both ends)
     input_tokens_range: list[int] | None = None
     bytes_per_kv: Fraction | None = None  # the run's KV cache bytes per element, where not setup's
+    bytes_per_weight: Fraction | None = None  # the run's weight bytes per parameter, where not setup's
     engine: str = ""  # the serving engine: a key of setup.engines (how it sizes its KV cache)
     # the run's own KV memory setting, where its configuration is read (else the engine's default share)
     kv_memory_fraction: Fraction | None = None

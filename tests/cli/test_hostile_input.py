@@ -147,6 +147,7 @@ DATA_CASES = [
     ),
     (MEASURED, _set(["point", 0, "chip"], "h999"), "point[0].chip"),
     (MEASURED, _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
+    (MEASURED, _set(["point", 0, "bytes_per_weight"], 0), "point[0].bytes_per_weight"),
     # architectures named in the setup: a misspelt one would silently take the shared or pooled fit
     (MEASURED, _set(["setup", "own_collectives"], ["CDNA3"]), "setup.own_collectives[0]"),
     (MEASURED, _set(["setup", "fallback", "CDNA 9"], "CDNA 3"), "setup.fallback.CDNA 9"),
