@@ -275,7 +275,7 @@ def validated_lines(ranked: list[dict]) -> list[str]:
         f" model serves, by a median over {VALIDATED_MISS:.0%}; at those errors their values and ranks"
         " would be:"
     )
-    out = ["", *layout.wrap(head, indent="")]
+    lines = []
     for rank, r in enumerate(ranked, start=1):
         if r["base"] not in moved:
             continue
@@ -285,11 +285,18 @@ def validated_lines(ranked: list[dict]) -> list[str]:
         where = "several chips" if c.get("several_chips") else "one chip"
         whose = c.get("validated_on") or c["architecture"]
         runs = f"{c['validated_runs']} runs" + (f" of {whose}" if whose != c["architecture"] else "")
-        line = (
+        lines.append(
             f"{r['base']} ({c['architecture']}): value {r['value']:.3f}, {at:.3f} at the median error"
             f" ({way}-predicted {c['validated_error']:+.0%} over {runs} on {where});"
             f" rank {rank}, {new_rank} so, of {len(ranked)}"
         )
+    return _note(head, lines)
+
+
+def _note(head: str, lines: list[str]) -> list[str]:
+    """A note under the table: a blank line, its head flush, then one indented entry per line."""
+    out = ["", *layout.wrap(head, indent="")]
+    for line in lines:
         out += layout.wrap(line, first="  ")
     return out
 
@@ -307,18 +314,17 @@ def calibration_lines(ranked: list[dict]) -> list[str]:
         " their value could lie anywhere between the calibrated"
         f" architectures' fits, which leaves the rank of {moved} of {len(ranked)} bases open:"
     )
-    out = ["", *layout.wrap(head, indent="")]
+    lines = []
     for r in loose:
         c = r["calibration"]
         lo, hi = ranks[r["base"]]
         fit = f"{c['fit']}'s fit" if c.get("fit") else "the pooled fit"
-        line = (
+        lines.append(
             f"{r['base']} ({c['architecture']}): value {r['value']:.3f} at {fit}, "
             f"{c['value_low']:.3f}-{c['value_high']:.3f} before fees under the calibrated fits; "
             f"rank {lo}-{hi} of {len(ranked)}"
         )
-        out += layout.wrap(line, first="  ")
-    return out
+    return _note(head, lines)
 
 
 def ranked_table(results: list[dict], licensed_allowed: bool = False) -> str:
