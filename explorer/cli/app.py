@@ -72,6 +72,12 @@ class _Group(click.Group):
             interrupts.restore(previous)
             threading.excepthook = hook
 
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            raise _one_line(e) from None
+
     def invoke(self, ctx: click.Context):
         try:
             try:
@@ -89,6 +95,8 @@ class _Group(click.Group):
         except BrokenPipeError:  # `explore ... | head`: the reader left; end quietly
             silence_stdout()
             ctx.exit(Exit.OK)
+        except click.UsageError as e:  # a subcommand's arguments
+            raise _one_line(e) from None
         except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as e:  # a bug or a broken environment: one line, exit 3
@@ -98,6 +106,22 @@ class _Group(click.Group):
                 raise
             click.echo(f"explore: {_internal(e)}", err=True)
             ctx.exit(Exit.INTERNAL)
+
+
+class _OneLineUsage(click.UsageError):
+    """Click's usage error as the one line every bad input gets (click's own is three: usage, hint, error)."""
+
+    def show(self, file=None) -> None:
+        from explorer.model.names import printable
+
+        hint = f" (see '{self.ctx.command_path} --help')" if self.ctx is not None else ""
+        click.echo(f"explore: error: {printable(' '.join(self.message.split()))}{hint}", err=True)
+
+
+def _one_line(e: click.UsageError) -> _OneLineUsage:
+    if isinstance(e, _OneLineUsage):
+        return e
+    return _OneLineUsage(e.format_message(), e.ctx)
 
 
 _CLOSED = (

@@ -277,6 +277,26 @@ def test_a_bad_fact_option_is_one_line_and_exit_2(args, option) -> None:
 
 
 @pytest.mark.parametrize(
+    "args, names",
+    [
+        (["--bogus"], "--bogus"),
+        (["no-such-command"], "no-such-command"),
+        (["classify"], "CHIP"),
+        (["classify", "h100", "--format", "xml"], "--format"),
+        (["--target", "china", "--width", "3"], "--width"),
+        (["classify", "h100", "--bogus\x1b[2J"], "--bogus\\x1b"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_option_and_exit_2(args, names) -> None:
+    """Click's own usage errors are three lines (usage, hint, error); here they are the one line all bad
+    input gets, with the command whose --help lists what it takes, and a control character escaped."""
+    result = run(*args)
+    (line,) = result.output.strip().splitlines()
+    assert result.exit_code == 2 and line.startswith("explore: error: ") and names in line, result.output
+    assert "--help" in line and "\x1b[" not in line
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["--target", "de", "classify", "h20"],
