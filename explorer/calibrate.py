@@ -55,7 +55,7 @@ MOE_GRID = (
     Fraction(9, 10),
     Fraction(1),
 )
-# realised FP4/FP6 rate as a multiple of the FP8 rate (2: the FP4 peak on Blackwell and CDNA 4)
+# what an FP4/FP6 model gains over FP8 where its peak is twice FP8's (2: the peak; value.narrow_gain)
 NARROW_GRID = (Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(7, 4), Fraction(2))
 # compute efficiency of a step served expert parallel over the same step's tensor parallel; only the
 # expert-parallel fitting points (TensorRT-LLM's DeepSeek-R1 runs) move it, and a fit without them keeps 1
@@ -117,6 +117,8 @@ def objective_for(
     )
     share = setup.mean_latency_share  # MLPerf's limits are 99th percentiles: the mean the run met is lower
     tpot = p.tpot_ms / 1000 * share if p.tpot_ms is not None else None
+    if p.mean_tpot_ms is not None:  # the step time the run measured
+        tpot = p.mean_tpot_ms / 1000
     ttft = p.ttft_ms / 1000 * share if p.ttft_ms is not None else None
     return v.Objective("calibration", p.system or p.source, w, e, tpot, p.chip, ttft)
 
@@ -126,7 +128,7 @@ class _Inputs:
     """What the vectorised fit needs of one point (efficiency-free parts of value.demand)."""
 
     flops: float  # realised peak at the point's precision (uncapped), before any power-limited clock
-    fp8_flops: float  # the same at FP8: a narrow precision realises at most NARROW x this (0: none)
+    fp8_flops: float  # the same at FP8: a narrow precision's other work runs at this (0: none)
     power_share: float  # power limit over the modelled draw (metrics.power_share)
     gbps: float  # memory bandwidth, GB/s
     link: float
@@ -205,7 +207,7 @@ class Shared:
     allreduce_s: Fraction  # the fixed time of one all-reduce
     prefill_ratio: Fraction = Fraction(1)  # prefill compute efficiency over decode's (capped at 1)
     moe: Fraction = Fraction(1)  # routed experts' compute efficiency over the dense layers'
-    narrow: Fraction | None = None  # realised FP4 rate over FP8 (None: the FP4 peak)
+    narrow: Fraction | None = None  # value.Efficiency.narrow_gain (None: the FP4 peak)
     ep_compute: Fraction = Fraction(1)  # compute efficiency served expert parallel over tensor parallel
     layer_s: Fraction = Fraction(0)  # the fixed time of one layer in a step
     # (architecture, link share, all-reduce time): collectives fitted apart from the shared ones
@@ -276,8 +278,9 @@ def _predict(x, cp, cd, mem, shared: Shared):
     ).reshape(-1, 1, 1)
     flops = x.flops
     if shared.narrow is not None:
-        capped = np.array([float(shared.narrow * f) for f in x.fp8_exact]).reshape(-1, 1, 1)
-        flops = np.where(x.fp8_flops > 0, np.minimum(flops, capped), flops)
+        share = float(v.narrow_share(shared.narrow))  # value.realised_ops
+        f8 = np.where(x.fp8_flops > 0, x.fp8_flops, 1.0)
+        flops = np.where((x.fp8_flops > 0) & (flops > f8), 1 / (share / flops + (1 - share) / f8), flops)
     flops = flops * clock
     moe, phi = float(shared.moe), shared.overlap
     per_token = (

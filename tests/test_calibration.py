@@ -73,9 +73,9 @@ def test_benchmarks_and_sources_left_out_rank_no_pair_the_wrong_way_round(built_
     assert set(held) == {"chip", "source", "benchmark"}
     assert held["benchmark"].inversions_15 == held["source"].inversions_15 == 0
     assert held["benchmark"].abs_error <= 0.15
-    # the ratio target is 8%: met at 7.4% until memory capacities were counted in GiB (their unit),
-    # 8.2% since (README, "Validation"); this bound guards that figure, it does not claim the target
-    assert held["benchmark"].ratio_error <= 0.085
+    # the ratio target: 6.9% since runs are predicted at their measured mean TPOT (README,
+    # "Validation"); with the source left out it is not met (8.5%), so that figure is not asserted
+    assert held["benchmark"].ratio_error <= 0.08
     assert all(h.pairs >= 200 for h in held.values())
 
 
@@ -185,7 +185,7 @@ def test_the_vectorised_fit_computes_the_value_models_own_exact_throughput(
             e.clock_power_exponent,
             e.allreduce_latency_s,
             moe=e.moe_compute,
-            narrow=e.narrow_over_fp8,
+            narrow=e.narrow_gain,
             ep_compute=e.ep_compute,
             layer_s=e.layer_fixed_s,
         )

@@ -966,10 +966,9 @@ def load_efficiency_table(root: Path | None = None) -> EfficiencyTable:
                 raise InputError(str(file), f"{name}.{f}", float(getattr(e, f)), "an efficiency in (0, 1]")
         if not 0 <= e.overlap <= 1:
             raise InputError(str(file), f"{name}.overlap", float(e.overlap), "a share in [0, 1]")
-        if e.narrow_over_fp8 is not None and e.narrow_over_fp8 < 1:
-            raise InputError(
-                str(file), f"{name}.narrow_over_fp8", float(e.narrow_over_fp8), "a multiple of at least 1"
-            )
+        if e.narrow_gain is not None and not 1 <= e.narrow_gain <= 2:
+            where, expected = f"{name}.narrow_gain", "a gain over FP8 from 1 (none) to 2 (the peak)"
+            raise InputError(str(file), where, float(e.narrow_gain), expected)
     for name, to in table.fallback.items():
         if to not in table.architectures:
             raise InputError(str(file), f"fallback.{name}", to, "an architecture with its own fit")
@@ -1072,6 +1071,9 @@ def load_measured(root: Path | None = None) -> Measured:
                 raise InputError(str(file), f"point[{i}].{key}", float(given), "positive bytes")
         if p.scenario not in SCENARIOS:
             raise InputError(str(file), f"point[{i}].scenario", p.scenario, f"one of {', '.join(SCENARIOS)}")
+        if p.mean_tpot_ms is not None and not (p.tpot_ms is not None and 0 < p.mean_tpot_ms <= p.tpot_ms):
+            where, limit = f"point[{i}].mean_tpot_ms", "the limit tpot_ms" if p.tpot_ms else "a tpot_ms limit"
+            raise InputError(str(file), where, float(p.mean_tpot_ms), f"a positive mean within {limit}")
         if p.scenario == "concurrency" and (
             not p.max_batch or p.tpot_ms is not None or p.ttft_ms is not None
         ):

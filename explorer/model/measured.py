@@ -38,6 +38,9 @@ class Point:
     engine: str = ""  # the serving engine: a key of setup.engines (how it sizes its KV cache)
     # the run's own KV memory setting, where its configuration is read (else the engine's default share)
     kv_memory_fraction: Fraction | None = None
+    # the mean time per output token the run measured (its log), where read: the step time it ran at,
+    # which the model targets in place of setup.mean_latency_share of the limit
+    mean_tpot_ms: Fraction | None = None
 
     @property
     def per_chip(self) -> Fraction:
@@ -73,6 +76,7 @@ class Setup:
     link_efficiency: Fraction = Fraction(3, 4)
     # MLPerf's latency limits are 99th percentiles; runs meet them at a lower mean (the mean TPOT is
     # 0.76-0.87 of the limit in the v5.1 logs where the limit binds): the model targets this share
+    # where a run's own mean (Point.mean_tpot_ms) is not read
     mean_latency_share: Fraction = Fraction(1)
     # an architecture without measured points of its own takes this calibrated architecture's fit (its
     # vendor's nearest: the same software stack), not the pooled fit of mostly NVIDIA points

@@ -194,9 +194,10 @@ class Efficiency:
     # routed-expert (MoE) layers' compute efficiency as a share of the dense layers' (grouped GEMMs
     # of a few tokens per expert, load imbalance)
     moe_compute: Fraction = Fraction(1)
-    # realised low-precision peak: FP4, FP6 and INT4 run at most this multiple of the die's FP8 rate
-    # (attention, activations and the KV cache stay in FP8; scaling and dequantisation); none: the peak
-    narrow_over_fp8: Fraction | None = None
+    # realised low-precision rate: what an FP4, FP6 or INT4 model gains over FP8 on a die whose narrow
+    # peak is twice its FP8 (B200, MI355X); part of the work (attention, activations, the KV cache,
+    # scaling) stays at FP8, so other dies gain by the same share of the work (narrow_share); none: the peak
+    narrow_gain: Fraction | None = None
     # compute efficiency of a step served expert parallel (value.Workload.expert_parallel) as a share of
     # the same step's tensor parallel: grouped GEMMs of a few tokens per expert, load imbalance across the
     # ranks, all-to-all waits, all growing with the tokens a step routes; only such workloads pay it
@@ -307,17 +308,27 @@ NARROW = frozenset({Precision.FP4, Precision.FP6, Precision.INT4})
 
 
 def realised_ops(ops: dict[Precision, Fraction], p: Precision, e: Efficiency) -> Fraction:
-    """The dense rate a workload at precision p realises: a narrow precision at most e.narrow_over_fp8 x FP8.
+    """The dense rate a workload at precision p realises: for a narrow precision, narrow_share(e) of the
+    work at its rate and the rest at FP8's, 1 / (share / narrow + (1 - share) / FP8).
 
     FP4 GEMMs reach their peak, but attention, activations and the KV cache of an
     FP4 checkpoint stay in FP8 and the scales cost work: measured FP4 serving
-    gains less than the FP4 peak over FP8 (README, "The value model"). The rules
-    read the peak; only the value reads this.
+    gains less than the FP4 peak over FP8 (README, "The value model"). As time
+    spent (Amdahl), not as a cap on the rate: a die with a larger FP4 peak over the
+    same FP8 (B300 over B200) still gains from it. The rules read the peak; only
+    the value reads this.
     """
     x = ops[p]
-    if p in NARROW and e.narrow_over_fp8 is not None and Precision.FP8 in ops:
-        return min(x, e.narrow_over_fp8 * ops[Precision.FP8])
+    if p in NARROW and e.narrow_gain is not None and Precision.FP8 in ops and x > ops[Precision.FP8]:
+        share = narrow_share(e.narrow_gain)
+        return 1 / (share / x + (1 - share) / ops[Precision.FP8])
     return x
+
+
+def narrow_share(gain: Fraction) -> Fraction:
+    """The share of a narrow-precision model's work at the narrow rate that gains `gain` over FP8 where
+    that rate is twice FP8's: 1 / gain = share / 2 + (1 - share)."""
+    return 2 * (1 - 1 / gain)
 
 
 def resources(metrics: Metrics, obj: Objective) -> Resources:

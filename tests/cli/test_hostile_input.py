@@ -148,11 +148,16 @@ DATA_CASES = [
     (MEASURED, _set(["point", 0, "chip"], "h999"), "point[0].chip"),
     (MEASURED, _set(["point", 0, "precision"], "fp4"), "point[0].precision"),
     (MEASURED, _set(["point", 0, "bytes_per_weight"], 0), "point[0].bytes_per_weight"),
+    # a run's measured mean TPOT: only under a limit (point 0 is an offline run), and within it
+    (MEASURED, _set(["point", 0, "mean_tpot_ms"], 30), "point[0].mean_tpot_ms"),
+    (MEASURED, _set(["point", 111, "mean_tpot_ms"], 201), "point[111].mean_tpot_ms"),
+    (MEASURED, _set(["point", 111, "mean_tpot_ms"], 0), "point[111].mean_tpot_ms"),
     # architectures named in the setup: a misspelt one would silently take the shared or pooled fit
     (MEASURED, _set(["setup", "own_collectives"], ["CDNA3"]), "setup.own_collectives[0]"),
     (MEASURED, _set(["setup", "fallback", "CDNA 9"], "CDNA 3"), "setup.fallback.CDNA 9"),
     (MEASURED, _set(["setup", "fallback", "CDNA 4"], "CDNA3"), "setup.fallback.CDNA 4"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
+    ("specs/calibration/efficiency.toml", _set(["default", "narrow_gain"], 2.5), "default.narrow_gain"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 1.5), "default.memory"),
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_fraction"], 1.5), "memory_reserve_fraction"),
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_of"], "weights"), "memory_reserve_of"),

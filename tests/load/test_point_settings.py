@@ -28,3 +28,22 @@ def test_an_mxfp4_run_reads_its_own_bytes_per_weight(measured) -> None:
     assert setup_s.weight_bytes / own.weight_bytes == measured.setup.bytes_per_weight["fp4"] / Fraction(
         17, 32
     )
+
+
+def test_a_run_with_its_mean_tpot_read_is_predicted_at_that_step_time(measured, data) -> None:
+    """A latency-limited run whose log gives its mean time per output token is set up at that step time;
+    one without it at setup.mean_latency_share of its p99 limit. Its TTFT target stays the share of the
+    limit either way (a measured mean TTFT says where the run sat, not what bound it)."""
+    workloads = load_workloads()
+    e = v.Efficiency(Fraction(1, 2), Fraction(1, 2), Fraction(9, 10), Fraction(3, 4), Fraction(1))
+    read = [p for p in measured.point if p.mean_tpot_ms is not None]
+    assert len(read) >= 30 and all(p.tpot_ms is not None and p.mean_tpot_ms <= p.tpot_ms for p in read)
+    h200 = next(p for p in read if p.chip == "h200-sxm" and p.scenario == "interactive")
+    assert h200.mean_tpot_ms == Fraction("34.827")  # Cisco's v5.1 Llama-2-70B log: 34,827,044 ns
+    share = measured.setup.mean_latency_share
+    own = cal.objective_for(h200, workloads, measured.setup, e)
+    assumed = cal.objective_for(dataclasses.replace(h200, mean_tpot_ms=None), workloads, measured.setup, e)
+    assert own.tpot_s == Fraction("0.034827") and assumed.tpot_s == h200.tpot_ms * share / 1000
+    assert own.ttft_s == assumed.ttft_s == h200.ttft_ms * share / 1000
+    res = v.resources(data.catalog.metrics(data.catalog.find_sku(h200.chip)), own)
+    assert v.tokens_per_s(res, own) > v.tokens_per_s(res, assumed)  # a longer step holds more sequences

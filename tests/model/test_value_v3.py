@@ -123,17 +123,30 @@ def test_the_token_budget_and_ttft_limit_the_batch_and_the_step(data) -> None:
     assert v.demand(dataclasses.replace(obj, ttft_s=Fraction(10))).tpot_s == obj.tpot_s
 
 
-def test_fp4_realises_at_most_the_fitted_multiple_of_fp8_and_the_rules_read_the_peak(data) -> None:
-    """B200: FP4 peak twice FP8, realised 1.5x (the fit); B300's larger FP4 peak realises the same."""
+def test_fp4_realises_the_time_its_share_of_the_work_takes_and_the_rules_read_the_peak(data) -> None:
+    """The fitted share of an FP4 model's work runs at the FP4 peak, the rest at FP8's: B200 (FP4 twice
+    FP8) realises less than its peak, and B300, whose FP4 peak is three times the same FP8, realises
+    more than B200 (a cap at a multiple of FP8 would give both the same), but less than 3/2 as much."""
     e = load_objective("llm-serving", data.root, "Blackwell").efficiency
-    assert e.narrow_over_fp8 is not None and 1 <= e.narrow_over_fp8 < 2
+    assert e.narrow_gain is not None and 1 < e.narrow_gain < 2
+    share = v.narrow_share(e.narrow_gain)
+    realised = {}
     for sku in ("b200", "b300"):
         m = data.catalog.metrics(data.catalog.find_sku(sku))
         ops = m.dense_tflops
-        got = v.realised_ops(ops, Precision.FP4, e)
-        assert got == min(ops[Precision.FP4], e.narrow_over_fp8 * ops[Precision.FP8]) < ops[Precision.FP4]
-        assert v.realised_ops(ops, Precision.FP8, e) == ops[Precision.FP8]
+        fp4, fp8 = ops[Precision.FP4], ops[Precision.FP8]
+        realised[sku] = v.realised_ops(ops, Precision.FP4, e) / fp8
+        assert fp8 < realised[sku] * fp8 < fp4
+        seconds = share / fp4 + (1 - share) / fp8  # per FLOP of the model
+        assert realised[sku] * fp8 * seconds == 1
+        assert v.realised_ops(ops, Precision.FP8, e) == fp8
         assert m.tpp == max(t * BIT_LENGTH[p] for p, t in ops.items())  # the rules still read the peak
+    assert realised["b200"] == e.narrow_gain  # B200's FP4 peak is twice its FP8: the gain as fitted
+    assert realised["b200"] < realised["b300"] < Fraction(3, 2) * realised["b200"]
+    # no FP8 rate to fall back to, or a narrow rate below it: the narrow rate as it is
+    assert v.realised_ops({Precision.FP4: Fraction(8)}, Precision.FP4, e) == 8
+    slow = {Precision.FP4: Fraction(2), Precision.FP8: Fraction(4)}
+    assert v.realised_ops(slow, Precision.FP4, e) == 2
 
 
 def test_pipeline_stages_read_the_weights_once_per_micro_batch(data) -> None:

@@ -67,7 +67,7 @@ FOUND_ON_BLACKWELL = {
     "clock_power_exponent": 0.5,
     "allreduce_latency_s": 0.00004,
     "moe_compute": 1.0,
-    "narrow_over_fp8": 1.5,
+    "narrow_gain": 1.5,
     "ep_compute": 0.37,
 }
 
