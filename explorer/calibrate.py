@@ -235,7 +235,6 @@ class _Batch:
         # the points whose weights read need the tangent batch's bisection: sparse and latency-bound
         self.bisect = np.nonzero([x.expert_read > 0 and x.tpot is not None for x in xs])[0]
         self.power_shares = [x.power_share for x in xs]
-        self.fp8_exact = [Fraction(x.fp8_flops) for x in xs]
 
 
 def _weights(x, bw_group, sync):
