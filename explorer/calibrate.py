@@ -101,6 +101,9 @@ def objective_for(
     engine = setup.engines[p.engine]
     share = p.kv_memory_fraction or engine.kv_memory_fraction  # the loader requires one of the two
     assert share is not None, p
+    # the model's step is a round of every stage's micro-batch: it holds and budgets them all
+    stages = p.pipeline_parallel if engine.limits_per_stage else 1
+    budget = p.max_tokens_per_step * stages if p.max_tokens_per_step is not None else None
     w = dataclasses.replace(
         w,
         precisions=[p.precision],
@@ -112,7 +115,7 @@ def objective_for(
         memory_reserve_fraction=1 - share,
         memory_reserve_of=engine.kv_memory_of,
         requests=v.Requests(
-            lengths_of(p, end), p.output_tokens, p.max_batch or setup.max_batch, p.max_tokens_per_step
+            lengths_of(p, end), p.output_tokens, (p.max_batch or setup.max_batch) * stages, budget
         ),
     )
     share = setup.mean_latency_share  # MLPerf's limits are 99th percentiles: the mean the run met is lower

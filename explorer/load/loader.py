@@ -1071,6 +1071,11 @@ def load_measured(root: Path | None = None) -> Measured:
                 raise InputError(str(file), f"point[{i}].{key}", float(given), "positive bytes")
         if p.scenario not in SCENARIOS:
             raise InputError(str(file), f"point[{i}].scenario", p.scenario, f"one of {', '.join(SCENARIOS)}")
+        staged = measured.setup.engines[p.engine].limits_per_stage
+        if p.ttft_ms is not None and p.pipeline_parallel > 1 and staged:
+            # a prompt's chunks come one a round, each a stage's budget: value.demand counts the group's
+            where = f"point[{i}].pipeline_parallel"
+            raise InputError(str(file), where, p.pipeline_parallel, f"1 for a TTFT-limited {p.engine} run")
         if p.mean_tpot_ms is not None and not (p.tpot_ms is not None and 0 < p.mean_tpot_ms <= p.tpot_ms):
             where, limit = f"point[{i}].mean_tpot_ms", "the limit tpot_ms" if p.tpot_ms else "a tpot_ms limit"
             raise InputError(str(file), where, float(p.mean_tpot_ms), f"a positive mean within {limit}")

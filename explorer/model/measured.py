@@ -64,6 +64,9 @@ class Engine:
     # the default share, for runs whose own setting is not read (none: each of its runs must state it)
     kv_memory_fraction: Fraction | None = None
     source: str = ""
+    # true: a run's batch and token budget bound each pipeline stage's micro-batch, and as many micro-batches
+    # as stages are in flight (TensorRT-LLM), so the group holds pipeline_parallel times the batch
+    limits_per_stage: bool = False
 
 
 @dataclass(frozen=True)

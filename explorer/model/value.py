@@ -126,7 +126,7 @@ class Requests:
 
     input_tokens: int
     output_tokens: int
-    max_batch: int  # sequences in flight per tensor-parallel group
+    max_batch: int  # sequences in flight per model-parallel group (every pipeline stage's micro-batch)
     # the engine's token budget per step (chunked prefill: decode tokens plus prompt chunks); none: no budget
     max_tokens_per_step: int | None = None
 

@@ -299,6 +299,12 @@ def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
             "point[0].kv_memory_fraction",
             "no default",
         ),
+        (
+            "point",
+            {"scenario": "server", "tpot_ms": 100, "ttft_ms": 2000, "pipeline_parallel": 2},
+            "point[0].pipeline_parallel",
+            "1 for a TTFT-limited tensorrt-llm run",
+        ),
     ],
     ids=[
         "unknown-scenario",
@@ -308,6 +314,7 @@ def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
         "memory-share-over-one",
         "unknown-memory-base",
         "no-memory-share-and-no-default",
+        "ttft-limited-pipeline-with-per-stage-limits",
     ],
 )
 def test_a_measured_points_setup_is_checked_at_load(tmp_path, table, change, field, expected) -> None:

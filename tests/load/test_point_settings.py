@@ -47,3 +47,25 @@ def test_a_run_with_its_mean_tpot_read_is_predicted_at_that_step_time(measured, 
     assert own.ttft_s == assumed.ttft_s == h200.ttft_ms * share / 1000
     res = v.resources(data.catalog.metrics(data.catalog.find_sku(h200.chip)), own)
     assert v.tokens_per_s(res, own) > v.tokens_per_s(res, assumed)  # a longer step holds more sequences
+
+
+def test_a_pipelined_tensorrt_llm_run_holds_a_batch_per_stage(measured, data) -> None:
+    """TensorRT-LLM keeps a micro-batch per pipeline stage in flight, each up to the run's batch and token
+    budget: B200's MLPerf 405B offline run (TP2 x PP2, batch 128, budget 1,536) holds twice both, and its
+    prediction rises (the budget binds at its 9,400-token prompts); limits that bound the whole group
+    (vLLM's) are kept as read."""
+    workloads = load_workloads()
+    e = v.Efficiency(Fraction(1, 2), Fraction(1, 2), Fraction(9, 10), Fraction(3, 4), Fraction(1))
+    pipelined = [p for p in measured.point if p.pipeline_parallel == 2]
+    b200 = next(p for p in pipelined if p.chip == "b200" and p.model == "llama-3-405b")
+    assert (b200.engine, b200.max_batch, b200.max_tokens_per_step) == ("tensorrt-llm", 128, 1536)
+    assert measured.setup.engines["tensorrt-llm"].limits_per_stage
+    assert not measured.setup.engines["vllm"].limits_per_stage
+    staged = cal.objective_for(b200, workloads, measured.setup, e)
+    engines = dict(measured.setup.engines)
+    engines["tensorrt-llm"] = dataclasses.replace(engines["tensorrt-llm"], limits_per_stage=False)
+    whole = cal.objective_for(b200, workloads, dataclasses.replace(measured.setup, engines=engines), e)
+    assert (staged.workload.requests.max_batch, staged.workload.requests.max_tokens_per_step) == (256, 3072)
+    assert (whole.workload.requests.max_batch, whole.workload.requests.max_tokens_per_step) == (128, 1536)
+    res = v.resources(data.catalog.metrics(data.catalog.find_sku(b200.chip)), staged)
+    assert v.tokens_per_s(res, staged) > v.tokens_per_s(res, whole)
