@@ -73,7 +73,7 @@ def test_benchmarks_and_sources_left_out_rank_no_pair_the_wrong_way_round(built_
     assert set(held) == {"chip", "source", "benchmark"}
     assert held["benchmark"].inversions_15 == held["source"].inversions_15 == 0
     assert held["benchmark"].abs_error <= 0.15
-    # the ratio target: 7.3% (README, "Validation"); with the source left out it is not met
+    # the ratio target: 7.4% (README, "Validation"); with the source left out it is not met
     # (8.7%), so that figure is not asserted
     assert held["benchmark"].ratio_error <= 0.08
     assert all(h.pairs >= 200 for h in held.values())

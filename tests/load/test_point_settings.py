@@ -4,6 +4,7 @@ set up the way that run ran."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from fractions import Fraction
 
 from explorer import calibrate as cal
@@ -69,3 +70,43 @@ def test_a_pipelined_tensorrt_llm_run_holds_a_batch_per_stage(measured, data) ->
     assert (whole.workload.requests.max_batch, whole.workload.requests.max_tokens_per_step) == (128, 1536)
     res = v.resources(data.catalog.metrics(data.catalog.find_sku(b200.chip)), staged)
     assert v.tokens_per_s(res, staged) > v.tokens_per_s(res, whole)
+
+
+# trtllm-bench's inputs, as specs/calibration/measured.toml's note on the perf-overview source lists them
+NVML_MIB = {"h100-sxm": 81559, "h200-sxm": 143771, "b200": 183359, "gb200": 189471, "rtx-pro-6000": 97887}
+PARAMETERS = {"llama-3-70b": 70_553_706_496, "llama-3-8b": 8_030_261_248, "llama-3-405b": 405_853_388_800}
+LAYERS = {"llama-3-70b": 80, "llama-3-8b": 32, "llama-3-405b": 126}
+
+
+def _up(x: float, steps: tuple[tuple[float, int], ...], least: int) -> int:
+    """Round up to the step of the first bound x is under (the last step above every bound)."""
+    step = next((s for bound, s in steps if x < bound), steps[-1][1])
+    return max(least, step * math.ceil(x / step))
+
+
+def _trtllm_bench_settings(p) -> tuple[int, int]:
+    """calc_engine_setting and finetune_setting (tensorrt_llm/bench/build/tuning.py), then the budget raised
+    to a whole prompt with chunked prefill off (tensorrt_llm/bench/benchmark/utils/general.py)."""
+    tp, pp, gib = p.tensor_parallel, p.pipeline_parallel, 1024**3
+    weights = PARAMETERS[p.model] * (1 if p.precision.value == "fp8" else 0.5) / gib
+    per_token = 2 * LAYERS[p.model] * max(tp, 8) * 128 / gib  # FP8 cache, 8 KV heads of 128
+    free = NVML_MIB[p.chip] / 1024 * tp * pp - weights
+    requests = free * float(p.kv_memory_fraction) / per_token / (p.input_tokens + p.output_tokens)
+    raw_bs = min(requests, 4096) / pp
+    raw_tokens = min(raw_bs * (1 + p.input_tokens / p.output_tokens), 32768)
+    batch = _up(raw_bs, ((256, 32), (1024, 128), (math.inf, 256)), 64)
+    tokens = _up(raw_tokens, ((4096, 256), (8192, 512), (math.inf, 1024)), 2048)
+    return batch, max(tokens, p.input_tokens + batch)
+
+
+def test_the_perf_overview_runs_hold_the_batch_and_budget_trtllm_bench_chose(measured) -> None:
+    """NVIDIA's perf-overview commands set no batch or token budget, so trtllm-bench sized them from the
+    memory: each stored figure is that rule's, so a typo or a changed input shows here. A long-prompt run's
+    budget holds its whole prompt (20,000 tokens and the batch), a short one's 2,048 at least."""
+    runs = [p for p in measured.point if p.source == "trtllm-perf-overview"]
+    assert len(runs) == 110
+    for p in runs:
+        assert p.kv_memory_fraction == Fraction(95, 100), p
+        assert (p.max_batch, p.max_tokens_per_step) == _trtllm_bench_settings(p), p
+    longest = [p for p in runs if p.input_tokens == 20000]
+    assert longest and all(p.max_tokens_per_step == 20000 + p.max_batch for p in longest)
