@@ -79,8 +79,8 @@ LAYERS = {"llama-3-70b": 80, "llama-3-8b": 32, "llama-3-405b": 126}
 
 
 def _up(x: float, steps: tuple[tuple[float, int], ...], least: int) -> int:
-    """Round up to the step of the first bound x is under (the last step above every bound)."""
-    step = next((s for bound, s in steps if x < bound), steps[-1][1])
+    """Round up to the step of the first bound x is under (the last bound is infinite)."""
+    step = next(s for bound, s in steps if x < bound)
     return max(least, step * math.ceil(x / step))
 
 
