@@ -115,7 +115,11 @@ def objective_for(
         memory_reserve_fraction=1 - share,
         memory_reserve_of=engine.kv_memory_of,
         requests=v.Requests(
-            lengths_of(p, end), p.output_tokens, (p.max_batch or setup.max_batch) * stages, budget
+            lengths_of(p, end),
+            p.output_tokens,
+            (p.max_batch or setup.max_batch) * stages,
+            budget,
+            p.output_tokens_spread or Fraction(1),
         ),
     )
     share = setup.mean_latency_share  # MLPerf's limits are 99th percentiles: the mean the run met is lower

@@ -947,6 +947,8 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
             w.requests.max_tokens_per_step,
             "a positive token budget",
         )
+    if w.requests.output_spread < 1:  # a mean square is never under the squared mean
+        raise InputError(str(file), "requests.output_spread", float(w.requests.output_spread), "at least 1")
     for name in ("input_tokens", "output_tokens", "max_batch"):
         if getattr(w.requests, name) < 1:
             raise InputError(
@@ -1065,6 +1067,9 @@ def load_measured(root: Path | None = None) -> Measured:
         if p.kv_memory_fraction is None and measured.setup.engines[p.engine].kv_memory_fraction is None:
             where = f"point[{i}].kv_memory_fraction"
             raise InputError(str(file), where, "(none)", f"the run's setting ({p.engine} has no default)")
+        if p.output_tokens_spread is not None and p.output_tokens_spread < 1:
+            where = f"point[{i}].output_tokens_spread"
+            raise InputError(str(file), where, float(p.output_tokens_spread), "at least 1 (E[L^2] / E[L]^2)")
         for key in ("bytes_per_kv", "bytes_per_weight"):
             given = getattr(p, key)
             if given is not None and given <= 0:

@@ -129,6 +129,9 @@ class Requests:
     max_batch: int  # sequences in flight per model-parallel group (every pipeline stage's micro-batch)
     # the engine's token budget per step (chunked prefill: decode tokens plus prompt chunks); none: no budget
     max_tokens_per_step: int | None = None
+    # the answers' mean square length over their squared mean, E[L^2] / E[L]^2 (1: all one length): a
+    # long answer is in flight longer and generates more tokens, each at a longer context
+    output_spread: Fraction = Fraction(1)
 
 
 RESERVE_OF = ("total", "free")  # what a memory reserve (or an engine's memory share) is a share of
@@ -398,7 +401,9 @@ def demand(obj: Objective) -> Demand:
     w, e, m = obj.workload, obj.efficiency, obj.workload.model
     tp, pp = w.tensor_parallel, w.pipeline_parallel
     n, isl, osl = w.chips, w.requests.input_tokens, w.requests.output_tokens
-    mean_context = isl + Fraction(osl, 2)
+    # the context a generated token sees, and a sequence in flight holds, on average: answers of varying
+    # length L weight each by its L tokens, so the mean is isl + E[L^2] / (2 E[L])
+    mean_context = isl + osl * w.requests.output_spread / 2
     experts = 2 * m.active_expert_parameters  # routed-expert FLOPs per token, at the MoE efficiency
     dense = 2 * m.active - experts
     decode_rest = 2 * m.layers * m.decode_width * mean_context  # attention over the context

@@ -110,3 +110,86 @@ def test_the_perf_overview_runs_hold_the_batch_and_budget_trtllm_bench_chose(mea
         assert (p.max_batch, p.max_tokens_per_step) == _trtllm_bench_settings(p), p
     longest = [p for p in runs if p.input_tokens == 20000]
     assert longest and all(p.max_tokens_per_step == 20000 + p.max_batch for p in longest)
+
+
+# NVIDIA's B200 DeepSeek-R1 v5.1 server log, as specs/calibration/measured.toml's note on answer spreads
+# quotes it (ns): latency percentiles, least, mean, most, and the mean first-token latency
+DS_R1_LATENCY = {50: 139009806071, 90: 622566748089, 95: 878932826237, 97: 1063513381859, 99: 1334327931346}
+DS_R1_LATENCY[99.9] = 1411762476355
+DS_R1_LEAST, DS_R1_MEAN, DS_R1_MOST, DS_R1_FIRST = 1295400807, 248933888892, 1413958208201, 726163084
+
+
+def test_an_mlperf_runs_answer_spread_follows_from_its_server_logs_latencies(measured) -> None:
+    """Every DeepSeek-R1 point stores the spread of its answers' lengths that the quoted server log's
+    latency percentiles give (within the 2.18-2.23 the round's logs span), and every MLPerf point of a
+    dataset stores one figure: a typo, or a point left at 1, shows here."""
+    from explorer.model.lengths import output_spread
+
+    def steps(ns: float) -> float:
+        return ns - DS_R1_FIRST
+
+    spread = output_spread(
+        {p: steps(x) for p, x in DS_R1_LATENCY.items()},
+        steps(DS_R1_LEAST),
+        steps(DS_R1_MEAN),
+        steps(DS_R1_MOST),
+    )
+    assert abs(spread - 2.20) < 0.005
+    by_model: dict[str, set] = {}
+    for p in measured.point:
+        if p.source.startswith("mlperf-"):
+            by_model.setdefault(p.model, set()).add(p.output_tokens_spread)
+    assert by_model["deepseek-v3"] == {Fraction("2.20")}
+    assert all(len(spreads) == 1 for spreads in by_model.values()), by_model
+    assert by_model["llama-3-8b"] == {None}  # answers capped at 128 tokens: one length
+    assert all(p.output_tokens_spread is None for p in measured.point if not p.source.startswith("mlperf-"))
+
+
+def test_answers_of_varying_length_see_a_longer_context(measured, data) -> None:
+    """A spread of answer lengths weights the long ones: at spread s the KV cache read and held per
+    sequence is that of input + output x s / 2 tokens, so a KV-bound run predicts fewer tokens/s than
+    the same run with every answer one length."""
+    workloads = load_workloads()
+    e = v.Efficiency(Fraction(1, 2), Fraction(1, 2), Fraction(9, 10), Fraction(3, 4), Fraction(1))
+    run = next(p for p in measured.point if p.model == "deepseek-v3" and p.scenario == "offline")
+    fixed = dataclasses.replace(run, output_tokens_spread=None)
+    spread, one = (v.demand(cal.objective_for(p, workloads, measured.setup, e)) for p in (run, fixed))
+    isl, osl = run.input_tokens, run.output_tokens
+    assert spread.kv_read_per_seq / one.kv_read_per_seq == (isl + osl * Fraction("2.20") / 2) / (
+        isl + Fraction(osl, 2)
+    )
+    assert spread.kv_held_per_seq / one.kv_held_per_seq == spread.kv_read_per_seq / one.kv_read_per_seq
+    assert spread.flop_per_token > one.flop_per_token  # attention over the longer context
+    res = v.resources(
+        data.catalog.metrics(data.catalog.find_sku(run.chip)),
+        cal.objective_for(run, workloads, measured.setup, e),
+    )
+    objs = [cal.objective_for(p, workloads, measured.setup, e) for p in (run, fixed)]
+    assert v.tokens_per_s(res, objs[0]) < v.tokens_per_s(res, objs[1])
+
+
+def test_the_spread_estimate_reads_one_length_as_one_and_known_tails_as_their_spread() -> None:
+    """Lengths all alike give 1; exponential lengths (E[L^2] = 2 E[L]^2) given by their own percentiles
+    give about 2, log-normal ones exp(sigma^2) within 1%; percentiles that cannot meet the mean are
+    refused, not extrapolated."""
+    import math
+    from statistics import NormalDist
+
+    import pytest
+
+    from explorer.model.lengths import output_spread
+
+    same = {50: 100.0, 90: 100.0, 99: 100.0}
+    assert abs(output_spread(same, 100.0, 100.0, 100.0) - 1) < 1e-9
+    levels = (50, 90, 95, 97, 99, 99.9)  # as MLPerf's logs give them, the most near the 99.99th
+    exponential = {q: -math.log(1 - q / 100) for q in levels}
+    assert abs(output_spread(exponential, 1e-6, 1.0, -math.log(1e-4)) - 2) < 0.06
+    sigma, normal = 1.0, NormalDist()
+    lognormal = {q: math.exp(sigma * normal.inv_cdf(q / 100)) for q in levels}
+    ends = (math.exp(sigma * normal.inv_cdf(x)) for x in (1e-4, 1 - 1e-4))
+    low, high = ends
+    assert abs(output_spread(lognormal, low, math.exp(sigma**2 / 2), high) / math.exp(sigma**2) - 1) < 0.01
+    with pytest.raises(ValueError):
+        output_spread({50: 1.0, 90: 50.0}, 0.5, 1.2, 60.0)  # the tail alone outweighs the mean
+    with pytest.raises(ValueError):
+        output_spread({90: 5.0}, 0.5, 1.0, 6.0)  # no median
