@@ -947,8 +947,10 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
             w.requests.max_tokens_per_step,
             "a positive token budget",
         )
-    if w.requests.output_spread < 1:  # a mean square is never under the squared mean
-        raise InputError(str(file), "requests.output_spread", float(w.requests.output_spread), "at least 1")
+    if w.requests.output_tokens_spread < 1:  # a mean square is never under the squared mean
+        raise InputError(
+            str(file), "requests.output_tokens_spread", float(w.requests.output_tokens_spread), "at least 1"
+        )
     for name in ("input_tokens", "output_tokens", "max_batch"):
         if getattr(w.requests, name) < 1:
             raise InputError(

@@ -3,7 +3,7 @@
 A served answer's latency is its time to first token plus one step per further token, and the
 steps of one run take much the same time, so the latency percentiles of a server-scenario log
 (MLPerf's mlperf_log_summary.txt) are the answer-length percentiles up to a scale. The value model
-needs only the scale-free E[L^2] / E[L]^2 (value.Requests.output_spread): the context a generated
+needs only the scale-free E[L^2] / E[L]^2 (value.Requests.output_tokens_spread): the context a generated
 token sees averages input + E[L^2] / (2 E[L]), since a long answer generates more tokens, each at a
 longer context, and stays in flight longer.
 """
@@ -33,7 +33,7 @@ def output_spread(percentiles: dict[float, float], low: float, mean: float, high
     if any(b < a for a, b in itertools.pairwise(values)) or values[-1] > high:
         raise ValueError("expected percentiles rising with their level, up to the most")
     u = (np.arange(GRID) + 0.5) / GRID
-    # within a few percent for a geometric spread; above the last percentile, log-linearly to the most
+    # between the percentiles log-length is linear in the normal quantile; above the last, in the level
     probit = np.vectorize(NormalDist().inv_cdf)
     top = levels[-1] / 100
     upper = np.exp(np.interp(probit(np.minimum(u, top)), probit(np.array(levels) / 100), np.log(values)))

@@ -41,7 +41,7 @@ class Point:
     # the mean time per output token the run measured (its log), where read: the step time it ran at,
     # which the model targets in place of setup.mean_latency_share of the limit
     mean_tpot_ms: Fraction | None = None
-    # the answers' length spread, E[L^2] / E[L]^2 (value.Requests.output_spread), where read (else 1)
+    # the answers' length spread, E[L^2] / E[L]^2 (value.Requests.output_tokens_spread), where read (else 1)
     output_tokens_spread: Fraction | None = None
 
     @property

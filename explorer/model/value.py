@@ -131,7 +131,7 @@ class Requests:
     max_tokens_per_step: int | None = None
     # the answers' mean square length over their squared mean, E[L^2] / E[L]^2 (1: all one length): a
     # long answer is in flight longer and generates more tokens, each at a longer context
-    output_spread: Fraction = Fraction(1)
+    output_tokens_spread: Fraction = Fraction(1)
 
 
 RESERVE_OF = ("total", "free")  # what a memory reserve (or an engine's memory share) is a share of
@@ -403,7 +403,7 @@ def demand(obj: Objective) -> Demand:
     n, isl, osl = w.chips, w.requests.input_tokens, w.requests.output_tokens
     # the context a generated token sees, and a sequence in flight holds, on average: answers of varying
     # length L weight each by its L tokens, so the mean is isl + E[L^2] / (2 E[L])
-    mean_context = isl + osl * w.requests.output_spread / 2
+    mean_context = isl + osl * w.requests.output_tokens_spread / 2
     experts = 2 * m.active_expert_parameters  # routed-expert FLOPs per token, at the MoE efficiency
     dense = 2 * m.active - experts
     decode_rest = 2 * m.layers * m.decode_width * mean_context  # attention over the context

@@ -154,7 +154,11 @@ DATA_CASES = [
     (MEASURED, _set(["point", 111, "mean_tpot_ms"], 0), "point[111].mean_tpot_ms"),
     # an answer-length spread is a mean square over a squared mean: never under 1
     (MEASURED, _set(["point", 0, "output_tokens_spread"], 0.5), "point[0].output_tokens_spread"),
-    ("specs/workloads/llama-3-70b.toml", _set(["requests", "output_spread"], 0.9), "requests.output_spread"),
+    (
+        "specs/workloads/llama-3-70b.toml",
+        _set(["requests", "output_tokens_spread"], 0.9),
+        "requests.output_tokens_spread",
+    ),
     # architectures named in the setup: a misspelt one would silently take the shared or pooled fit
     (MEASURED, _set(["setup", "own_collectives"], ["CDNA3"]), "setup.own_collectives[0]"),
     (MEASURED, _set(["setup", "fallback", "CDNA 9"], "CDNA 3"), "setup.fallback.CDNA 9"),

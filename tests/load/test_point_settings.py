@@ -153,18 +153,15 @@ def test_answers_of_varying_length_see_a_longer_context(measured, data) -> None:
     e = v.Efficiency(Fraction(1, 2), Fraction(1, 2), Fraction(9, 10), Fraction(3, 4), Fraction(1))
     run = next(p for p in measured.point if p.model == "deepseek-v3" and p.scenario == "offline")
     fixed = dataclasses.replace(run, output_tokens_spread=None)
-    spread, one = (v.demand(cal.objective_for(p, workloads, measured.setup, e)) for p in (run, fixed))
+    objs = [cal.objective_for(p, workloads, measured.setup, e) for p in (run, fixed)]
+    spread, one = (v.demand(o) for o in objs)
     isl, osl = run.input_tokens, run.output_tokens
     assert spread.kv_read_per_seq / one.kv_read_per_seq == (isl + osl * Fraction("2.20") / 2) / (
         isl + Fraction(osl, 2)
     )
     assert spread.kv_held_per_seq / one.kv_held_per_seq == spread.kv_read_per_seq / one.kv_read_per_seq
     assert spread.flop_per_token > one.flop_per_token  # attention over the longer context
-    res = v.resources(
-        data.catalog.metrics(data.catalog.find_sku(run.chip)),
-        cal.objective_for(run, workloads, measured.setup, e),
-    )
-    objs = [cal.objective_for(p, workloads, measured.setup, e) for p in (run, fixed)]
+    res = v.resources(data.catalog.metrics(data.catalog.find_sku(run.chip)), objs[0])
     assert v.tokens_per_s(res, objs[0]) < v.tokens_per_s(res, objs[1])
 
 
@@ -186,8 +183,7 @@ def test_the_spread_estimate_reads_one_length_as_one_and_known_tails_as_their_sp
     assert abs(output_spread(exponential, 1e-6, 1.0, -math.log(1e-4)) - 2) < 0.06
     sigma, normal = 1.0, NormalDist()
     lognormal = {q: math.exp(sigma * normal.inv_cdf(q / 100)) for q in levels}
-    ends = (math.exp(sigma * normal.inv_cdf(x)) for x in (1e-4, 1 - 1e-4))
-    low, high = ends
+    low, high = (math.exp(sigma * normal.inv_cdf(x)) for x in (1e-4, 1 - 1e-4))
     assert abs(output_spread(lognormal, low, math.exp(sigma**2 / 2), high) / math.exp(sigma**2) - 1) < 0.01
     with pytest.raises(ValueError):
         output_spread({50: 1.0, 90: 50.0}, 0.5, 1.2, 60.0)  # the tail alone outweighs the mean
