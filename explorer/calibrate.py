@@ -69,6 +69,13 @@ OWN_ALLREDUCE_GRID_US = tuple(range(0, 201, 20))
 # weight of the pull toward the pooled fit, per architecture (squared log distance of each efficiency):
 # 0.02 costs a 14% departure what a 14% misfit of one point costs
 SHRINK = 0.02
+# weight of the pull toward an architecture's measured bandwidth share (setup.memory_measured), as one
+# more observation of its memory efficiency: (sigma_points / sigma_measured)^2, with the fitting points'
+# RMS log error near 0.09 and the microbenchmarks' spread (kernel to kernel, chip to chip of one
+# architecture, and STREAM's access pattern against a serving step's) near 0.1 in log, so 1. It only
+# decides where the points leave the memory efficiency open: a fit without the memory-bound
+# perf-overview rows had slid Hopper and Blackwell to 0.525 (README, "The value model")
+MEMORY_MEASURED_WEIGHT = 1.0
 POOLED = "default"
 
 
@@ -339,6 +346,15 @@ def _shrink(loss: np.ndarray, toward: v.Efficiency | None) -> np.ndarray:
     )
 
 
+def _measured_pull(loss: np.ndarray, share: float | None) -> np.ndarray:
+    """Add the pull toward a measured bandwidth share (MEMORY_MEASURED_WEIGHT x squared log distance of the
+    memory efficiency); none: no pull."""
+    if share is None:
+        return loss
+    _, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
+    return loss + MEMORY_MEASURED_WEIGHT * np.log(mem / share) ** 2
+
+
 def _efficiency(loss: np.ndarray, shared: Shared) -> v.Efficiency:
     i, j = np.unravel_index(np.argmin(loss), loss.shape)
     c, mem = Fraction(str(float(COMPUTE_GRID[i]))), Fraction(str(float(MEMORY_GRID[j])))
@@ -383,16 +399,23 @@ def _pooled(groups, shared: Shared) -> np.ndarray:
 
 
 def _total(
-    groups, shared: Shared, toward: v.Efficiency, prior: dict[str, str] | None = None
+    groups,
+    shared: Shared,
+    toward: v.Efficiency,
+    prior: dict[str, str] | None = None,
+    memory_measured: dict[str, float] | None = None,
 ) -> tuple[float, dict[str, np.ndarray]]:
     """The loss at these shared figures: each group at its best (compute, memory), pulled to `toward`, or,
-    for a group whose `prior` names another group (its vendor's nearest architecture), to that group's fit."""
+    for a group whose `prior` names another group (its vendor's nearest architecture), to that group's fit,
+    and its memory efficiency toward its `memory_measured` bandwidth share where it has one."""
     prior = {name: p for name, p in (prior or {}).items() if p in groups and p not in (prior or {})}
+    measured = memory_measured or {}
     losses: dict[str, np.ndarray] = {}
     for name in sorted(groups, key=lambda n: n in prior):  # the priors' own fits first
         xs, ys = groups[name]
         target = _efficiency(losses[prior[name]], shared.of(prior[name])) if name in prior else toward
-        losses[name] = _shrink(_loss(xs, ys, shared.of(name)), target)
+        loss = _shrink(_loss(xs, ys, shared.of(name)), target)
+        losses[name] = _measured_pull(loss, measured.get(name))
     return sum(float(loss.min()) for loss in losses.values()), losses
 
 
@@ -420,6 +443,7 @@ def fit(
     start: Shared | None = None,
     prior: dict[str, str] | None = None,
     own_collectives: tuple[str, ...] = (),
+    memory_measured: dict[str, float] | None = None,
 ) -> tuple[dict[str, v.Efficiency], Shared]:
     """Per group a compute and a memory efficiency; the shared figures by coordinate descent.
 
@@ -433,7 +457,10 @@ def fit(
     points leave open stays at its vendor's software stack, as without any point.
     A group of `own_collectives` with multi-chip points fits its own link share and
     all-reduce time on them (another vendor's collective library and fabric); without
-    such points it has nothing to fit them on and takes the shared ones.
+    such points it has nothing to fit them on and takes the shared ones. A group with
+    a `memory_measured` share (microbenchmarks) counts it as one more observation of
+    its memory efficiency: where the points trade compute against memory along a ridge,
+    the measured bandwidth, not the ridge's drift, decides.
     """
     batches = {name: (_Batch(xs), ys) for name, (xs, ys) in groups.items()}
     shared = dataclasses.replace(start or START, link=link)
@@ -441,26 +468,26 @@ def fit(
     shared = dataclasses.replace(shared, own=tuple((g, shared.link, shared.allreduce_s) for g in own))
     for _ in range(4):  # sweeps over the shared figures until none moves; the pull's target per sweep
         toward = _efficiency(_pooled(batches, shared), shared)
-        best, _ = _total(batches, shared, toward, prior)
+        best, _ = _total(batches, shared, toward, prior, memory_measured)
         moved = False
         for name, grid in SHARED_GRIDS.items():
             for choice in grid:
                 if choice == getattr(shared, name):
                     continue
                 trial = _with(shared, name, choice)
-                total, _ = _total(batches, trial, toward, prior)
+                total, _ = _total(batches, trial, toward, prior, memory_measured)
                 if total < best - 1e-12:
                     best, shared, moved = total, trial, True
         for group in [entry[0] for entry in shared.own]:
             for link, allreduce_s in _own_pairs():
                 trial = _with_own(shared, group, link, allreduce_s)
-                total, _ = _total(batches, trial, toward, prior)
+                total, _ = _total(batches, trial, toward, prior, memory_measured)
                 if total < best - 1e-12:
                     best, shared, moved = total, trial, True
         if not moved:
             break
     toward = _efficiency(_pooled(batches, shared), shared)
-    _, losses = _total(batches, shared, toward, prior)
+    _, losses = _total(batches, shared, toward, prior, memory_measured)
     out = {name: _efficiency(loss, shared.of(name)) for name, loss in losses.items()}
     out[POOLED] = toward
     return out, shared
@@ -513,7 +540,10 @@ def calibrate(
             name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
             for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
-        out = fit(groups, setup.link_efficiency, start, setup.fallback, tuple(setup.own_collectives))
+        measured_share = {name: float(m.share) for name, m in setup.memory_measured.items()}
+        out = fit(
+            groups, setup.link_efficiency, start, setup.fallback, tuple(setup.own_collectives), measured_share
+        )
         if progress is not None:
             progress(1)
         return out

@@ -242,3 +242,33 @@ def test_an_architecture_fits_its_own_collectives_only_where_listed_and_on_sever
     }
     fits, got = cal.fit(alone, Fraction(3, 4), shared, own_collectives=("CDNA 3",))
     assert got.own == () and fits["CDNA 3"].allreduce_latency_s == got.allreduce_s
+
+
+def test_a_measured_bandwidth_decides_only_where_the_points_leave_memory_open() -> None:
+    """On a loss flat in memory efficiency the measured share picks it; on a loss whose points pin it (a
+    hundred points, each off by the memory efficiency's log distance from 0.9) it does not move it."""
+    c, mem = np.meshgrid(cal.COMPUTE_GRID, cal.MEMORY_GRID, indexing="ij")
+    shared = cal.START
+    flat = np.log(c / 0.5) ** 2
+    assert cal._efficiency(cal._measured_pull(flat, 0.77), shared).memory == Fraction(31, 40)  # nearest
+    assert cal._efficiency(cal._measured_pull(flat, None), shared).memory == Fraction(1, 2)  # no pull
+    pinned = flat + 100 * np.log(mem / 0.9) ** 2
+    assert cal._efficiency(cal._measured_pull(pinned, 0.6), shared).memory == Fraction(9, 10)
+
+
+def test_a_fit_without_the_memory_bound_points_keeps_a_measured_bandwidth(data, measured, workloads) -> None:
+    """Left without TensorRT-LLM's perf overview (the memory-bound rows), the rest of the points trade
+    Hopper's compute against its memory along a ridge: with nothing else the fit slid its memory efficiency
+    to 0.525, far under what H100 and H200 reach in BabelStream (setup.memory_measured: 0.87)."""
+    groups: dict[str, tuple[list, list[float]]] = {}
+    for p in measured.point:
+        if p.role == "fit" and p.source != "trtllm-perf-overview":
+            xs, ys = groups.setdefault(r_arch(data, p.chip), ([], []))
+            xs.append(cal._inputs(p, data.catalog, workloads, measured.setup))
+            ys.append(float(p.per_chip))
+    share = {name: float(m.share) for name, m in measured.setup.memory_measured.items()}
+    assert share["Hopper"] > 0.8
+    pulled, _ = cal.fit(groups, measured.setup.link_efficiency, None, measured.setup.fallback, (), share)
+    assert abs(float(pulled["Hopper"].memory) - share["Hopper"]) <= 0.1
+    free, _ = cal.fit(groups, measured.setup.link_efficiency, None, measured.setup.fallback)
+    assert float(free["Hopper"].memory) < 0.7  # the slide this guards against

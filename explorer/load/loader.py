@@ -845,8 +845,8 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
 
 
 def _check_architecture_names(setup: Setup, catalog: Catalog, file: str) -> None:
-    """setup.own_collectives and setup.fallback name architectures of the catalog's dies: a misspelt one
-    would silently take the shared or the pooled fit."""
+    """setup.own_collectives, setup.fallback and setup.memory_measured name architectures of the catalog's
+    dies: a misspelt one would silently take the shared or the pooled fit, or no measured bandwidth."""
     known = {d.architecture for d in catalog.dies.values()}
     expected = "an architecture of specs/dies: " + ", ".join(sorted(known))
     for i, name in enumerate(setup.own_collectives):
@@ -856,6 +856,9 @@ def _check_architecture_names(setup: Setup, catalog: Catalog, file: str) -> None
         for given in (name, to):
             if given not in known:
                 raise InputError(file, f"setup.fallback.{name}", given, expected)
+    for name in setup.memory_measured:
+        if name not in known:
+            raise InputError(file, f"setup.memory_measured.{name}", name, expected)
 
 
 def _check_clause(clause: Clause, file: str, path: str) -> None:
@@ -1058,6 +1061,10 @@ def load_measured(root: Path | None = None) -> Measured:
         if engine.kv_memory_fraction is not None and not 0 < engine.kv_memory_fraction <= 1:
             where = f"setup.engines.{name}.kv_memory_fraction"
             raise InputError(str(file), where, float(engine.kv_memory_fraction), "a fraction in (0, 1]")
+    for name, entry in measured.setup.memory_measured.items():
+        if not 0 < entry.share <= 1:
+            where = f"setup.memory_measured.{name}.share"
+            raise InputError(str(file), where, float(entry.share), "a share of rated bandwidth in (0, 1]")
     for i, p in enumerate(measured.point):
         if p.engine not in measured.setup.engines:
             known = ", ".join(measured.setup.engines) or "(none)"

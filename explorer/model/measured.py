@@ -72,6 +72,17 @@ class Engine:
 
 
 @dataclass(frozen=True)
+class MemoryMeasured:
+    """An architecture's HBM bandwidth as microbenchmarks reach it (STREAM-like copy and triad kernels),
+    as a share of its rated peak: independent of the serving points, so the fit can lean on it where
+    those points leave the memory efficiency open (calibrate.MEMORY_MEASURED_WEIGHT)."""
+
+    share: Fraction
+    measured: str  # what was measured: chips, kernels, figures
+    source: str
+
+
+@dataclass(frozen=True)
 class Setup:
     engines: dict[str, Engine]
     max_batch: int
@@ -89,6 +100,9 @@ class Setup:
     # architectures whose collectives (link share, all-reduce time) are fitted on their own multi-chip
     # points, not shared with the rest: another vendor's collective library over another fabric
     own_collectives: list[str] = field(default_factory=list)
+    # by architecture: its measured share of rated memory bandwidth, which its fitted memory efficiency
+    # is pulled toward (an architecture without an entry is pulled only toward the pooled fit)
+    memory_measured: dict[str, MemoryMeasured] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

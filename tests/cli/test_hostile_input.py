@@ -115,6 +115,7 @@ def _set(path: list, value):
 
 
 MEASURED = "specs/calibration/measured.toml"
+HOPPER_BANDWIDTH = ["setup", "memory_measured", "Hopper"]
 
 # (file, change to its parsed TOML, the field the message must name); values as TOML text where needed
 DATA_CASES = [
@@ -163,6 +164,14 @@ DATA_CASES = [
     (MEASURED, _set(["setup", "own_collectives"], ["CDNA3"]), "setup.own_collectives[0]"),
     (MEASURED, _set(["setup", "fallback", "CDNA 9"], "CDNA 3"), "setup.fallback.CDNA 9"),
     (MEASURED, _set(["setup", "fallback", "CDNA 4"], "CDNA3"), "setup.fallback.CDNA 4"),
+    (
+        MEASURED,
+        _set(["setup", "memory_measured", "CDNA3"], {"share": 0.8, "measured": "", "source": ""}),
+        "setup.memory_measured.CDNA3",
+    ),
+    # a measured bandwidth is a share of the rated one
+    (MEASURED, _set([*HOPPER_BANDWIDTH, "share"], 1.2), "setup.memory_measured.Hopper.share"),
+    (MEASURED, _set([*HOPPER_BANDWIDTH, "share"], 0), "setup.memory_measured.Hopper.share"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 0), "default.memory"),
     ("specs/calibration/efficiency.toml", _set(["default", "narrow_gain"], 2.5), "default.narrow_gain"),
     ("specs/calibration/efficiency.toml", _set(["default", "memory"], 1.5), "default.memory"),

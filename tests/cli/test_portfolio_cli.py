@@ -30,7 +30,10 @@ def test_json_and_csv_carry_the_same_line(tmp_path) -> None:
         r["market"] for r in rows
     ]
     assert {c["die"] for c in doc["candidates"]} == {"gb100", "gb100-1die", "gb110", "gb110-1die"}
-    assert doc["yearly_margin_usd"] == sum(m["yearly_margin_usd"] for m in doc["markets"] if m["served"])
+    served = [m["yearly_margin_usd"] for m in doc["markets"] if m["served"]]
+    # each figure is the exact one rounded to the dollar on its own: the parts' sum may miss by half a
+    # dollar a part, never by a market
+    assert abs(doc["yearly_margin_usd"] - sum(served)) <= 0.5 * len(served)
 
 
 @pytest.mark.slow
