@@ -26,7 +26,7 @@ import numpy as np
 from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.chips import Precision
-from explorer.model.measured import Measured, Point, Setup
+from explorer.model.measured import Measured, MemoryMeasured, Point, Setup
 
 COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
 # achieved DRAM bandwidth: stream-like tests reach 70-95% of peak on HBM parts; below half is
@@ -735,19 +735,28 @@ def validated_errors(cal: Calibration) -> dict[str, dict[str, float | int]]:
     return out
 
 
-def efficiency_toml(cal: Calibration, val: Validation, fallback: dict[str, str] | None = None) -> str:
+def efficiency_toml(
+    cal: Calibration,
+    val: Validation,
+    fallback: dict[str, str] | None = None,
+    memory_measured: dict[str, MemoryMeasured] | None = None,
+) -> str:
     """The fitted efficiencies as the data file the value model reads."""
     import tomli_w
 
     from explorer.load.serialize import to_data
 
+    measured = ", ".join(f"{k} {float(m.share):g}" for k, m in sorted((memory_measured or {}).items()))
     doc = {
         "default": to_data(cal.efficiencies[POOLED]),
         "architectures": {k: to_data(e) for k, e in cal.efficiencies.items() if k != POOLED},
         "fit": {
             "how": "squared log error of output tokens/s per chip over the fitting points of "
             "specs/calibration/measured.toml: decode compute 0.1-0.95 and memory 0.5-0.95 by 0.025 per "
-            f"architecture by grid, pulled toward the pooled fit ({SHRINK} x squared log distance); "
+            f"architecture by grid, pulled toward the pooled fit ({SHRINK} x squared log distance) and "
+            "the memory efficiency toward the share of rated bandwidth microbenchmarks measure "
+            f"(setup.memory_measured: {measured or 'none'}; {MEMORY_MEASURED_WEIGHT:g} x squared log "
+            "distance); "
             "shared by all, by coordinate descent over their grids: overlap by 0.25, clock-power "
             "exponent 0, 1/3 or 1/2 (a SKU whose power limit is below the power model's draw sustains "
             "power share ** exponent of its clock), the fixed time of one collective (0-40 us) and of one "

@@ -82,14 +82,17 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
             )
         )
         for k, e in result.efficiencies.items():
-            click.echo(f"{k}: " + ", ".join(f"{f} {x:g}" for f, x in cal.efficiency_dict(e).items()))
+            bandwidth = measured.setup.memory_measured.get(k)
+            seen = f" (measured bandwidth {float(bandwidth.share):g} of rated)" if bandwidth else ""
+            click.echo(f"{k}: " + ", ".join(f"{f} {x:g}" for f, x in cal.efficiency_dict(e).items()) + seen)
         click.echo(cal.validation_text(val))
     if write:
         import os
 
         path = data.root / "specs" / "calibration" / "efficiency.toml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(cal.efficiency_toml(result, val, measured.setup.fallback))
+        setup = measured.setup
+        tmp.write_text(cal.efficiency_toml(result, val, setup.fallback, setup.memory_measured))
         os.replace(tmp, path)
         say(ctx, f"wrote {path}", always=True)
 
