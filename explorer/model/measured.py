@@ -101,7 +101,8 @@ class Setup:
     # points, not shared with the rest: another vendor's collective library over another fabric
     own_collectives: list[str] = field(default_factory=list)
     # by architecture: its measured share of rated memory bandwidth, which its fitted memory efficiency
-    # is pulled toward (an architecture without an entry is pulled only toward the pooled fit)
+    # is pulled toward (an architecture without an entry is pulled only toward the pooled fit; one without
+    # fitting points takes its fallback's fit whole)
     memory_measured: dict[str, MemoryMeasured] = field(default_factory=dict)
 
 
