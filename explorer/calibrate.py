@@ -32,6 +32,8 @@ COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
 # achieved DRAM bandwidth: stream-like tests reach 70-95% of peak on HBM parts; below half is
 # not a memory system but a fitting artefact (the points trade compute against memory time)
 MEMORY_GRID = np.round(np.arange(0.5, 0.9501, 0.025), 3)
+# every (compute, memory) pair of the two grids: the axes of each loss grid
+GRID_COMPUTE, GRID_MEMORY = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
 OVERLAP_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # sustained clock = power share ** exponent: none, cube law (voltage falls with clock), square root
 CLOCK_POWER_GRID = (Fraction(0), Fraction(1, 3), Fraction(1, 2))
@@ -331,7 +333,7 @@ def _loss(xs, measured, shared: Shared) -> np.ndarray:
     """Squared log error over the (compute, memory) efficiency grid, at one choice of shared figures."""
     x = xs if isinstance(xs, _Batch) else _Batch(xs)
     y = np.asarray(measured, dtype=float).reshape(-1, 1, 1)
-    c, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
+    c, mem = GRID_COMPUTE, GRID_MEMORY
     rate = _predict(x, _prefill(c, shared.prefill_ratio), c, mem, shared)
     return (np.log(np.maximum(rate, 1e-9) / y) ** 2).sum(axis=0)
 
@@ -340,7 +342,7 @@ def _shrink(loss: np.ndarray, toward: v.Efficiency | None) -> np.ndarray:
     """Add the pull toward the pooled fit (SHRINK x squared log distance of each efficiency)."""
     if toward is None:
         return loss
-    c, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
+    c, mem = GRID_COMPUTE, GRID_MEMORY
     return loss + SHRINK * (
         np.log(c / float(toward.decode_compute)) ** 2 + np.log(mem / float(toward.memory)) ** 2
     )
@@ -351,8 +353,7 @@ def _measured_pull(loss: np.ndarray, share: float | None) -> np.ndarray:
     memory efficiency); none: no pull."""
     if share is None:
         return loss
-    _, mem = np.meshgrid(COMPUTE_GRID, MEMORY_GRID, indexing="ij")
-    return loss + MEMORY_MEASURED_WEIGHT * np.log(mem / share) ** 2
+    return loss + MEMORY_MEASURED_WEIGHT * np.log(GRID_MEMORY / share) ** 2
 
 
 def _efficiency(loss: np.ndarray, shared: Shared) -> v.Efficiency:
@@ -533,6 +534,7 @@ def calibrate(
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
     xs = {id(p): _inputs(p, catalog, workloads, setup, end) for p in measured.point}
     train = [p for p in measured.point if p.role == "fit"]
+    measured_share = {name: float(m.share) for name, m in setup.memory_measured.items()}
 
     def fits_without(keep, start: Shared | None = None) -> tuple[dict[str, v.Efficiency], Shared]:
         pts = sorted((p for p in train if keep(p)), key=lambda p: arch[p.chip])
@@ -540,7 +542,6 @@ def calibrate(
             name: ([xs[id(p)] for p in g], [float(p.per_chip) for p in g])
             for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
-        measured_share = {name: float(m.share) for name, m in setup.memory_measured.items()}
         out = fit(
             groups, setup.link_efficiency, start, setup.fallback, tuple(setup.own_collectives), measured_share
         )

@@ -247,7 +247,7 @@ def test_an_architecture_fits_its_own_collectives_only_where_listed_and_on_sever
 def test_a_measured_bandwidth_decides_only_where_the_points_leave_memory_open() -> None:
     """On a loss flat in memory efficiency the measured share picks it; on a loss whose points pin it (a
     hundred points, each off by the memory efficiency's log distance from 0.9) it does not move it."""
-    c, mem = np.meshgrid(cal.COMPUTE_GRID, cal.MEMORY_GRID, indexing="ij")
+    c, mem = cal.GRID_COMPUTE, cal.GRID_MEMORY
     shared = cal.START
     flat = np.log(c / 0.5) ** 2
     assert cal._efficiency(cal._measured_pull(flat, 0.77), shared).memory == Fraction(31, 40)  # nearest
