@@ -66,6 +66,9 @@ EP_COMPUTE_GRID = tuple(Fraction(k, 100) for k in (*range(20, 51), 60, 70, 80, 9
 # the link's achieved share (the shared figure is assumed, setup.link_efficiency) and the fixed time of
 # one all-reduce, to 200 us (a collective library's small-message latency is tens of microseconds; the
 # rest stands for what a stack pays per collective beyond it)
+# the fixed time of one layer in a step under an engine other than its architecture's reference engine
+# (setup.engines.*.reference_for), us
+ENGINE_LAYER_GRID_US = tuple(range(0, 401, 25))
 OWN_LINK_GRID = (Fraction(1, 5), Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(3, 4))
 OWN_ALLREDUCE_GRID_US = tuple(range(0, 201, 20))
 # weight of the pull toward the pooled fit, per architecture (squared log distance of each efficiency):
@@ -164,6 +167,15 @@ class _Inputs:
     collectives: int  # per step: two per layer when tensor parallel, two per MoE layer under expert parallel
     layers: int  # per step: each pays the fixed time of a layer
     expert_parallel: int = 0  # 1: served expert parallel on several chips (compute at the shared EP share)
+    engine: str = ""  # an engine other than its architecture's reference engine (foreign_engine), else ""
+
+
+def foreign_engine(p: Point, architecture: str, setup: Setup) -> str:
+    """The point's engine where its architecture is fitted under another (the engine whose `reference_for`
+    names the architecture: its vendor's own), else "": such a point's steps pay that engine's own fixed
+    time per layer (Shared.engines), where fitted."""
+    reference = [name for name, e in setup.engines.items() if architecture in e.reference_for]
+    return p.engine if reference and p.engine not in reference else ""
 
 
 def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup, end: str = "point") -> _Inputs:
@@ -210,6 +222,7 @@ def _inputs(p: Point, catalog: Catalog, workloads, setup: Setup, end: str = "poi
         int(d.sync_s) if d.chips > 1 else 0,
         obj.workload.model.layers,
         int(obj.workload.expert_parallel and d.chips > 1),
+        foreign_engine(p, catalog.dies[catalog.find_sku(p.chip).die].architecture, setup),
     )
 
 
@@ -228,6 +241,14 @@ class Shared:
     layer_s: Fraction = Fraction(0)  # the fixed time of one layer in a step
     # (architecture, link share, all-reduce time): collectives fitted apart from the shared ones
     own: tuple[tuple[str, Fraction, Fraction], ...] = ()
+    # (engine, fixed time of one layer): an engine's own step overhead on the points it serves on an
+    # architecture fitted under another engine (foreign_engine); elsewhere, and for an engine not here,
+    # layer_s
+    engines: tuple[tuple[str, Fraction], ...] = ()
+
+    def layer_s_of(self, engine: str) -> Fraction:
+        """The fixed time of one layer under `engine` ("": the architecture's reference engine)."""
+        return next((layer_s for name, layer_s in self.engines if name == engine), self.layer_s)
 
     def of(self, group: str) -> Shared:
         """The figures a group is fitted at: its own collectives where it has them."""
@@ -246,11 +267,13 @@ class _Batch:
             return np.array([none if val is None else val for val in vals], dtype=float).reshape(-1, 1, 1)
 
         for f in dataclasses.fields(_Inputs):
-            setattr(self, f.name, col(f.name, np.inf if f.name == "tpot" else 0.0))
+            if f.name != "engine":
+                setattr(self, f.name, col(f.name, np.inf if f.name == "tpot" else 0.0))
         self.n = len(xs)
         # the points whose weights read need the tangent batch's bisection: sparse and latency-bound
         self.bisect = np.nonzero([x.expert_read > 0 and x.tpot is not None for x in xs])[0]
         self.power_shares = [x.power_share for x in xs]
+        self.engines = [x.engine for x in xs]
 
 
 def _weights(x, bw_group, sync):
@@ -306,8 +329,8 @@ def _predict(x, cp, cd, mem, shared: Shared):
     bw = mem * x.gbps * 1e9
     sync = np.array(
         [
-            float(shared.allreduce_s * int(c) + shared.layer_s * int(n))
-            for c, n in zip(x.collectives.ravel(), x.layers.ravel(), strict=True)
+            float(shared.allreduce_s * int(c) + shared.layer_s_of(engine) * int(n))
+            for c, n, engine in zip(x.collectives.ravel(), x.layers.ravel(), x.engines, strict=True)
         ]
     ).reshape(-1, 1, 1)  # per step
     w0, w1 = _weights(x, x.chips * mem * x.gbps * 1e9, sync)
@@ -431,6 +454,12 @@ def _with_own(shared: Shared, group: str, link: Fraction, allreduce_s: Fraction)
     return dataclasses.replace(shared, own=own)
 
 
+def _with_engine(shared: Shared, engine: str, layer_s: Fraction) -> Shared:
+    """Shared figures with one engine's fixed time of a layer set."""
+    engines = tuple((name, layer_s if name == engine else old) for name, old in shared.engines)
+    return dataclasses.replace(shared, engines=engines)
+
+
 def _own_pairs():
     """Every (link share, all-reduce time) a group's own collectives may take: walked as pairs, since the
     two trade against each other (one coordinate at a time stops where neither alone improves)."""
@@ -461,12 +490,17 @@ def fit(
     such points it has nothing to fit them on and takes the shared ones. A group with
     a `memory_measured` share (microbenchmarks) counts it as one more observation of
     its memory efficiency: where the points trade compute against memory along a ridge,
-    the measured bandwidth, not the ridge's drift, decides.
+    the measured bandwidth, not the ridge's drift, decides. An engine serving points on
+    an architecture fitted under another engine (foreign_engine: vLLM on an NVIDIA chip)
+    fits its own fixed time per layer on them, shared across architectures: its heavier
+    step overhead is the engine's, not the chip's fit nor the reference engine's.
     """
     batches = {name: (_Batch(xs), ys) for name, (xs, ys) in groups.items()}
     shared = dataclasses.replace(start or START, link=link)
     own = [g for g in own_collectives if g in groups and any(x.chips > 1 for x in groups[g][0])]
     shared = dataclasses.replace(shared, own=tuple((g, shared.link, shared.allreduce_s) for g in own))
+    foreign = sorted({x.engine for xs, _ in groups.values() for x in xs} - {""})
+    shared = dataclasses.replace(shared, engines=tuple((e, shared.layer_s) for e in foreign))
     for _ in range(4):  # sweeps over the shared figures until none moves; the pull's target per sweep
         toward = _efficiency(_pooled(batches, shared), shared)
         best, _ = _total(batches, shared, toward, prior, memory_measured)
@@ -485,6 +519,12 @@ def fit(
                 total, _ = _total(batches, trial, toward, prior, memory_measured)
                 if total < best - 1e-12:
                     best, shared, moved = total, trial, True
+        for engine in foreign:
+            for us in ENGINE_LAYER_GRID_US:
+                trial = _with_engine(shared, engine, Fraction(us, 10**6))
+                total, _ = _total(batches, trial, toward, prior, memory_measured)
+                if total < best - 1e-12:
+                    best, shared, moved = total, trial, True
         if not moved:
             break
     toward = _efficiency(_pooled(batches, shared), shared)
@@ -499,6 +539,13 @@ class Calibration:
     efficiencies: dict[str, v.Efficiency]  # by architecture, plus POOLED
     rows: list[Row]
     points: dict[str, int] = dataclasses.field(default_factory=dict)  # fitting points per architecture
+    # an engine's own fixed time of one layer on architectures fitted under another, where fitted
+    engines: dict[str, Fraction] = dataclasses.field(default_factory=dict)
+
+
+def under_engine(e: v.Efficiency, engine: str, shared: Shared) -> v.Efficiency:
+    """An architecture's fit as `engine` serves it (foreign_engine; "": the reference engine's fit)."""
+    return dataclasses.replace(e, layer_fixed_s=shared.layer_s_of(engine)) if engine else e
 
 
 def fitted_or_fallback(fits: dict[str, v.Efficiency], architecture: str, fallback: dict[str, str]):
@@ -549,12 +596,10 @@ def calibrate(
             progress(1)
         return out
 
-    full, _ = fits_without(lambda p: True)
+    full = fits_without(lambda p: True)
 
-    def without(keep) -> dict[str, v.Efficiency]:
-        return fits_without(keep)[
-            0
-        ]  # from START, as the full fit: a start may not depend on the data left out
+    def without(keep) -> tuple[dict[str, v.Efficiency], Shared]:
+        return fits_without(keep)  # from START, as the full fit: a start may not depend on the data left out
 
     by_chip = {c: without(lambda p, c=c: p.chip != c) for c in {p.chip for p in measured.point}}
     by_source = {s: without(lambda p, s=s: p.source != s) for s in {p.source for p in measured.point}}
@@ -562,8 +607,10 @@ def calibrate(
         b: without(lambda p, b=b: benchmark_of(p) != b) for b in {benchmark_of(p) for p in measured.point}
     }
 
-    def predict(p: Point, fits: dict[str, v.Efficiency]) -> float:
+    def predict(p: Point, fitted: tuple[dict[str, v.Efficiency], Shared]) -> float:
+        fits, shared = fitted
         e = fitted_or_fallback(fits, arch[p.chip], setup.fallback)
+        e = under_engine(e, foreign_engine(p, arch[p.chip], setup), shared)
         obj = objective_for(p, workloads, setup, e, end)
         return float(v.tokens_per_s(v.resources(catalog.metrics(catalog.find_sku(p.chip)), obj), obj))
 
@@ -579,7 +626,7 @@ def calibrate(
         for p in measured.point
     ]
     counts = {a: sum(1 for p in train if arch[p.chip] == a) for a in {arch[p.chip] for p in train}}
-    return Calibration(full, rows, counts)
+    return Calibration(full[0], rows, counts, dict(full[1].engines))
 
 
 # --- validation: figures on data the fit did not see ---------------------------------------------
@@ -766,7 +813,9 @@ def efficiency_toml(
             "(0.4-1), the realised FP4/FP6 rate as a multiple of FP8 (1-2) and the compute efficiency of "
             "a step served expert parallel over tensor parallel (0.2-1: by 0.01 to 0.5, then 0.1); link "
             "efficiency assumed, except for an architecture of setup.own_collectives with multi-chip "
-            "points, which fits its own link share (1/5-3/4) and all-reduce time (0-200 us) on them",
+            "points, which fits its own link share (1/5-3/4) and all-reduce time (0-200 us) on them; "
+            "an engine serving points on an architecture fitted under another (setup.engines.*."
+            "reference_for) fits its own fixed time of a layer on them (0-400 us: engine_layer_fixed_s)",
             "fitted_median_abs_error": f"{val.fitted_abs:.3f}",
             "left_out_chip_median_abs_error": f"{val.left_out_chip_abs:.3f}",
             "left_out_source_median_abs_error": f"{val.left_out_source_abs:.3f}",
@@ -774,6 +823,9 @@ def efficiency_toml(
             "written_by": "explore calibrate --write",
         },
         "points": dict(sorted(cal.points.items())),
+        # an engine's own fixed time of one layer on an architecture fitted under another engine (the
+        # calibration's points only: a design is valued under its vendor's reference engine)
+        "engine_layer_fixed_s": {k: to_data(t) for k, t in sorted(cal.engines.items())},
         "fallback": dict(sorted((fallback or {}).items())),
         # the fit's median signed error (predicted / measured - 1) on each architecture's validation runs
         "validated": validated_errors(cal),
@@ -792,6 +844,7 @@ def calibration_dict(cal: Calibration, val: Validation) -> dict:
     """`explore calibrate --format json`: the fitted efficiencies, the validation, every point."""
     return {
         "efficiencies": {k: efficiency_dict(e) for k, e in cal.efficiencies.items()},
+        "engine_layer_fixed_s": {k: float(t) for k, t in cal.engines.items()},
         "validation": dataclasses.asdict(val),
         "points": [row_dict(r) for r in cal.rows],
     }

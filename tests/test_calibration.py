@@ -188,16 +188,20 @@ def test_the_vectorised_fit_computes_the_value_models_own_exact_throughput(
             narrow=e.narrow_gain,
             ep_compute=e.ep_compute,
             layer_s=e.layer_fixed_s,
+            engines=tuple(result.engines.items()),
         )
         fast = float(
             np.asarray(
                 cal._predict(x, float(e.prefill_compute), float(e.decode_compute), float(e.memory), shared)
             ).ravel()[0]
         )
+        e = cal.under_engine(e, x.engine, shared)
         obj = cal.objective_for(r.point, workloads, measured.setup, e)
         res = v.resources(data.catalog.metrics(data.catalog.find_sku(r.point.chip)), obj)
         exact = v.breakdown(res, obj).tokens_per_s_exact
         assert fast == pytest.approx(exact, rel=1e-9, abs=1e-9), r.point
+        if r.architecture in result.efficiencies:  # each row predicted at its engine
+            assert r.predicted == pytest.approx(float(v.tokens_per_s(res, obj)), rel=1e-9), r.point
 
 
 def test_the_fit_derates_a_power_limited_chip(data, measured, workloads, result) -> None:
@@ -242,6 +246,46 @@ def test_an_architecture_fits_its_own_collectives_only_where_listed_and_on_sever
     }
     fits, got = cal.fit(alone, Fraction(3, 4), shared, own_collectives=("CDNA 3",))
     assert got.own == () and fits["CDNA 3"].allreduce_latency_s == got.allreduce_s
+
+
+def test_an_engine_is_foreign_only_on_an_architecture_fitted_under_another(measured) -> None:
+    """vLLM on Hopper (fitted under TensorRT-LLM) is foreign; on CDNA 3 (AMD's vLLM) it is the reference;
+    an architecture no engine is reference for (Gaudi 3: no points) has no foreign engine."""
+    setup = measured.setup
+    point = next(p for p in measured.point if p.engine == "vllm")
+    vllm, trt = (dataclasses.replace(point, engine=e) for e in ("vllm", "tensorrt-llm"))
+    assert cal.foreign_engine(vllm, "Hopper", setup) == "vllm"
+    assert cal.foreign_engine(trt, "Hopper", setup) == ""
+    assert cal.foreign_engine(vllm, "CDNA 3", setup) == ""
+    assert cal.foreign_engine(trt, "CDNA 3", setup) == "tensorrt-llm"
+    assert cal.foreign_engine(vllm, "Gaudi 3", setup) == ""
+
+
+def test_a_foreign_engines_step_overhead_is_its_own_not_the_reference_engines(
+    data, measured, workloads
+) -> None:
+    """Throughput made by the model at 40 us per layer, with every other Hopper Llama point served by an
+    engine at 200 us (as vLLM on an NVIDIA chip): the fit recovers both and the efficiencies; fitted as
+    one engine, the reference's layer time is dragged off 40 us (what the Red Hat vLLM runs did)."""
+    truth = cal.Shared(
+        1.0,
+        Fraction(3, 4),
+        Fraction(1, 2),
+        Fraction(40, 10**6),
+        layer_s=Fraction(40, 10**6),
+        engines=(("vllm", Fraction(200, 10**6)),),
+    )
+    pick = [p for p in measured.point if p.model.startswith("llama") and r_arch(data, p.chip) == "Hopper"]
+    xs = [cal._inputs(p, data.catalog, workloads, measured.setup) for p in pick]
+    xs = [dataclasses.replace(x, engine="vllm" if i % 2 else "") for i, x in enumerate(xs)]
+    ys = [float(np.asarray(cal._predict(x, 0.55, 0.55, 0.9, truth)).ravel()[0]) for x in xs]
+    start = dataclasses.replace(truth, layer_s=Fraction(0), engines=())
+    fits, got = cal.fit({"Hopper": (xs, ys)}, Fraction(3, 4), start)
+    assert got.layer_s == Fraction(40, 10**6) and got.engines == truth.engines
+    assert (fits["Hopper"].decode_compute, fits["Hopper"].memory) == (Fraction(11, 20), Fraction(9, 10))
+    one = [dataclasses.replace(x, engine="") for x in xs]
+    _, blind = cal.fit({"Hopper": (one, ys)}, Fraction(3, 4), start)
+    assert blind.layer_s != Fraction(40, 10**6)
 
 
 def test_a_measured_bandwidth_decides_only_where_the_points_leave_memory_open() -> None:

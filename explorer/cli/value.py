@@ -85,6 +85,12 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
             bandwidth = measured.setup.memory_measured.get(k)
             seen = f" (measured bandwidth {float(bandwidth.share):g} of rated)" if bandwidth else ""
             click.echo(f"{k}: " + ", ".join(f"{f} {x:g}" for f, x in cal.efficiency_dict(e).items()) + seen)
+        reference_us = float(result.efficiencies[cal.POOLED].layer_fixed_s) * 1e6
+        for name, layer_s in result.engines.items():
+            click.echo(
+                f"{name} on an architecture fitted under another engine: fixed time of one layer "
+                f"{float(layer_s) * 1e6:g} us (the reference engine's {reference_us:g} us)"
+            )
         click.echo(cal.validation_text(val))
     if write:
         import os

@@ -65,6 +65,8 @@ class EfficiencyTable:
     architectures: dict[str, Efficiency] = dataclasses.field(default_factory=dict)
     fit: dict[str, str] = dataclasses.field(default_factory=dict)  # how it was fitted, for the reader
     points: dict[str, int] = dataclasses.field(default_factory=dict)  # fitting points per architecture
+    # an engine's own fixed time of one layer where it serves an architecture fitted under another engine
+    engine_layer_fixed_s: dict[str, Fraction] = dataclasses.field(default_factory=dict)
     # an architecture without a fit of its own takes this one's (its vendor's nearest calibrated)
     fallback: dict[str, str] = dataclasses.field(default_factory=dict)
     validated: dict[str, ValidatedError] = dataclasses.field(default_factory=dict)
@@ -845,8 +847,9 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
 
 
 def _check_architecture_names(setup: Setup, catalog: Catalog, file: str) -> None:
-    """setup.own_collectives, setup.fallback and setup.memory_measured name architectures of the catalog's
-    dies: a misspelt one would silently take the shared or the pooled fit, or no measured bandwidth."""
+    """setup.own_collectives, setup.fallback, setup.memory_measured and each engine's reference_for name
+    architectures of the catalog's dies: a misspelt one would silently take the shared or the pooled fit,
+    no measured bandwidth, or no engine share; and an architecture has one reference engine."""
     known = {d.architecture for d in catalog.dies.values()}
     expected = "an architecture of specs/dies: " + ", ".join(sorted(known))
     for i, name in enumerate(setup.own_collectives):
@@ -859,6 +862,19 @@ def _check_architecture_names(setup: Setup, catalog: Catalog, file: str) -> None
     for name in setup.memory_measured:
         if name not in known:
             raise InputError(file, f"setup.memory_measured.{name}", name, expected)
+    reference: dict[str, str] = {}
+    for engine_name, engine in setup.engines.items():
+        for i, name in enumerate(engine.reference_for):
+            where = f"setup.engines.{engine_name}.reference_for[{i}]"
+            if name not in known:
+                raise InputError(file, where, name, expected)
+            if reference.setdefault(name, engine_name) != engine_name:
+                raise InputError(
+                    file,
+                    where,
+                    name,
+                    f"an architecture no other engine is reference for ({reference[name]} is)",
+                )
 
 
 def _check_clause(clause: Clause, file: str, path: str) -> None:
@@ -976,6 +992,9 @@ def load_efficiency_table(root: Path | None = None) -> EfficiencyTable:
         if e.narrow_gain is not None and not 1 <= e.narrow_gain <= 2:
             where, expected = f"{name}.narrow_gain", "a gain over FP8 from 1 (none) to 2 (the peak)"
             raise InputError(str(file), where, float(e.narrow_gain), expected)
+    for name, layer_s in table.engine_layer_fixed_s.items():
+        if layer_s < 0:
+            raise InputError(str(file), f"engine_layer_fixed_s.{name}", float(layer_s), "seconds, at least 0")
     for name, to in table.fallback.items():
         if to not in table.architectures:
             raise InputError(str(file), f"fallback.{name}", to, "an architecture with its own fit")

@@ -169,6 +169,22 @@ DATA_CASES = [
         _set(["setup", "memory_measured", "CDNA3"], {"share": 0.8, "measured": "", "source": ""}),
         "setup.memory_measured.CDNA3",
     ),
+    # an engine is reference for architectures of the catalog, and each architecture has one
+    (
+        MEASURED,
+        _set(["setup", "engines", "vllm", "reference_for"], ["CDNA3"]),
+        "setup.engines.vllm.reference_for[0]",
+    ),
+    (
+        MEASURED,
+        _set(["setup", "engines", "sglang", "reference_for"], ["Hopper"]),
+        "setup.engines.sglang.reference_for[0]",
+    ),
+    (
+        "specs/calibration/efficiency.toml",
+        _set(["engine_layer_fixed_s", "vllm"], -0.001),
+        "engine_layer_fixed_s.vllm",
+    ),
     # a measured bandwidth is a share of the rated one
     (MEASURED, _set([*HOPPER_BANDWIDTH, "share"], 1.2), "setup.memory_measured.Hopper.share"),
     (MEASURED, _set([*HOPPER_BANDWIDTH, "share"], 0), "setup.memory_measured.Hopper.share"),
