@@ -66,11 +66,11 @@ EP_COMPUTE_GRID = tuple(Fraction(k, 100) for k in (*range(20, 51), 60, 70, 80, 9
 # the link's achieved share (the shared figure is assumed, setup.link_efficiency) and the fixed time of
 # one all-reduce, to 200 us (a collective library's small-message latency is tens of microseconds; the
 # rest stands for what a stack pays per collective beyond it)
+OWN_LINK_GRID = (Fraction(1, 5), Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(3, 4))
+OWN_ALLREDUCE_GRID_US = tuple(range(0, 201, 20))
 # the fixed time of one layer in a step under an engine other than its architecture's reference engine
 # (setup.engines.*.reference_for), us
 ENGINE_LAYER_GRID_US = tuple(range(0, 401, 25))
-OWN_LINK_GRID = (Fraction(1, 5), Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(3, 4))
-OWN_ALLREDUCE_GRID_US = tuple(range(0, 201, 20))
 # weight of the pull toward the pooled fit, per architecture (squared log distance of each efficiency):
 # 0.02 costs a 14% departure what a 14% misfit of one point costs
 SHRINK = 0.02
@@ -597,20 +597,18 @@ def calibrate(
         return out
 
     full = fits_without(lambda p: True)
-
-    def without(keep) -> tuple[dict[str, v.Efficiency], Shared]:
-        return fits_without(keep)  # from START, as the full fit: a start may not depend on the data left out
-
-    by_chip = {c: without(lambda p, c=c: p.chip != c) for c in {p.chip for p in measured.point}}
-    by_source = {s: without(lambda p, s=s: p.source != s) for s in {p.source for p in measured.point}}
+    # each from START, as the full fit: a start may not depend on the data left out
+    by_chip = {c: fits_without(lambda p, c=c: p.chip != c) for c in {p.chip for p in measured.point}}
+    by_source = {s: fits_without(lambda p, s=s: p.source != s) for s in {p.source for p in measured.point}}
     by_bench = {
-        b: without(lambda p, b=b: benchmark_of(p) != b) for b in {benchmark_of(p) for p in measured.point}
+        b: fits_without(lambda p, b=b: benchmark_of(p) != b)
+        for b in {benchmark_of(p) for p in measured.point}
     }
 
     def predict(p: Point, fitted: tuple[dict[str, v.Efficiency], Shared]) -> float:
         fits, shared = fitted
         e = fitted_or_fallback(fits, arch[p.chip], setup.fallback)
-        e = under_engine(e, foreign_engine(p, arch[p.chip], setup), shared)
+        e = under_engine(e, xs[id(p)].engine, shared)
         obj = objective_for(p, workloads, setup, e, end)
         return float(v.tokens_per_s(v.resources(catalog.metrics(catalog.find_sku(p.chip)), obj), obj))
 
