@@ -849,7 +849,8 @@ def check_references(catalog: Catalog, rules: list[RuleSet], root: Path) -> None
 def _check_architecture_names(setup: Setup, catalog: Catalog, file: str) -> None:
     """setup.own_collectives, setup.fallback, setup.memory_measured and each engine's reference_for name
     architectures of the catalog's dies: a misspelt one would silently take the shared or the pooled fit,
-    no measured bandwidth, or no engine share; and an architecture has one reference engine."""
+    no measured bandwidth, or the reference engine's step overhead; and an architecture has one reference
+    engine."""
     known = {d.architecture for d in catalog.dies.values()}
     expected = "an architecture of specs/dies: " + ", ".join(sorted(known))
     for i, name in enumerate(setup.own_collectives):

@@ -70,7 +70,7 @@ class Engine:
     # as stages are in flight (TensorRT-LLM), so the group holds pipeline_parallel times the batch
     limits_per_stage: bool = False
     # architectures whose efficiencies are fitted under this engine (their vendor's own); a point another
-    # engine serves on one of them runs at that engine's fitted share of them (calibrate.foreign_engine)
+    # engine serves on one of them pays that engine's own fitted step overhead (calibrate.foreign_engine)
     reference_for: list[str] = field(default_factory=list)
 
 
