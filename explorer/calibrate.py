@@ -505,26 +505,23 @@ def fit(
         toward = _efficiency(_pooled(batches, shared), shared)
         best, _ = _total(batches, shared, toward, prior, memory_measured)
         moved = False
+
+        def take_if_better(trial: Shared, toward: v.Efficiency = toward) -> None:
+            nonlocal best, shared, moved
+            total, _ = _total(batches, trial, toward, prior, memory_measured)
+            if total < best - 1e-12:
+                best, shared, moved = total, trial, True
+
         for name, grid in SHARED_GRIDS.items():
             for choice in grid:
-                if choice == getattr(shared, name):
-                    continue
-                trial = _with(shared, name, choice)
-                total, _ = _total(batches, trial, toward, prior, memory_measured)
-                if total < best - 1e-12:
-                    best, shared, moved = total, trial, True
+                if choice != getattr(shared, name):
+                    take_if_better(_with(shared, name, choice))
         for group in [entry[0] for entry in shared.own]:
             for link, allreduce_s in _own_pairs():
-                trial = _with_own(shared, group, link, allreduce_s)
-                total, _ = _total(batches, trial, toward, prior, memory_measured)
-                if total < best - 1e-12:
-                    best, shared, moved = total, trial, True
+                take_if_better(_with_own(shared, group, link, allreduce_s))
         for engine in foreign:
             for us in ENGINE_LAYER_GRID_US:
-                trial = _with_engine(shared, engine, Fraction(us, 10**6))
-                total, _ = _total(batches, trial, toward, prior, memory_measured)
-                if total < best - 1e-12:
-                    best, shared, moved = total, trial, True
+                take_if_better(_with_engine(shared, engine, Fraction(us, 10**6)))
         if not moved:
             break
     toward = _efficiency(_pooled(batches, shared), shared)
