@@ -884,8 +884,7 @@ def validation_text(val: Validation) -> str:
         )
         lines += [f"    inverted: {name}" for name in h.worst_inversions]
     lines += [
-        "  validation-only points (MLPerf v5.1 Llama-2-70B and DeepSeek-R1, InferenceX DeepSeek-R1, AMD's"
-        " and Oracle's MI300X runs on 8 chips; never fitted; the full fit): "
+        '  validation-only points (role = "validation" in measured.toml, never fitted; the full fit): '
         f"{val.validation_abs:.1%}",
         "  held-out shapes of the fitting sources (same source, other lengths; not independent): "
         f"{val.held_out_shapes_abs:.1%}",
