@@ -98,7 +98,9 @@ def calibrate(ctx: click.Context, write: bool, fmt: Format) -> None:
         path = data.root / "specs" / "calibration" / "efficiency.toml"
         tmp = path.with_suffix(".tmp")
         setup = measured.setup
-        tmp.write_text(cal.efficiency_toml(result, val, setup.fallback, setup.memory_measured))
+        tmp.write_text(
+            cal.efficiency_toml(result, val, setup.fallback, setup.memory_measured, setup.superseded)
+        )
         os.replace(tmp, path)
         say(ctx, f"wrote {path}", always=True)
 

@@ -1085,7 +1085,12 @@ def load_measured(root: Path | None = None) -> Measured:
         if not 0 < entry.share <= 1:
             where = f"setup.memory_measured.{name}.share"
             raise InputError(str(file), where, float(entry.share), "a share of rated bandwidth in (0, 1]")
+    for i, name in enumerate(measured.setup.superseded):
+        if name not in measured.sources:
+            raise InputError(str(file), f"setup.superseded[{i}]", name, "a key of [sources]")
     for i, p in enumerate(measured.point):
+        if p.source not in measured.sources:
+            raise InputError(str(file), f"point[{i}].source", p.source, "a key of [sources]")
         if p.engine not in measured.setup.engines:
             known = ", ".join(measured.setup.engines) or "(none)"
             where = f"point[{i}].engine"

@@ -107,6 +107,10 @@ class Setup:
     # is pulled toward (an architecture without an entry is pulled only toward the pooled fit; one without
     # fitting points takes its fallback's fit whole)
     memory_measured: dict[str, MemoryMeasured] = field(default_factory=dict)
+    # sources whose engines later runs of the same chips and model supersede (an early software date):
+    # validation like the rest and in every held-out figure, but left out of what each report says a
+    # design's value may be off by today (efficiency.toml [validated])
+    superseded: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

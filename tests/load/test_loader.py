@@ -293,6 +293,8 @@ def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
         ("point", {"engine": "trt-llm"}, "point[0].engine", "an engine of setup.engines"),
         ("point", {"kv_memory_fraction": 1.5}, "point[0].kv_memory_fraction", "a fraction in (0, 1]"),
         ("engine", {"kv_memory_of": "weights"}, "setup.engines.vllm.kv_memory_of", "total or free"),
+        ("point", {"source": "mlperf-v99"}, "point[0].source", "a key of [sources]"),
+        ("setup", {"superseded": ["dstack-2025"]}, "setup.superseded[0]", "a key of [sources]"),
         (
             "point",
             {"engine": "sglang", "kv_memory_fraction": None},
@@ -313,20 +315,22 @@ def test_a_host_is_read_from_the_url_not_matched_as_text() -> None:
         "unknown-engine",
         "memory-share-over-one",
         "unknown-memory-base",
+        "unknown-source",
+        "unknown-superseded-source",
         "no-memory-share-and-no-default",
         "ttft-limited-pipeline-with-per-stage-limits",
     ],
 )
 def test_a_measured_points_setup_is_checked_at_load(tmp_path, table, change, field, expected) -> None:
-    """A misspelt scenario or engine, or a closed-loop point without its concurrency, would be fitted as
-    another setup: the loader names the field instead."""
+    """A misspelt scenario, engine or source, or a closed-loop point without its concurrency, would be
+    fitted as another setup or counted as another source: the loader names the field instead."""
     from explorer.load.loader import load_measured
     from explorer.model.errors import InputError
 
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
     path = tmp_path / "specs" / "calibration" / "measured.toml"
     raw = read(path)
-    target = raw["point"][0] if table == "point" else raw["setup"]["engines"]["vllm"]
+    target = {"point": raw["point"][0], "setup": raw["setup"]}.get(table) or raw["setup"]["engines"]["vllm"]
     for key, value in change.items():
         if value is None:
             target.pop(key, None)

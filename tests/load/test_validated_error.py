@@ -44,6 +44,27 @@ def test_the_median_error_is_taken_on_validation_runs_alone_one_chip_and_several
     assert "CDNA 3" not in cal.validated_errors(cal.Calibration({}, _rows(fitted_only, 1.25), {}))
 
 
+def test_a_superseded_sources_runs_stay_out_of_what_reports_say_the_value_may_be_off_by(measured) -> None:
+    """An early engine's runs (setup.superseded) would move what every report says of today's value: its
+    rows are held out like the rest, but not counted in the architecture's validated median."""
+    early = set(measured.setup.superseded)
+    assert early, "the data names no superseded source: this test would hold nothing"
+    rows = _rows(measured, 1.25)
+    # the early source's runs predicted at five times their measurement: counted, they would move the
+    # median of any architecture they are the most runs of
+    rows = [dataclasses.replace(r, predicted=r.predicted * 4) if r.point.source in early else r for r in rows]
+    with_early = cal.validated_errors(cal.Calibration({}, rows, {}))
+    without = cal.validated_errors(cal.Calibration({}, rows, {}), early)
+    counted = sum(1 for r in rows if r.point.role == "validation" and r.point.source in early)
+    assert counted > 0
+    assert sum(e.get("several_chips_runs", 0) + e.get("one_chip_runs", 0) for e in with_early.values()) == (
+        sum(e.get("several_chips_runs", 0) + e.get("one_chip_runs", 0) for e in without.values()) + counted
+    )
+    kept = [r for r in rows if r.point.source not in early]
+    assert without == cal.validated_errors(cal.Calibration({}, kept, {}))
+    assert with_early != without
+
+
 def _table_with(tmp_path, old: str, new: str):
     here = tmp_path / "specs" / "calibration"
     here.mkdir(parents=True)
