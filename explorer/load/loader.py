@@ -956,6 +956,12 @@ def load_workload(name: str, root: Path | None = None) -> Workload:
             )
         if not 0 < m.moe_layers <= m.layers:
             raise InputError(str(file), "model.moe_layers", m.moe_layers, "1 to model.layers")
+    if not 0 <= m.sliding_window_layers <= m.layers:
+        raise InputError(
+            str(file), "model.sliding_window_layers", m.sliding_window_layers, "0 to model.layers"
+        )
+    if m.sliding_window < 0 or (m.sliding_window_layers and m.sliding_window < 1):
+        raise InputError(str(file), "model.sliding_window", m.sliding_window, "a positive window of tokens")
     if w.expert_parallel and not m.experts:
         raise InputError(str(file), "expert_parallel", True, "a mixture-of-experts model (model.experts)")
     if w.expert_parallel and w.pipeline_parallel > 1:

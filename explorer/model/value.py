@@ -88,6 +88,24 @@ class ModelShape:
     experts_per_token: int = 0  # top-k
     expert_parameters: int = 0  # parameters of every routed expert of every layer together
     moe_layers: int = 0  # layers with routed experts (the all-to-alls of expert parallelism)
+    # sliding-window attention: these layers attend to, and cache, only the last sliding_window tokens
+    # (gpt-oss alternates them with full-attention layers); 0: every layer sees the whole context
+    sliding_window_layers: int = 0
+    sliding_window: int = 0
+
+    def context_layers(self, context) -> Fraction:
+        """Tokens times layers that a token at this context attends to and the cache holds."""
+        window = min(context, self.sliding_window)
+        return (self.layers - self.sliding_window_layers) * context + self.sliding_window_layers * window
+
+    def prefill_pairs(self, isl: int) -> Fraction:
+        """Query-key pairs of causal attention over a prompt, summed over layers, as isl^2 a layer
+        (twice the isl^2 / 2 pairs); a windowed layer: 2 x w x isl - w^2 once the prompt is longer."""
+        w = self.sliding_window
+        windowed = isl**2 if isl <= w else 2 * w * isl - w**2
+        return Fraction(
+            (self.layers - self.sliding_window_layers) * isl**2 + self.sliding_window_layers * windowed
+        )
 
     @property
     def active(self) -> int:
@@ -406,9 +424,9 @@ def demand(obj: Objective) -> Demand:
     mean_context = isl + osl * w.requests.output_tokens_spread / 2
     experts = 2 * m.active_expert_parameters  # routed-expert FLOPs per token, at the MoE efficiency
     dense = 2 * m.active - experts
-    decode_rest = 2 * m.layers * m.decode_width * mean_context  # attention over the context
+    decode_rest = 2 * m.decode_width * m.context_layers(mean_context)  # attention over the context
     # causal attention over the prompt: position i attends to i tokens, about isl^2 / 2 in all
-    prefill_rest = m.layers * m.prefill_width * isl**2
+    prefill_rest = m.prefill_width * m.prefill_pairs(isl)
     moe = e.moe_compute
     decode = (dense + decode_rest) / e.decode_compute + experts / (e.decode_compute * moe)
     prefill = Fraction((dense + experts / moe) * isl + prefill_rest, osl) / e.prefill_compute
@@ -420,7 +438,7 @@ def demand(obj: Objective) -> Demand:
         replicas = max(1, tp // m.kv_heads)
     else:
         replicas = tp  # a latent cache is not split by heads: every tensor-parallel chip holds it
-    kv_token = m.layers * m.kv_elements * w.bytes_per_kv * replicas
+    kv_layer = m.kv_elements * w.bytes_per_kv * replicas  # a token's cache in one layer
     tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the collectives too
     act = m.d_model * w.bytes_per_activation * tokens_per_output
     dense_copies = n if w.expert_parallel else 1
@@ -447,9 +465,9 @@ def demand(obj: Objective) -> Demand:
         flop_per_token=decode + prefill,
         prefill_flop_per_token=prefill,
         weight_bytes=(m.dense_parameters * dense_copies + m.expert_parameters) * w.bytes_per_weight,
-        kv_read_per_seq=kv_token * mean_context,
-        kv_held_per_seq=kv_token * mean_context,
-        kv_full_per_seq=kv_token * (isl + osl),
+        kv_read_per_seq=kv_layer * m.context_layers(mean_context),
+        kv_held_per_seq=kv_layer * m.context_layers(mean_context),
+        kv_full_per_seq=kv_layer * m.context_layers(isl + osl),
         link_bytes_per_token=link / e.link if n > 1 else Fraction(0),
         sync_s=(collectives * e.allreduce_latency_s if n > 1 else Fraction(0)) + m.layers * e.layer_fixed_s,
         memory_efficiency=e.memory,

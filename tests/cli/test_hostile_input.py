@@ -194,6 +194,12 @@ DATA_CASES = [
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_fraction"], 1.5), "memory_reserve_fraction"),
     ("specs/workloads/llama-3-70b.toml", _set(["memory_reserve_of"], "weights"), "memory_reserve_of"),
     ("specs/workloads/llama-3-70b.toml", _set(["tensor_parallel"], 0), "tensor_parallel"),
+    (
+        "specs/workloads/llama-3-70b.toml",
+        _set(["model", "sliding_window_layers"], 81),
+        "model.sliding_window_layers",
+    ),
+    ("specs/workloads/llama-3-70b.toml", _set(["model", "sliding_window"], -5), "model.sliding_window"),
     ("specs/spaces/default.toml", _set(["units_min_fraction"], 2), "units_min_fraction"),
     ("specs/spaces/default.toml", _set(["clock_step_mhz"], 0), "clock_step_mhz"),
     ("specs/spaces/default.toml", _set(["rate_limits"], [0.5, 0]), "rate_limits[1]"),

@@ -214,3 +214,53 @@ def test_the_reserve_is_taken_the_engines_way_and_the_memory_floor_agrees(data, 
     floor = v.memory_floor_gb(obj)
     assert v.batch_cap(d, floor) > 0
     assert v.batch_cap(d, floor * (1 - Fraction(1, 10**9))) == 0
+
+
+@pytest.fixture(scope="module")
+def windowed(data) -> v.Objective:
+    """gpt-oss-120b (half its layers attend over a 128-token window) on Blackwell, default target."""
+    return load_objective("llm-serving", data.root, "Blackwell", "gpt-oss-120b")
+
+
+@settings(max_examples=30, deadline=None)
+@given(isl=st.integers(min_value=1, max_value=20000), osl=st.integers(min_value=1, max_value=8000))
+def test_a_window_as_long_as_the_sequence_is_no_window(windowed, isl, osl) -> None:
+    """Windowed layers that see the whole sequence cost what full-attention layers cost: the same
+    demand as the model with no window, at every prompt and answer length."""
+    w = windowed.workload
+    req = dataclasses.replace(
+        w.requests, input_tokens=isl, output_tokens=osl, output_tokens_spread=Fraction(1)
+    )
+
+    def demand(model: v.ModelShape) -> v.Demand:
+        return v.demand(
+            dataclasses.replace(windowed, workload=dataclasses.replace(w, model=model, requests=req))
+        )
+
+    wide = dataclasses.replace(w.model, sliding_window=isl + osl)
+    full = dataclasses.replace(w.model, sliding_window_layers=0, sliding_window=0)
+    assert demand(wide) == demand(full)
+
+
+def test_windowed_layers_hold_and_attend_over_the_window_only(windowed) -> None:
+    """At a context far past the window, gpt-oss's cache and its attention over the context are those
+    of its 18 full-attention layers plus 128 tokens in each of the other 18: about half the dense figure."""
+    w = windowed.workload
+    req = dataclasses.replace(
+        w.requests, input_tokens=8000, output_tokens=2000, output_tokens_spread=Fraction(1)
+    )
+    at = dataclasses.replace(windowed, workload=dataclasses.replace(w, requests=req))
+    dense = dataclasses.replace(
+        at,
+        workload=dataclasses.replace(
+            at.workload, model=dataclasses.replace(w.model, sliding_window_layers=0)
+        ),
+    )
+    d, full = v.demand(at), v.demand(dense)
+    per_layer_token = full.kv_full_per_seq / (36 * 10000)
+    assert d.kv_full_per_seq == per_layer_token * (18 * 10000 + 18 * 128)
+    assert d.kv_read_per_seq == per_layer_token * (
+        18 * 9000 + 18 * 128
+    )  # the mean context: 8,000 + 2,000 / 2
+    assert 0.5 < d.kv_full_per_seq / full.kv_full_per_seq < 0.51
+    assert d.flop_per_token < full.flop_per_token
