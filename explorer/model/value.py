@@ -93,10 +93,10 @@ class ModelShape:
     sliding_window_layers: int = 0
     sliding_window: int = 0
 
-    def context_layers(self, context) -> Fraction:
+    def context_layers(self, context: Fraction | int) -> Fraction:
         """Tokens times layers that a token at this context attends to and the cache holds."""
-        window = min(context, self.sliding_window)
-        return (self.layers - self.sliding_window_layers) * context + self.sliding_window_layers * window
+        full = Fraction(self.layers - self.sliding_window_layers) * context
+        return full + self.sliding_window_layers * min(context, self.sliding_window)
 
     def prefill_pairs(self, isl: int) -> Fraction:
         """Query-key pairs of causal attention over a prompt, summed over layers, as isl^2 a layer
@@ -439,6 +439,7 @@ def demand(obj: Objective) -> Demand:
     else:
         replicas = tp  # a latent cache is not split by heads: every tensor-parallel chip holds it
     kv_layer = m.kv_elements * w.bytes_per_kv * replicas  # a token's cache in one layer
+    kv_at_mean = kv_layer * m.context_layers(mean_context)  # a sequence's cache at the mean context
     tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the collectives too
     act = m.d_model * w.bytes_per_activation * tokens_per_output
     dense_copies = n if w.expert_parallel else 1
@@ -465,8 +466,8 @@ def demand(obj: Objective) -> Demand:
         flop_per_token=decode + prefill,
         prefill_flop_per_token=prefill,
         weight_bytes=(m.dense_parameters * dense_copies + m.expert_parameters) * w.bytes_per_weight,
-        kv_read_per_seq=kv_layer * m.context_layers(mean_context),
-        kv_held_per_seq=kv_layer * m.context_layers(mean_context),
+        kv_read_per_seq=kv_at_mean,
+        kv_held_per_seq=kv_at_mean,
         kv_full_per_seq=kv_layer * m.context_layers(isl + osl),
         link_bytes_per_token=link / e.link if n > 1 else Fraction(0),
         sync_s=(collectives * e.allreduce_latency_s if n > 1 else Fraction(0)) + m.layers * e.layer_fixed_s,
