@@ -424,7 +424,8 @@ def demand(obj: Objective) -> Demand:
     mean_context = isl + osl * w.requests.output_tokens_spread / 2
     experts = 2 * m.active_expert_parameters  # routed-expert FLOPs per token, at the MoE efficiency
     dense = 2 * m.active - experts
-    decode_rest = 2 * m.decode_width * m.context_layers(mean_context)  # attention over the context
+    attended = m.context_layers(mean_context)  # tokens x layers a decoded token attends over and caches
+    decode_rest = 2 * m.decode_width * attended  # attention over the context
     # causal attention over the prompt: position i attends to i tokens, about isl^2 / 2 in all
     prefill_rest = m.prefill_width * m.prefill_pairs(isl)
     moe = e.moe_compute
@@ -439,7 +440,7 @@ def demand(obj: Objective) -> Demand:
     else:
         replicas = tp  # a latent cache is not split by heads: every tensor-parallel chip holds it
     kv_layer = m.kv_elements * w.bytes_per_kv * replicas  # a token's cache in one layer
-    kv_at_mean = kv_layer * m.context_layers(mean_context)  # a sequence's cache at the mean context
+    kv_at_mean = kv_layer * attended  # a sequence's cache at the mean context
     tokens_per_output = Fraction(isl + osl, osl)  # every prompt token crosses the collectives too
     act = m.d_model * w.bytes_per_activation * tokens_per_output
     dense_copies = n if w.expert_parallel else 1
