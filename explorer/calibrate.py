@@ -27,6 +27,7 @@ from explorer.model import value as v
 from explorer.model.catalog import Catalog
 from explorer.model.chips import Precision
 from explorer.model.measured import Measured, MemoryMeasured, Point, Setup
+from explorer.model.remeasured import Remeasured, ranked_wrong, remeasured, remeasured_text, setup_of
 
 COMPUTE_GRID = np.round(np.arange(0.1, 0.9501, 0.025), 3)
 # achieved DRAM bandwidth: stream-like tests reach 70-95% of peak on HBM parts; below half is
@@ -633,10 +634,7 @@ def _pairs(rows: list[Row]):
     submitter chose, as a buyer compares them."""
 
     def key(r: Row) -> tuple:
-        p = r.point
-        # a closed-loop source runs every chip at several concurrencies and precisions: each is a setup
-        closed = (p.max_batch or 0, p.precision.value) if p.scenario == "concurrency" else (0, "")
-        return (p.source, p.model, p.input_tokens, p.output_tokens, p.scenario, *closed)
+        return (r.point.source, *setup_of(r.point))
 
     for _, group in itertools.groupby(sorted(rows, key=lambda r: (key(r), r.point.chip)), key=key):
         g = list(group)
@@ -675,12 +673,6 @@ def built_on(rows: list[Row]) -> list[Row]:
     source, never fitted, is a test of the model, and its figures are reported apart)."""
     fitted = {r.point.source for r in rows if r.point.role == "fit"}
     return [r for r in rows if r.point.source in fitted]
-
-
-def ranked_wrong(measured: float, predicted: float, gap: float) -> bool:
-    """A pair the prediction ranks the wrong way round, where the measured ratio is over 1 + gap or
-    under 1 - gap (the issue's target counts them at a 15% gap)."""
-    return (predicted - 1) * (measured - 1) < 0 and abs(measured - 1) > gap
 
 
 def held_out(rows: list[Row], protocol: str) -> HeldOut:
@@ -724,6 +716,8 @@ class Validation:
     held_out_shapes_abs: float  # the old figure: shapes of the same source kept out (not independent)
     left_out_benchmark_abs: float = float("nan")
     protocols: tuple[HeldOut, ...] = ()
+    # the floor: how far the same setups moved when another source measured them again (no model)
+    remeasured: Remeasured | None = None
 
 
 def validate(cal: Calibration, held_out_shapes: list[str]) -> Validation:
@@ -747,6 +741,7 @@ def validate(cal: Calibration, held_out_shapes: list[str]) -> Validation:
         _med(shapes),
         by["benchmark"].abs_error,
         tuple(by.values()),
+        remeasured(r.point for r in rows),
     )
 
 
@@ -893,4 +888,6 @@ def validation_text(val: Validation) -> str:
         "  held-out shapes of the fitting sources (same source, other lengths; not independent): "
         f"{val.held_out_shapes_abs:.1%}",
     ]
+    if val.remeasured is not None:
+        lines.append(remeasured_text(val.remeasured))
     return "\n".join(lines)
