@@ -22,6 +22,7 @@ from explorer import api
 from explorer import calibrate as cal
 from explorer.load.loader import load_measured, load_objective, load_workloads
 from explorer.model import value as v
+from explorer.model.remeasured import remeasured
 
 TARGETS = {"ratio_error": 8.0, "abs_error": 15.0, "inversions_15": 0}
 CROSS_VENDOR = "inferencex-2026-06"  # SemiAnalysis InferenceX, DeepSeek-R1 on both vendors (validation only)
@@ -86,6 +87,36 @@ def by_source(result: cal.Calibration) -> list[str]:
     return out
 
 
+def residual_lines(rows: list[cal.Row], shown: int = 4) -> list[str]:
+    """Where the all-data misses sit: the ratio error and inversions (source and benchmark left out)
+    with one architecture's points on one engine set aside, for the groups that move them most. The
+    targets stay measured on all the data; this says which engine on which chip a miss is about."""
+
+    def figures(held: dict[str, cal.HeldOut]) -> str:
+        return ", ".join(
+            f"{name} left out {h.ratio_error:.1%} ({h.inversions_15} inverted)" for name, h in held.items()
+        )
+
+    def held_out(group: list[cal.Row]) -> dict[str, cal.HeldOut]:
+        return {name: cal.held_out(group, name) for name in ("source", "benchmark")}
+
+    whole = held_out(rows)
+    moved = []
+    for arch, engine in sorted({(r.architecture, r.point.engine) for r in rows}):
+        rest = [r for r in rows if (r.architecture, r.point.engine) != (arch, engine)]
+        held = held_out(rest)
+        gain = sum(whole[n].ratio_error - held[n].ratio_error for n in whole)
+        name = f"{arch} on {engine or 'an unstated engine'} ({len(rows) - len(rest)} points)"
+        moved.append((gain, f"  without {name}: ratio {figures(held)}"))
+    moved.sort(key=lambda m: -m[0])
+    return [
+        "where the all-data misses sit (each architecture's points on one engine set aside in turn; the"
+        " targets stay on all the data):",
+        f"  all: ratio {figures(whole)}",
+        *(line for _, line in moved[:shown]),
+    ]
+
+
 def closed_loop_lines(rows: list[cal.Row]) -> list[str]:
     """Per chip and precision: the signed median error (the full fit; these points are never fitted),
     then the NVIDIA/AMD pairs' measured and predicted ratios per precision."""
@@ -146,6 +177,12 @@ def later_round_lines(rows: list[cal.Row], round_: str) -> list[str]:
             f" {h.inversions_15} the wrong way round over a 15% gap; per chip {chips}"
         )
         out.extend(f"    {name}" for name in h.worst_inversions)
+    floor = remeasured((r.point for r in rows), involving=round_)
+    out.append(
+        f"  the same setups measured by other sources (no model): a chip's result moved by"
+        f" {floor.chip_change:.1%} over {floor.repeats}, a ratio by {floor.ratio_change:.1%} over"
+        f" {floor.pairs} pairs, {floor.reversed_15} ranked the other way round over a 15% gap"
+    )
     earlier = {
         (r.point.chip, r.point.model, r.point.scenario): r for r in rows if r.point.source == EARLIER_ROUND
     }
@@ -202,6 +239,8 @@ def main() -> None:
         print(f"{round_} alone (a round published after every fitting point, never fitted):")
         print("\n".join(later_round_lines(result.rows, round_)))
         print()
+    print("\n".join(residual_lines(result.rows)))
+    print()
     print("\n".join(by_benchmark(result)))
     print()
     print("\n".join(by_source(result)))
