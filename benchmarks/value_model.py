@@ -22,7 +22,7 @@ from explorer import api
 from explorer import calibrate as cal
 from explorer.load.loader import load_measured, load_objective, load_workloads
 from explorer.model import value as v
-from explorer.model.remeasured import remeasured
+from explorer.model.remeasured import remeasured, remeasured_text
 
 TARGETS = {"ratio_error": 8.0, "abs_error": 15.0, "inversions_15": 0}
 CROSS_VENDOR = "inferencex-2026-06"  # SemiAnalysis InferenceX, DeepSeek-R1 on both vendors (validation only)
@@ -177,12 +177,7 @@ def later_round_lines(rows: list[cal.Row], round_: str) -> list[str]:
             f" {h.inversions_15} the wrong way round over a 15% gap; per chip {chips}"
         )
         out.extend(f"    {name}" for name in h.worst_inversions)
-    floor = remeasured((r.point for r in rows), involving=round_)
-    out.append(
-        f"  the same setups measured by other sources (no model): a chip's result moved by"
-        f" {floor.chip_change:.1%} over {floor.repeats}, a ratio by {floor.ratio_change:.1%} over"
-        f" {floor.pairs} pairs, {floor.reversed_15} ranked the other way round over a 15% gap"
-    )
+    out.append(remeasured_text(remeasured((r.point for r in rows), involving=round_)))
     earlier = {
         (r.point.chip, r.point.model, r.point.scenario): r for r in rows if r.point.source == EARLIER_ROUND
     }

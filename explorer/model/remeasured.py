@@ -1,9 +1,9 @@
 """The measurement floor: how far a measured result moves when the same setup is measured again.
 
 MLPerf rounds re-run the same benchmark on the same chips every six months; software, submitters and
-settings move the results with no change of hardware. A model of the hardware cannot be expected to
-predict a chip-to-chip ratio closer than a later round repeats it, so the validation reports this
-floor beside its targets. No model is involved: measured points against measured points.
+settings move the results with no change of hardware. A model of the hardware alone cannot be expected
+to predict a round's chip-to-chip ratios much closer than rounds repeat one another, so the validation
+reports this floor beside its targets. No model is involved: measured points against measured points.
 """
 
 from __future__ import annotations
