@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -410,6 +410,7 @@ SHARED_GRIDS = {
     "moe": MOE_GRID,
     "narrow": NARROW_GRID,
 }
+SHARES = ("prefill_ratio", "ep_compute", "moe", "narrow")  # efficiencies divided by: never 0
 START = Shared(
     1.0, Fraction(3, 4), Fraction(1, 2), Fraction(40, 10**6), Fraction(1), Fraction(1), Fraction(2)
 )
@@ -444,6 +445,29 @@ def _total(
     return sum(float(loss.min()) for loss in losses.values()), losses
 
 
+def shared_grids(replaced: Mapping[str, Iterable] | None = None) -> dict[str, tuple]:
+    """SHARED_GRIDS with some grids replaced (values as fractions or their text); a name it does not
+    have, an empty grid, a negative value or a share of 0 is refused."""
+    out = dict(SHARED_GRIDS)
+    for name, grid in (replaced or {}).items():
+        if name not in out:
+            raise ValueError(f"no shared figure {name!r}: expected one of {', '.join(SHARED_GRIDS)}")
+        values = tuple(Fraction(x) for x in grid)
+        if not values:
+            raise ValueError(f"shared figure {name!r}: an empty grid")
+        if any(x < 0 for x in values) or (name in SHARES and not all(values)):
+            raise ValueError(f"shared figure {name!r}: expected values at least 0 (above 0 for a share)")
+        # as the default grid has it: the overlap a float (numpy multiplies by it), the rest fractions
+        out[name] = tuple(map(float, values)) if isinstance(SHARED_GRIDS[name][0], float) else values
+    return out
+
+
+def _within(shared: Shared, grids: Mapping[str, tuple]) -> Shared:
+    """Each shared figure inside its grid: one whose start its grid lacks starts at the grid's first value."""
+    moved = {name: grid[0] for name, grid in grids.items() if getattr(shared, name) not in grid}
+    return dataclasses.replace(shared, **moved)
+
+
 def _with(shared: Shared, name: str, choice) -> Shared:
     """Shared figures with one changed (by name: the descent walks SHARED_GRIDS)."""
     return dataclasses.replace(shared, **{name: choice})
@@ -475,6 +499,7 @@ def fit(
     prior: dict[str, str] | None = None,
     own_collectives: tuple[str, ...] = (),
     memory_measured: dict[str, float] | None = None,
+    grids: Mapping[str, tuple] | None = None,
 ) -> tuple[dict[str, v.Efficiency], Shared]:
     """Per group a compute and a memory efficiency; the shared figures by coordinate descent.
 
@@ -495,9 +520,11 @@ def fit(
     an architecture fitted under another engine (foreign_engine: vLLM on an NVIDIA chip)
     fits its own fixed time per layer on them, shared across architectures: its heavier
     step overhead is the engine's, not the chip's fit nor the reference engine's.
+    `grids` replaces some of SHARED_GRIDS (alternatives: a grid of one value pins its figure).
     """
     batches = {name: (_Batch(xs), ys) for name, (xs, ys) in groups.items()}
-    shared = dataclasses.replace(start or START, link=link)
+    grids = shared_grids(grids)
+    shared = _within(dataclasses.replace(start or START, link=link), grids)
     own = [g for g in own_collectives if g in groups and any(x.chips > 1 for x in groups[g][0])]
     shared = dataclasses.replace(shared, own=tuple((g, shared.link, shared.allreduce_s) for g in own))
     foreign = sorted({x.engine for xs, _ in groups.values() for x in xs} - {""})
@@ -513,7 +540,7 @@ def fit(
             if total < best - 1e-12:
                 best, shared, moved = total, trial, True
 
-        for name, grid in SHARED_GRIDS.items():
+        for name, grid in grids.items():
             for choice in grid:
                 if choice != getattr(shared, name):
                     take_if_better(_with(shared, name, choice))
@@ -569,11 +596,12 @@ def calibrate(
     workloads: dict[str, v.Workload],
     end: str = "point",
     progress: Callable[[int], None] | None = None,
+    grids: Mapping[str, tuple] | None = None,
 ) -> Calibration:
     """Fit per architecture (and pooled) on the fitting points; predict every point four ways.
 
     `end`: estimated prompt lengths at their estimate, or at the low or high end of their range.
-    `progress(1)` after each fit (`fit_count` in all).
+    `progress(1)` after each fit (`fit_count` in all). `grids`: as `fit`'s, in every fit.
     """
     setup = measured.setup
     arch = {p.chip: catalog.dies[catalog.find_sku(p.chip).die].architecture for p in measured.point}
@@ -588,7 +616,13 @@ def calibrate(
             for name, g in ((k, list(g)) for k, g in itertools.groupby(pts, key=lambda p: arch[p.chip]))
         }
         out = fit(
-            groups, setup.link_efficiency, start, setup.fallback, tuple(setup.own_collectives), measured_share
+            groups,
+            setup.link_efficiency,
+            start,
+            setup.fallback,
+            tuple(setup.own_collectives),
+            measured_share,
+            grids,
         )
         if progress is not None:
             progress(1)
