@@ -1,6 +1,6 @@
 """Alternatives to the value model's shared figures, each measured on data the fit did not see.
 
-    python benchmarks/alternatives.py                       # the alternatives below: about 14 min on 2 cores
+    python benchmarks/alternatives.py                       # the alternatives below: about 17 min on 2 cores
     python benchmarks/alternatives.py overlap=0.75          # one shared figure pinned
     python benchmarks/alternatives.py "allreduce_s=0:100e-6:5e-6 layer_s=0:120e-6:5e-6"  # two grids widened
     python benchmarks/alternatives.py --jobs 1 narrow=7/4   # one calibration at a time
@@ -37,6 +37,8 @@ DEFAULTS = (
     "overlap=0.5",
     "allreduce_s=0:100e-6:5e-6",
     "allreduce_s=0:100e-6:5e-6 layer_s=0:120e-6:5e-6",
+    "prefill_ratio=3/4",
+    "moe=1,5/4,3/2",
 )
 LATER_ROUNDS = ("mlperf-v60", "mlperf-v61")  # published after every fitting point, never fitted
 
