@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import math
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -43,17 +44,28 @@ DEFAULTS = (
 LATER_ROUNDS = ("mlperf-v60", "mlperf-v61")  # published after every fitting point, never fitted
 
 
+# a value: a decimal with at most a two-digit exponent (40e-6, 0.75) or a ratio (7/4); nothing that makes
+# Fraction build a huge integer (1e999999999)
+NUMBER = re.compile(r"\d{1,12}(\.\d{1,12})?([eE][-+]?\d{1,2})?|\d{1,9}/[1-9]\d{0,8}")
+MAX_GRID = 1000  # values in one grid: each is a fit's coordinate-descent trial
+
+
 def grid_of(text: str) -> tuple[Fraction, ...]:
     """`a`, `a,b,c` or `start:stop:step` (stop included) as fractions; ValueError naming what was expected."""
-    try:
-        if ":" in text:
-            start, stop, step = (Fraction(x) for x in text.split(":"))
-            if step <= 0 or stop < start:
-                raise ValueError
-            return tuple(start + k * step for k in range(int((stop - start) / step) + 1))
-        return tuple(Fraction(x) for x in text.split(","))
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"{text!r}: expected a number, a,b,c or start:stop:step (step > 0)") from None
+    parts = text.split(":") if ":" in text else text.split(",")
+    if not all(NUMBER.fullmatch(x) for x in parts) or (":" in text and len(parts) != 3):
+        raise ValueError(f"{text!r}: expected a number (0.75, 40e-6, 7/4), a,b,c or start:stop:step")
+    if ":" not in text:
+        values = tuple(Fraction(x) for x in parts)
+    else:
+        start, stop, step = (Fraction(x) for x in parts)
+        if step <= 0 or stop < start:
+            raise ValueError(f"{text!r}: expected start <= stop and a step above 0")
+        count = min(int((stop - start) / step) + 1, MAX_GRID + 1)  # one past the cap is enough to refuse
+        values = tuple(start + k * step for k in range(count))
+    if len(values) > MAX_GRID:
+        raise ValueError(f"{text!r}: expected at most {MAX_GRID} values")
+    return values
 
 
 def alternative_of(text: str) -> dict[str, tuple[Fraction, ...]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +27,35 @@ def test_a_grid_the_fit_does_not_have_or_cannot_divide_by_is_refused() -> None:
     ):
         with pytest.raises(ValueError, match=said):
             cal.shared_grids(bad)
+
+
+def _alternatives():
+    """benchmarks/alternatives.py, imported from its file (benchmarks/ is not a package)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "alternatives.py"
+    spec = importlib.util.spec_from_file_location("alternatives", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmarks_alternatives_are_read_as_grids_and_bad_ones_refused_in_a_line() -> None:
+    alt = _alternatives()
+    got = alt.alternative_of("allreduce_s=0:100e-6:5e-6 narrow=7/4,2")
+    assert got["allreduce_s"] == tuple(Fraction(us, 10**6) for us in range(0, 101, 5))
+    assert got["narrow"] == (Fraction(7, 4), Fraction(2))
+    for text, said in (
+        ("overlapp=1", "no shared figure"),
+        ("overlap", "expected name=values"),
+        ("overlap=1e999999999", "expected a number"),  # refused before Fraction builds 10**999999999
+        ("overlap=0:1:1e-9", "at most 1000 values"),  # refused before the grid is built
+        ("overlap=1:0:1", "start <= stop"),
+        ("moe=0", "above 0 for a share"),
+        ("", "an empty alternative"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            alt.alternative_of(text)
+    assert all(text == " ".join(text.split()) and alt.alternative_of(text) for text in alt.DEFAULTS)
 
 
 @pytest.mark.slow
